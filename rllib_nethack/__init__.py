@@ -1,0 +1,43 @@
+"""rllib-nethack: NetHack and MiniHack as first-class Ray RLlib citizens.
+
+The public API:
+
+* :func:`list_tasks` - every task name (the 8 NLE tasks, the seeded suite and
+  every MiniHack id the installed ``minihack`` registers);
+* :func:`make_env` - build a task's gymnasium env with options;
+* :func:`register_envs` - register every task with RLlib (idempotent).
+
+Sub-packages load on first use: ``rllib_nethack.keys`` (the keystroke
+interface), ``rllib_nethack.models``, ``rllib_nethack.config``. Importing this
+package has no side effects: it neither starts Ray nor imports MiniHack.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from rllib_nethack.envs import list_tasks, make_env, register_envs
+from rllib_nethack.errors import ConfigError, RllibNethackError, UnknownTaskError
+
+__version__ = "0.1.0"
+
+_LAZY_SUBMODULES = ("callbacks", "config", "keys", "models")
+
+
+def __getattr__(name: str) -> Any:
+    # `rllib_nethack.keys.Session(...)` works after a plain `import rllib_nethack`.
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "ConfigError",
+    "RllibNethackError",
+    "UnknownTaskError",
+    "__version__",
+    "list_tasks",
+    "make_env",
+    "register_envs",
+]

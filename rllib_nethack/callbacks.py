@@ -1,0 +1,84 @@
+"""NetHack episode metrics in RLlib's results and TensorBoard.
+
+:class:`NetHackMetricsCallback` reads the statistics that
+:class:`~rllib_nethack.envs.wrappers.EpisodeStatsWrapper` leaves in the final
+``info`` of each episode and logs, under ``env_runners/nethack/``:
+
+* ``<stat>_mean``, ``<stat>_min`` and ``<stat>_max`` for every statistic in
+  :data:`~rllib_nethack.envs.stats.STAT_NAMES` (score, turns, max_depth, ...),
+  smoothed over the same episode window as RLlib's ``episode_return_mean``;
+* ``end_<reason>_rate``: the share of episodes that ended in death, success,
+  truncation, ascension or quitting;
+* ``death_<how>_rate``: among all episodes, the share that ended by each of
+  NetHack's ways to die (killed, starving, poisoning, ...).
+
+TensorBoard and Tune see them like any other result key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from nle import nethack
+from ray.rllib.callbacks.callbacks import RLlibCallback
+
+from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
+from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
+
+METRICS_KEY = "nethack"
+#: NetHack's ways a game can end (``nle.nethack.game_end_types``), lower case.
+HOW_DONE = tuple(str(t.name).lower() for t in nethack.game_end_types.__members__.values())
+
+
+def episode_metrics(info: Mapping[str, Any]) -> dict[str, float]:
+    """Flat per-episode metric values from a final ``info`` (empty if it has none)."""
+    stats = info.get(STATS_KEY)
+    if stats is None:
+        return {}
+    metrics = {name: float(stats[name]) for name in STAT_NAMES}
+    end = info.get(END_KEY, {})
+    reason = end.get("end_reason", "")
+    for name in END_REASONS:
+        metrics[f"end_{name}_rate"] = float(reason == name)
+    how = end.get("how", "") if reason == "death" else ""
+    for name in HOW_DONE:
+        metrics[f"death_{name}_rate"] = float(how == name)
+    return metrics
+
+
+class NetHackMetricsCallback(RLlibCallback):
+    """Log NetHack episode statistics (mean, min, max) from every env runner."""
+
+    def on_episode_end(  # type: ignore[override]
+        self,
+        *,
+        episode: Any,
+        env_runner: Any = None,
+        metrics_logger: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if metrics_logger is None:
+            return
+        metrics = episode_metrics(episode.get_infos(-1))
+        if not metrics:
+            return
+        window = _window(env_runner)
+        for name, value in metrics.items():
+            if name in STAT_NAMES:
+                for reduce in ("mean", "min", "max"):
+                    metrics_logger.log_value(
+                        (METRICS_KEY, f"{name}_{reduce}"), value, reduce=reduce, window=window
+                    )
+            else:
+                metrics_logger.log_value((METRICS_KEY, name), value, reduce="mean", window=window)
+
+
+def _window(env_runner: Any) -> int:
+    # Same smoothing as RLlib's episode_return_mean: the configured window,
+    # split over the env runners whose results the driver merges.
+    config = getattr(env_runner, "config", None)
+    episodes = getattr(config, "metrics_num_episodes_for_smoothing", 100)
+    runners = getattr(config, "num_env_runners", 0) or 1
+    return max(1, math.ceil(episodes / runners))

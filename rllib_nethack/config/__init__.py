@@ -1,0 +1,7 @@
+"""From the composed Hydra config to an RLlib ``AlgorithmConfig`` (see :mod:`.translate`)."""
+
+from rllib_nethack.config.compose import compose_config
+from rllib_nethack.config.paths import config_dir
+from rllib_nethack.config.translate import ALGORITHMS, build_algorithm_config, env_options
+
+__all__ = ["ALGORITHMS", "build_algorithm_config", "compose_config", "config_dir", "env_options"]

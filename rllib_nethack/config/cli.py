@@ -1,0 +1,56 @@
+"""Command-line checks that run before Hydra composes anything.
+
+Hydra would answer an unknown ``+task=`` with a list of every config in the
+group; we answer with the closest task names instead, accept any spelling
+:func:`rllib_nethack.envs.get_task` accepts (case, aliases, gymnasium ids) and
+print the task list when no task is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rllib_nethack.envs.tasks import all_task_specs, get_task
+from rllib_nethack.errors import ConfigError
+
+_TASK_ARG = re.compile(r"^(\+{0,2})task=(.*)$")
+#: Arguments that make Hydra print something and exit without running a job.
+_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "--shell-completion", "-sc")
+
+
+class NoTaskGiven(ConfigError):
+    """The command line has no ``+task=NAME``."""
+
+
+def canonical_task_args(argv: Sequence[str]) -> list[str]:
+    """``argv`` with every ``task=`` argument rewritten to ``+task=<canonical name>``.
+
+    A comma-separated sweep (``+task=room5x5,corridor_r2`` with ``--multirun``)
+    is checked name by name.
+
+    Raises:
+        NoTaskGiven: there is no task argument (and no help flag).
+        UnknownTaskError: a name is not a task.
+    """
+    out, found = [], False
+    for arg in argv:
+        match = _TASK_ARG.match(arg)
+        if match is None:
+            out.append(arg)
+            continue
+        found = True
+        names = [n.strip() for n in match.group(2).split(",")]
+        out.append("+task=" + ",".join(get_task(n).name for n in names))
+    if not found and not any(a in _INFO_FLAGS for a in argv):
+        raise NoTaskGiven("no task given: add +task=NAME")
+    return out
+
+
+def task_table() -> str:
+    """Every task, one per line: name, family, aliases, description."""
+    lines = []
+    for spec in all_task_specs():
+        aliases = f" (also: {', '.join(spec.aliases)})" if spec.aliases else ""
+        lines.append(f"{spec.name:<48} {spec.family:<9} {spec.description}{aliases}")
+    return "\n".join(lines)

@@ -1,0 +1,22 @@
+"""Composing the run config from Python, as the command line does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from rllib_nethack.config.paths import config_dir
+from rllib_nethack.config.store import register_task_configs
+
+
+def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+    """The config ``python -m rllib_nethack.run OVERRIDES`` would run with.
+
+    For scripts, notebooks and sweeps that build configs programmatically, e.g.
+    ``compose_config(["+task=room5x5", "algo=ppo"])``.
+    """
+    register_task_configs()
+    with initialize_config_dir(str(config_dir()), version_base=None):
+        return compose("config", overrides=list(overrides))

@@ -1,0 +1,151 @@
+"""The only translation from the composed config to an RLlib ``AlgorithmConfig``.
+
+:func:`build_algorithm_config` is a pure function of the config: it starts
+nothing (no Ray, no environment), so tests check it directly. Every key under
+``algo`` and ``cluster.rllib`` must be a real setting of the RLlib config class
+it is applied to; a typo is an error that names the key, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
+from ray.rllib.algorithms.appo import APPOConfig
+from ray.rllib.algorithms.impala import IMPALAConfig
+from ray.rllib.algorithms.ppo import PPOConfig
+from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+from rllib_nethack.callbacks import NetHackMetricsCallback
+from rllib_nethack.connectors import ClipRewardsFactory
+from rllib_nethack.envs.options import parse_options
+from rllib_nethack.envs.tasks import TaskSpec, get_task
+from rllib_nethack.errors import ConfigError, suggestion
+from rllib_nethack.models.architectures import ARCHITECTURES
+from rllib_nethack.models.module import get_model_class
+
+#: Algorithm name (``algo.name``) -> RLlib config class.
+ALGORITHMS: dict[str, type[AlgorithmConfig]] = {
+    "appo": APPOConfig,
+    "impala": IMPALAConfig,
+    "ppo": PPOConfig,
+}
+#: Keys of a ``model`` config that are not architecture settings.
+MODEL_META_KEYS = ("name", "observation_keys")
+
+
+def _plain(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(cfg, DictConfig):
+        container = OmegaConf.to_container(cfg, resolve=True)
+        assert isinstance(container, dict)
+        return container  # type: ignore[return-value]
+    return dict(cfg)
+
+
+def algorithm_class(name: str) -> type[AlgorithmConfig]:
+    """The RLlib config class of algorithm ``name`` (ConfigError listing valid names)."""
+    try:
+        return ALGORITHMS[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown algorithm {name!r}{suggestion(name, ALGORITHMS)} "
+            f"(algorithms: {', '.join(ALGORITHMS)})"
+        ) from None
+
+
+def is_setting(config: AlgorithmConfig, key: str) -> bool:
+    """Whether ``key`` is a settable attribute of ``config`` (not a method, not private)."""
+    if key.startswith("_"):
+        return False
+    if key in vars(config):
+        return True
+    prop = getattr(type(config), key, None)
+    return isinstance(prop, property) and prop.fset is not None
+
+
+def check_settings(config: AlgorithmConfig, settings: Mapping[str, Any], where: str) -> None:
+    """Raise a ConfigError naming the first key of ``settings`` that ``config`` lacks."""
+    for key in settings:
+        if not is_setting(config, key):
+            known = [k for k in vars(config) if not k.startswith("_")]
+            raise ConfigError(
+                f"{where}.{key} is not a setting of RLlib's {type(config).__name__}"
+                f"{suggestion(key, known)}"
+            )
+
+
+def env_options(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
+    """The task's env options: non-null ``task.options``, observations from the model if unset."""
+    plain = _plain(cfg)
+    options = {k: v for k, v in (plain["task"].get("options") or {}).items() if v is not None}
+    model_keys = plain.get("model", {}).get("observation_keys")
+    if "observation_keys" not in options and model_keys:
+        options["observation_keys"] = list(model_keys)
+    return options
+
+
+def model_config(cfg: DictConfig | Mapping[str, Any], max_seq_len: int) -> dict[str, Any]:
+    """The RLModule's ``model_config``: the architecture's settings, validated."""
+    model = _plain(cfg)["model"]
+    name = model.get("name")
+    get_model_class(str(name))  # unknown name -> ConfigError
+    settings = {k: v for k, v in model.items() if k not in MODEL_META_KEYS}
+    allowed = [f.name for f in fields(ARCHITECTURES[name].settings)]
+    for key in settings:
+        if key not in allowed:
+            raise ConfigError(
+                f"model.{key} is not a setting of model {name!r}{suggestion(key, allowed)} "
+                f"(settings: {', '.join(allowed)})"
+            )
+    return {**settings, "max_seq_len": max_seq_len}
+
+
+def task_spec(cfg: DictConfig | Mapping[str, Any]) -> TaskSpec:
+    """The task the config trains on (UnknownTaskError if there is none or it is unknown)."""
+    task = _plain(cfg).get("task")
+    if not task or not task.get("name"):
+        raise ConfigError("no task: add +task=NAME (`python -m rllib_nethack.tasks` lists them)")
+    return get_task(task["name"])
+
+
+def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConfig:
+    """Translate a composed config (``task``, ``model``, ``algo``, ``cluster``,
+    ``experiment``) into the RLlib ``AlgorithmConfig`` that trains it.
+
+    Raises:
+        ConfigError / UnknownTaskError: with the offending key or name.
+    """
+    plain = _plain(cfg)
+    spec = task_spec(plain)
+    options = env_options(plain)
+    parse_options(spec, options)  # bad options fail here, not inside an env runner
+
+    algo = dict(plain["algo"])
+    algo_cls = algorithm_class(str(algo.pop("name", None)))
+    runner = dict(plain.get("cluster", {}).get("rllib") or {})
+    config = algo_cls()
+    check_settings(config, algo, "algo")
+    check_settings(config, runner, "cluster.rllib")
+
+    module_cls = get_model_class(str(plain["model"]["name"]))
+    config.update_from_dict({**runner, **algo})
+    config.environment(spec.name, env_config=options)
+    config.rl_module(
+        rl_module_spec=RLModuleSpec(
+            module_class=module_cls,
+            model_config=model_config(plain, int(config.rollout_fragment_length)),
+        )
+    )
+    config.callbacks(NetHackMetricsCallback)
+    clip = algo.get("clip_rewards")
+    if clip is not None and clip is not False:
+        if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:
+            raise ConfigError(f"algo.clip_rewards must be a positive number or null, got {clip!r}")
+        config.learners(learner_connector=ClipRewardsFactory(float(clip)))
+    seed = plain.get("experiment", {}).get("seed")
+    if seed is not None:
+        config.debugging(seed=int(seed))
+    return config

@@ -1,0 +1,120 @@
+"""The few places where we reach into NLE beyond its public gymnasium API.
+
+NLE keeps the full observation tuple (glyphs, blstats, internal, ...) of the
+last step, the seeding hooks and the per-game xlogfile on the unwrapped env.
+Wrappers need them for seeding, for the task-reward trackers and for the death
+cause; keeping every such access in this one module means an NLE upgrade has a
+single place to check.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from nle import nethack
+from nle.env.base import NLE
+from numpy.typing import NDArray
+
+
+def base_env(env: gym.Env) -> NLE:
+    """The NLE (or MiniHack) env under any wrappers."""
+    base = env.unwrapped
+    if not isinstance(base, NLE):
+        raise TypeError(f"expected an NLE environment, got {type(base).__name__}")
+    return base
+
+
+class RawObservation:
+    """Typed views of NLE's raw observation tuple of the current step.
+
+    NLE always tracks glyphs, blstats, message, program_state and internal,
+    whatever observation keys the user asked for.
+    """
+
+    def __init__(self, base: NLE) -> None:
+        self._base = base
+        self.glyph_index = base._glyph_index
+        self.blstats_index = base._blstats_index
+        self.message_index = base._message_index
+        self.internal_index = base._internal_index
+
+    def arrays(self) -> tuple[NDArray[Any], ...]:
+        """The raw tuple; index it with the ``*_index`` attributes (fast path)."""
+        return self._base.last_observation  # type: ignore[no-any-return]
+
+    def glyphs(self) -> NDArray[np.int16]:
+        return self.arrays()[self.glyph_index]
+
+    def blstats(self) -> NDArray[np.int64]:
+        return self.arrays()[self.blstats_index]
+
+    def message(self) -> NDArray[np.uint8]:
+        return self.arrays()[self.message_index]
+
+    def internal(self) -> NDArray[np.int32]:
+        return self.arrays()[self.internal_index]
+
+    def in_normal_game(self) -> bool:
+        return bool(self._base.nethack.in_normal_game())
+
+
+def set_seeds(base: NLE, core: int, disp: int, lgen: int | None) -> None:
+    """Fix NetHack's RNG seeds for the next reset, with reseeding off.
+
+    NetHackChallenge replaces the seeding methods on its ``nethack.Nethack``
+    instance with ones that raise; calling the class's own method bypasses that,
+    so every task, ``challenge`` included, can replay a game from its seed.
+    """
+    nethack.Nethack.set_initial_seeds(base.nethack, core, disp, False, lgen)
+    layout = getattr(base, "minigrid_env", None)
+    if layout is not None:
+        # MiniHack's MiniGrid-based tasks draw each level's layout from this
+        # env's own RNG at reset; seed it too, or the same seed gives another map.
+        layout.reset(seed=core % 2**32)
+
+
+def how_done(base: NLE) -> str:
+    """How the last game ended (``died``, ``quit``, ``starving``, ...), lower case."""
+    return str(base.nethack.how_done().name).lower()
+
+
+def xlogfile_path(base: NLE) -> str:
+    """Where NetHack writes the end-of-game record of this env's games."""
+    pattern = getattr(base, "_ttyrec_pattern", None)
+    if base.savedir and pattern:
+        # NLE names the xlogfile after the ttyrec pattern (see nle.env.base).
+        version = f".ttyrec{nethack.TTYREC_VERSION}.bz2"
+        return (pattern % 0).replace("0" + version, "") + "xlogfile"
+    return os.path.join(base.nethack._vardir, "xlogfile")
+
+
+def last_xlog_record(path: str, truncate: bool) -> dict[str, str]:
+    """Parse the last line of an xlogfile (tab-separated ``key=value`` fields).
+
+    Args:
+        path: The xlogfile.
+        truncate: Empty the file after reading. Only for NLE's private
+            temporary directory, which would otherwise grow by one line per
+            episode for the life of the env; never for a user's ``savedir``.
+    """
+    try:
+        with open(path, "rb+" if truncate else "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 4096))
+            tail = f.read()
+            if truncate:
+                f.truncate(0)
+    except OSError:
+        return {}
+    lines = tail.decode("utf-8", "replace").strip().splitlines()
+    if not lines:
+        return {}
+    record = {}
+    for field in lines[-1].split("\t"):
+        key, _, value = field.partition("=")
+        record[key] = value
+    return record

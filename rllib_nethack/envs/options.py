@@ -1,0 +1,356 @@
+"""Task options: what a user may change about a task, checked up front.
+
+Options arrive from Python keyword arguments, from RLlib's ``env_config`` and
+from Hydra overrides (``task.options.character=val-dwa-law-fem``). They are all
+validated here, once, so that a typo or a bad value is reported with the name
+of the option and what it accepts, before any NetHack process starts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any, Literal
+
+from rllib_nethack.envs.tasks import TaskSpec
+from rllib_nethack.errors import ConfigError, suggestion
+
+ROLES = ("arc", "bar", "cav", "hea", "kni", "mon", "pri", "ran", "rog", "sam", "tou", "val", "wiz")
+RACES = ("hum", "elf", "dwa", "gno", "orc")
+ALIGNMENTS = ("law", "neu", "cha")
+GENDERS = ("mal", "fem")
+RANDOM = "@"
+
+GENDERS_BOTH = GENDERS
+#: What NetHack lets each role be: (races, alignments, genders). A race also
+#: limits the alignment (elves and orcs are chaotic, dwarves lawful, gnomes neutral).
+ROLE_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "arc": (("hum", "dwa", "gno"), ("law", "neu"), GENDERS_BOTH),
+    "bar": (("hum", "orc"), ("neu", "cha"), GENDERS_BOTH),
+    "cav": (("hum", "dwa", "gno"), ("law", "neu"), GENDERS_BOTH),
+    "hea": (("hum", "gno"), ("neu",), GENDERS_BOTH),
+    "kni": (("hum",), ("law",), GENDERS_BOTH),
+    "mon": (("hum",), ("law", "neu", "cha"), GENDERS_BOTH),
+    "pri": (("hum", "elf"), ("law", "neu", "cha"), GENDERS_BOTH),
+    "ran": (("hum", "elf", "gno", "orc"), ("neu", "cha"), GENDERS_BOTH),
+    "rog": (("hum", "orc"), ("cha",), GENDERS_BOTH),
+    "sam": (("hum",), ("law",), GENDERS_BOTH),
+    "tou": (("hum",), ("neu",), GENDERS_BOTH),
+    "val": (("hum", "dwa"), ("law", "neu"), ("fem",)),
+    "wiz": (("hum", "elf", "gno", "orc"), ("neu", "cha"), GENDERS_BOTH),
+}
+RACE_ALIGNMENTS = {
+    "hum": ("law", "neu", "cha"),
+    "elf": ("cha",),
+    "dwa": ("law",),
+    "gno": ("neu",),
+    "orc": ("cha",),
+}
+
+#: Observations computed by this package on top of NLE's own.
+DERIVED_KEYS = ("screen_image", "prev_action")
+#: NLE's observations (see ``nle.nethack.OBSERVATION_DESC``).
+NLE_KEYS = (
+    "glyphs",
+    "chars",
+    "colors",
+    "specials",
+    "blstats",
+    "message",
+    "program_state",
+    "internal",
+    "inv_glyphs",
+    "inv_letters",
+    "inv_oclasses",
+    "inv_strs",
+    "screen_descriptions",
+    "tty_chars",
+    "tty_colors",
+    "tty_cursor",
+    "misc",
+)
+#: Agent-centred crops that MiniHack adds.
+MINIHACK_CROP_KEYS = (
+    "glyphs_crop",
+    "chars_crop",
+    "colors_crop",
+    "specials_crop",
+    "tty_chars_crop",
+    "tty_colors_crop",
+)
+#: NLE observations MiniHack cannot return (it fails on them, or, for
+#: screen_descriptions_crop, returns arrays outside its own space).
+_NOT_IN_MINIHACK = ("program_state", "internal", "misc")
+
+#: The observations the default NetHack models read: Sample Factory's set. The
+#: crop image of the screen is drawn by the model itself from the tty
+#: observations (see rllib_nethack.envs.wrappers.screen_image for why).
+NETHACK_DEFAULT_KEYS = (
+    "tty_chars",
+    "tty_colors",
+    "tty_cursor",
+    "blstats",
+    "message",
+    "prev_action",
+)
+#: The observations the default MiniHack model reads.
+MINIHACK_DEFAULT_KEYS = ("glyphs", "glyphs_crop", "blstats", "message")
+
+#: Upper bound on episode length, as in the keystroke benchmarks.
+MAX_EPISODE_STEPS = 1_000_000
+
+ActionSet = Literal["task", "full"]
+
+
+@dataclass(frozen=True)
+class EnvOptions:
+    """Validated options of one environment.
+
+    Attributes:
+        character: ``role-race-alignment-gender`` (``mon-hum-neu-mal``) in a
+            combination NetHack allows, or ``@`` for a random character.
+            ``None`` keeps the task's own default.
+        max_episode_steps: Steps before the episode is truncated (at most 1e6).
+        observation_keys: The keys of the observation dict; ``None`` picks the
+            family default (NetHack: terminal + screen image + previous action,
+            MiniHack: glyphs, crop, blstats, message).
+        penalty_step: Reward added on each step where game time does not advance.
+        penalty_time: Reward added per game turn that passes.
+        savedir: Where ttyrecs (and NLE's xlogfile) are written.
+        save_ttyrec_every: Record every Nth episode as a ttyrec (0 = never).
+        actions: ``"task"`` (the task's own action set) or ``"full"`` (all 121 keys).
+        seeds: ``(first, last)``: every episode is one game drawn from this
+            inclusive range of seeds (as in the seeded suite).
+        crop_dim: Side, in terminal cells, of the square rendered around the hero.
+        pixel_size: Side, in pixels, of one rendered terminal cell.
+        fix_moon_phase: Take moon phase, Friday 13th and night from the seed
+            instead of the wall clock, so that a seed replays the same game on
+            any day.
+        env_kwargs: Extra keyword arguments for the underlying NLE/MiniHack
+            class (for example ``des_file`` for MiniHack's custom tasks).
+    """
+
+    character: str | None = None
+    max_episode_steps: int | None = None
+    observation_keys: tuple[str, ...] | None = None
+    penalty_step: float | None = None
+    penalty_time: float | None = None
+    savedir: str | None = None
+    save_ttyrec_every: int = 0
+    actions: ActionSet = "task"
+    seeds: tuple[int, int] | None = None
+    crop_dim: int = 18
+    pixel_size: int = 6
+    fix_moon_phase: bool = True
+    env_kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(EnvOptions))
+# Keys RLlib adds to env_config on its own; they are not options.
+_RLLIB_CONTEXT_KEYS = frozenset({"num_envs"})
+
+
+def _plain(value: Any) -> Any:
+    """Turn OmegaConf containers (from Hydra) into plain Python values."""
+    try:
+        from omegaconf import DictConfig, ListConfig, OmegaConf
+    except ImportError:  # pragma: no cover - hydra-core is a dependency
+        return value
+    if isinstance(value, DictConfig | ListConfig):
+        return OmegaConf.to_container(value, resolve=True)
+    return value
+
+
+def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise ConfigError(f"option {name!r} must be an integer, got {value!r}")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise ConfigError(f"option {name!r} must be {bound}, got {value}")
+    return value
+
+
+def _float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"option {name!r} must be a number, got {value!r}")
+    return float(value)
+
+
+def check_character(value: Any) -> str:
+    """Validate an NLE character string; return it lower-cased."""
+    if not isinstance(value, str):
+        raise ConfigError(f"option 'character' must be a string, got {value!r}")
+    text = value.strip().lower()
+    if text == RANDOM:
+        return text
+    parts = text.split("-")
+    allowed = (ROLES, RACES, ALIGNMENTS, GENDERS)
+    what = ("role", "race", "alignment", "gender")
+    if len(parts) != 4:
+        raise ConfigError(
+            f"option 'character' must be '@' or role-race-alignment-gender "
+            f"(e.g. 'mon-hum-neu-mal'), got {value!r}"
+        )
+    for part, choices, label in zip(parts, allowed, what, strict=True):
+        if part not in choices:
+            random = " ('@' only as the whole character)" if part == RANDOM else ""
+            raise ConfigError(
+                f"option 'character': unknown {label} {part!r} in {value!r}{random}; "
+                f"allowed: {', '.join(choices)}"
+            )
+    role, race, alignment, gender = parts
+    races, alignments, genders = ROLE_RULES[role]
+    fits = (
+        ("race", race, races),
+        ("alignment", alignment, tuple(a for a in alignments if a in RACE_ALIGNMENTS[race])),
+        ("gender", gender, genders),
+    )
+    for label, part, choices in fits:
+        if part not in choices:
+            raise ConfigError(
+                f"option 'character': NetHack does not allow {label} {part!r} for {value!r}; "
+                f"allowed: {', '.join(choices)}"
+            )
+    return text
+
+
+def check_des_file(value: Any) -> None:
+    """A des-file option is des-file text, or a path that exists (as MiniHack looks it up)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError("option env_kwargs.des_file must be a .des file path or des-file text")
+    if not value.endswith(".des"):
+        return  # the text of a level description
+    if os.path.exists(value):
+        return
+    found = importlib.util.find_spec("minihack")
+    if found and found.origin:
+        shipped = os.path.join(os.path.dirname(found.origin), "dat", value)
+        if os.path.exists(shipped):
+            return
+    raise ConfigError(f"option env_kwargs.des_file: no such file {value!r}")
+
+
+def _seeds(value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        seed = _int("seeds", value, 0)
+        return (seed, seed)
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
+        first, last = (_int("seeds", v, 0) for v in value)
+        if last < first:
+            raise ConfigError(
+                f"option 'seeds' must be [first, last] with first <= last, got {value}"
+            )
+        return (first, last)
+    raise ConfigError(f"option 'seeds' must be null, a seed, or [first, last], got {value!r}")
+
+
+def _observation_keys(spec: TaskSpec, value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+        raise ConfigError(
+            f"option 'observation_keys' must be a non-empty list of keys, got {value!r}"
+        )
+    allowed = valid_observation_keys(spec)
+    keys = tuple(str(k) for k in value)
+    for key in keys:
+        if key not in allowed:
+            raise ConfigError(
+                f"option 'observation_keys': unknown key {key!r} for task {spec.name!r}"
+                f"{suggestion(key, allowed)} (allowed: {', '.join(allowed)})"
+            )
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"option 'observation_keys' lists a key twice: {list(keys)}")
+    return keys
+
+
+def valid_observation_keys(spec: TaskSpec) -> tuple[str, ...]:
+    """The observation keys a task of this family can produce."""
+    if spec.family == "minihack":
+        nle_keys = tuple(k for k in NLE_KEYS if k not in _NOT_IN_MINIHACK)
+        return (*nle_keys, *MINIHACK_CROP_KEYS, "prev_action")
+    return (*NLE_KEYS, *DERIVED_KEYS)
+
+
+def default_observation_keys(spec: TaskSpec) -> tuple[str, ...]:
+    """The observation keys the family's default model reads."""
+    return MINIHACK_DEFAULT_KEYS if spec.family == "minihack" else NETHACK_DEFAULT_KEYS
+
+
+def parse_options(spec: TaskSpec, options: Mapping[str, Any]) -> EnvOptions:
+    """Validate user options for ``spec`` (task defaults first, user options on top).
+
+    Raises:
+        ConfigError: naming the option and what it accepts.
+    """
+    merged: dict[str, Any] = dict(spec.defaults)
+    for name, value in options.items():
+        if name in _RLLIB_CONTEXT_KEYS:
+            continue
+        if name not in OPTION_NAMES:
+            raise ConfigError(
+                f"unknown option {name!r} for task {spec.name!r}{suggestion(name, OPTION_NAMES)} "
+                f"(options: {', '.join(OPTION_NAMES)})"
+            )
+        value = _plain(value)
+        if name == "env_kwargs":
+            if value is None:
+                value = {}
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"option 'env_kwargs' must be a mapping, got {value!r}")
+            value = {**merged.get("env_kwargs", {}), **value}
+        merged[name] = value
+
+    opts = EnvOptions()
+    checked: dict[str, Any] = {}
+    if merged.get("character") is not None:
+        checked["character"] = check_character(merged["character"])
+    if merged.get("max_episode_steps") is not None:
+        checked["max_episode_steps"] = _int(
+            "max_episode_steps", merged["max_episode_steps"], 1, MAX_EPISODE_STEPS
+        )
+    checked["observation_keys"] = _observation_keys(spec, merged.get("observation_keys"))
+    for name in ("penalty_step", "penalty_time"):
+        if merged.get(name) is not None:
+            checked[name] = _float(name, merged[name])
+    if merged.get("savedir") is not None:
+        checked["savedir"] = str(merged["savedir"])
+    if "save_ttyrec_every" in merged:
+        checked["save_ttyrec_every"] = _int("save_ttyrec_every", merged["save_ttyrec_every"], 0)
+    if "actions" in merged:
+        if merged["actions"] not in ("task", "full"):
+            raise ConfigError(
+                f"option 'actions' must be 'task' (the task's own action set) or "
+                f"'full' (all 121 keys), got {merged['actions']!r}"
+            )
+        checked["actions"] = merged["actions"]
+    checked["seeds"] = _seeds(merged.get("seeds"))
+    if "crop_dim" in merged:
+        checked["crop_dim"] = _int("crop_dim", merged["crop_dim"], 1, 79)
+    if "pixel_size" in merged:
+        checked["pixel_size"] = _int("pixel_size", merged["pixel_size"], 1, 32)
+    if "fix_moon_phase" in merged:
+        if not isinstance(merged["fix_moon_phase"], bool):
+            raise ConfigError(
+                f"option 'fix_moon_phase' must be true or false, got {merged['fix_moon_phase']!r}"
+            )
+        checked["fix_moon_phase"] = merged["fix_moon_phase"]
+    env_kwargs = dict(merged.get("env_kwargs", {}))
+    for name in spec.required:
+        if name not in env_kwargs:
+            raise ConfigError(
+                f"task {spec.name!r} needs option env_kwargs.{name} "
+                "(a .des file path, or the text of a des-file)"
+            )
+    if "des_file" in env_kwargs:
+        check_des_file(env_kwargs["des_file"])
+    checked["env_kwargs"] = MappingProxyType(env_kwargs)
+    if checked.get("save_ttyrec_every", 0) and not checked.get("savedir"):
+        raise ConfigError("option 'save_ttyrec_every' needs option 'savedir' (where to write)")
+    return replace(opts, **checked)

@@ -1,0 +1,235 @@
+"""Encoder architectures: which per-key encoders a model uses, and their sizes.
+
+An architecture turns ``model_config`` into a :class:`CombinedEncoder`: a dict
+of named encoders whose outputs are concatenated in sorted name order (so the
+layout never depends on dict ordering) and optionally fused by an MLP.
+
+Sizes come from the architecture's settings dataclass; every field can be set
+from ``model_config`` (and hence from ``model.*`` overrides on the command line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import torch
+from nle import nethack
+from torch import nn
+
+from rllib_nethack.models.encoders import (
+    NUM_GLYPHS,
+    BlstatsEncoder,
+    BottomLinesEncoder,
+    GlyphMapEncoder,
+    HeroCropEncoder,
+    KeyEncoder,
+    MessageEncoder,
+    Obs,
+    PerceiverGlyphEncoder,
+    PrevActionEncoder,
+    ScreenImageEncoder,
+    TopLineEncoder,
+)
+from rllib_nethack.models.layers import mlp
+
+#: Observation spaces by key (the model's observation space, as a mapping).
+SpaceMap = Mapping[str, Any]
+
+
+def missing_keys(encoder: KeyEncoder, available: Iterable[str]) -> list[str]:
+    """Keys ``encoder`` needs that ``available`` lacks."""
+    have = set(available)
+    if isinstance(encoder, ScreenImageEncoder) and "screen_image" in have:
+        return []
+    return [k for k in encoder.keys if k not in have]
+
+
+class CombinedEncoder(nn.Module):
+    """Named encoders, concatenated in sorted name order, then an optional fusion MLP."""
+
+    def __init__(
+        self,
+        parts: Mapping[str, KeyEncoder],
+        fusion: tuple[int, ...] = (),
+        activation: type[nn.Module] = nn.ELU,
+    ) -> None:
+        super().__init__()
+        self.names = sorted(parts)
+        self.encoders: dict[str, KeyEncoder] = {name: parts[name] for name in self.names}
+        self.parts = nn.ModuleDict(self.encoders)  # registers the encoders' parameters
+        width = sum(part.out_dim for part in self.encoders.values())
+        self.fusion = mlp(width, fusion, activation) if fusion else nn.Identity()
+        self.out_dim = fusion[-1] if fusion else width
+
+    def forward(self, obs: Obs) -> torch.Tensor:
+        features = [self.encoders[name](obs) for name in self.names]
+        return self.fusion(torch.cat(features, dim=-1))
+
+    def missing(self, available: Iterable[str]) -> dict[str, list[str]]:
+        """Per encoder, the observation keys it needs but ``available`` lacks."""
+        available = list(available)
+        gaps = {name: missing_keys(part, available) for name, part in self.encoders.items()}
+        return {name: keys for name, keys in gaps.items() if keys}
+
+
+# --------------------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class ChaoticDwarfSettings:
+    """Sample Factory's ChaoticDwarvenGPT5 structure: text lines, screen crop, blstats."""
+
+    top_line_hidden: tuple[int, ...] = (128, 128)
+    bottom_lines_hidden: tuple[int, ...] = (128, 128)
+    screen_hidden: int = 512
+    crop_dim: int = 18
+    pixel_size: int = 6
+    blstats_hidden: tuple[int, ...] = (128, 128)
+    use_blstats: bool = True
+    use_prev_action: bool = True
+    rnn_size: int = 512
+
+
+@dataclass(frozen=True)
+class BaselineSettings:
+    """NLE paper's NetHackNet: glyph CNNs over the map and a crop around the hero."""
+
+    glyph_embedding: int = 32
+    map_channels: tuple[int, ...] = (16, 16, 16, 16, 8)
+    crop_dim: int = 9
+    blstats_hidden: tuple[int, ...] = (32, 32)
+    hidden: tuple[int, ...] = (512, 512)
+    use_message: bool = False
+    message_hidden: int = 64
+    use_prev_action: bool = False
+    rnn_size: int = 512
+
+
+@dataclass(frozen=True)
+class PerceiverSettings:
+    """Perceiver-style latent attention over glyph tokens, blstats and message."""
+
+    dim: int = 64
+    num_latents: int = 16
+    blocks: int = 2
+    self_layers: int = 1
+    cross_heads: int = 2
+    self_heads: int = 4
+    ffn: int = 128
+    hidden: int = 256
+    use_prev_action: bool = False
+    rnn_size: int = 256
+
+
+@dataclass(frozen=True)
+class MiniHackSettings:
+    """MiniHack baseline: glyph CNNs over the full map and the agent-centred crop."""
+
+    glyph_embedding: int = 32
+    map_channels: tuple[int, ...] = (16, 16, 8)
+    crop_channels: tuple[int, ...] = (16, 16, 16)
+    blstats_hidden: tuple[int, ...] = (64, 64)
+    use_message: bool = True
+    message_hidden: int = 64
+    hidden: tuple[int, ...] = (256,)
+    use_prev_action: bool = False
+    rnn_size: int = 256
+
+
+def _with_prev_action(
+    parts: dict[str, KeyEncoder], use: bool, num_actions: int
+) -> dict[str, KeyEncoder]:
+    if use:
+        parts["prev_action"] = PrevActionEncoder(num_actions)
+    return parts
+
+
+def build_chaotic_dwarf(
+    s: ChaoticDwarfSettings, num_actions: int, spaces: SpaceMap
+) -> CombinedEncoder:
+    parts: dict[str, KeyEncoder] = {
+        "top_line": TopLineEncoder(s.top_line_hidden),
+        "bottom_lines": BottomLinesEncoder(s.bottom_lines_hidden),
+        "screen": ScreenImageEncoder(s.screen_hidden, s.crop_dim, s.pixel_size),
+    }
+    if s.use_blstats:
+        parts["blstats"] = BlstatsEncoder(s.blstats_hidden, concat_normalized=True)
+    return CombinedEncoder(_with_prev_action(parts, s.use_prev_action, num_actions))
+
+
+def build_baseline(s: BaselineSettings, num_actions: int, spaces: SpaceMap) -> CombinedEncoder:
+    embedding = nn.Embedding(NUM_GLYPHS, s.glyph_embedding)
+    parts: dict[str, KeyEncoder] = {
+        "glyphs": GlyphMapEncoder("glyphs", nethack.DUNGEON_SHAPE, embedding, s.map_channels),
+        "hero_crop": HeroCropEncoder(s.crop_dim, embedding, s.map_channels),
+        "blstats": BlstatsEncoder(s.blstats_hidden, concat_normalized=False),
+    }
+    if s.use_message:
+        parts["message"] = MessageEncoder(s.message_hidden)
+    parts = _with_prev_action(parts, s.use_prev_action, num_actions)
+    return CombinedEncoder(parts, fusion=s.hidden, activation=nn.ReLU)
+
+
+def build_perceiver(s: PerceiverSettings, num_actions: int, spaces: SpaceMap) -> CombinedEncoder:
+    parts: dict[str, KeyEncoder] = {
+        "perceiver": PerceiverGlyphEncoder(
+            s.dim,
+            s.num_latents,
+            s.blocks,
+            s.self_layers,
+            s.cross_heads,
+            s.self_heads,
+            s.ffn,
+            s.hidden,
+        )
+    }
+    return CombinedEncoder(_with_prev_action(parts, s.use_prev_action, num_actions))
+
+
+def build_minihack(s: MiniHackSettings, num_actions: int, spaces: SpaceMap) -> CombinedEncoder:
+    crop = spaces.get("glyphs_crop")
+    crop_shape = tuple(crop.shape) if crop is not None and crop.shape else (9, 9)
+    embedding = nn.Embedding(NUM_GLYPHS, s.glyph_embedding)
+    parts: dict[str, KeyEncoder] = {
+        "glyphs": GlyphMapEncoder("glyphs", nethack.DUNGEON_SHAPE, embedding, s.map_channels),
+        "glyphs_crop": GlyphMapEncoder("glyphs_crop", crop_shape[:2], embedding, s.crop_channels),
+        "blstats": BlstatsEncoder(s.blstats_hidden, concat_normalized=False),
+    }
+    if s.use_message:
+        parts["message"] = MessageEncoder(s.message_hidden)
+    parts = _with_prev_action(parts, s.use_prev_action, num_actions)
+    return CombinedEncoder(parts, fusion=s.hidden)
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A named encoder recipe: its settings class and its builder."""
+
+    name: str
+    settings: type
+    build: Callable[..., CombinedEncoder]
+    family: str
+
+    def parse(self, model_config: Mapping[str, Any], allowed_extra: Iterable[str]) -> Any:
+        """Settings from ``model_config``; unknown keys raise ``KeyError`` naming them."""
+        names = {f.name for f in fields(self.settings)}
+        extra = set(allowed_extra)
+        unknown = sorted(k for k in model_config if k not in names and k not in extra)
+        if unknown:
+            raise KeyError(unknown, sorted(names | extra))
+        values = {}
+        for f in fields(self.settings):
+            if f.name in model_config and model_config[f.name] is not None:
+                value = model_config[f.name]
+                values[f.name] = tuple(value) if isinstance(value, list | tuple) else value
+        return self.settings(**values)
+
+
+ARCHITECTURES: dict[str, Architecture] = {
+    "chaotic_dwarf": Architecture(
+        "chaotic_dwarf", ChaoticDwarfSettings, build_chaotic_dwarf, "nethack"
+    ),
+    "baseline": Architecture("baseline", BaselineSettings, build_baseline, "nethack"),
+    "perceiver": Architecture("perceiver", PerceiverSettings, build_perceiver, "nethack"),
+    "minihack": Architecture("minihack", MiniHackSettings, build_minihack, "minihack"),
+}

@@ -1,0 +1,62 @@
+"""Small building blocks shared by the encoders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+
+def mlp(in_dim: int, hidden: Sequence[int], activation: type[nn.Module] = nn.ELU) -> nn.Sequential:
+    """Linear layers of the given widths, each followed by ``activation``."""
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers += [nn.Linear(in_dim, width), activation()]
+        in_dim = width
+    return nn.Sequential(*layers)
+
+
+def conv_stack(
+    in_channels: int,
+    channels: Sequence[int],
+    kernel: int = 3,
+    activation: type[nn.Module] = nn.ELU,
+) -> nn.Sequential:
+    """Same-size 2-D convolutions (stride 1, padding ``kernel // 2``) with activations."""
+    layers: list[nn.Module] = []
+    for out_channels in channels:
+        layers += [
+            nn.Conv2d(in_channels, out_channels, kernel, stride=1, padding=kernel // 2),
+            activation(),
+        ]
+        in_channels = out_channels
+    return nn.Sequential(*layers)
+
+
+def crop_around(
+    grid: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, size: int, fill: int
+) -> torch.Tensor:
+    """Square crops of ``grid`` centred on per-sample positions.
+
+    Args:
+        grid: ``[N, H, W]``.
+        rows, cols: ``[N]`` integer centres (row, column).
+        size: Side of the crop; cells beyond the grid take ``fill``.
+        fill: Value of cells outside the grid.
+
+    Returns:
+        ``[N, size, size]``; for odd ``size`` the centre cell is ``(rows, cols)``.
+    """
+    half = size // 2
+    padded = nn.functional.pad(grid, (half, half, half, half), value=fill)
+    offsets = torch.arange(size, device=grid.device)
+    row_index = (rows.long()[:, None] + offsets[None, :])[:, :, None]
+    col_index = (cols.long()[:, None] + offsets[None, :])[:, None, :]
+    batch = torch.arange(grid.shape[0], device=grid.device)[:, None, None]
+    return padded[batch, row_index, col_index]
+
+
+def flatten_time(x: torch.Tensor, leading: int) -> torch.Tensor:
+    """Merge the ``leading`` batch dims (``[B, T, ...]`` -> ``[B * T, ...]``)."""
+    return x.reshape(-1, *x.shape[leading:])

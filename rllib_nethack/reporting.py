@@ -1,0 +1,192 @@
+"""What a training run tells its user: a progress line per iteration, TensorBoard
+event files, a ``progress.csv`` and a learning-curve PNG at the end."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+#: Columns of progress.csv, in order.
+PROGRESS_COLUMNS = (
+    "iteration",
+    "env_steps",
+    "time_s",
+    "steps_per_s",
+    "episodes",
+    "return_mean",
+    "score_mean",
+    "max_depth_mean",
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The headline numbers of one iteration (NaN where no episode finished yet)."""
+
+    iteration: int
+    env_steps: int
+    time_s: float
+    steps_per_s: float
+    episodes: int
+    return_mean: float
+    score_mean: float
+    max_depth_mean: float
+
+
+def _get(result: Mapping[str, Any], *path: str) -> Any:
+    node: Any = result
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress | None) -> Progress:
+    """Headline numbers from an RLlib result dict."""
+    env_steps = int(_number(_get(result, "num_env_steps_sampled_lifetime")) or 0)
+    if previous is None:
+        rate = env_steps / elapsed_s if elapsed_s > 0 else math.nan
+    else:
+        dt = elapsed_s - previous.time_s
+        rate = (env_steps - previous.env_steps) / dt if dt > 0 else math.nan
+    episodes = _number(_get(result, "env_runners", "num_episodes_lifetime"))
+    return Progress(
+        iteration=int(_number(_get(result, "training_iteration")) or 0),
+        env_steps=env_steps,
+        time_s=elapsed_s,
+        steps_per_s=rate,
+        episodes=0 if math.isnan(episodes) else int(episodes),
+        return_mean=_number(_get(result, "env_runners", "episode_return_mean")),
+        score_mean=_number(_get(result, "env_runners", "nethack", "score_mean")),
+        max_depth_mean=_number(_get(result, "env_runners", "nethack", "max_depth_mean")),
+    )
+
+
+def _clock(seconds: float) -> str:
+    if math.isnan(seconds) or math.isinf(seconds):
+        return "?"
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def eta_seconds(p: Progress, stop: Mapping[str, Any], iterations_done: int) -> float:
+    """Seconds left until the nearest stop condition (NaN if there is none to estimate)."""
+    left = []
+    if stop.get("env_steps") and p.steps_per_s > 0:
+        left.append(max(0.0, (stop["env_steps"] - p.env_steps) / p.steps_per_s))
+    if stop.get("iterations") and iterations_done > 0:
+        per_iteration = p.time_s / iterations_done
+        left.append(max(0.0, (stop["iterations"] - iterations_done) * per_iteration))
+    if stop.get("minutes"):
+        left.append(max(0.0, stop["minutes"] * 60 - p.time_s))
+    return min(left) if left else math.nan
+
+
+def format_progress(p: Progress, eta_s: float) -> str:
+    """One line: ``iter 3 | 12,288 steps | 415 steps/s | ... | ETA 0:20:00``."""
+
+    def num(x: float, fmt: str) -> str:
+        return "-" if math.isnan(x) else format(x, fmt)
+
+    return (
+        f"iter {p.iteration:>4} | {p.env_steps:>11,} env steps"
+        f" | {num(p.steps_per_s, ',.0f'):>6} steps/s"
+        f" | {p.episodes:>6,} episodes | return {num(p.return_mean, '.2f'):>8}"
+        f" | score {num(p.score_mean, '.1f'):>7} | max depth {num(p.max_depth_mean, '.2f'):>5}"
+        f" | elapsed {_clock(p.time_s)} | ETA {_clock(eta_s)}"
+    )
+
+
+def flatten_numbers(result: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, float]]:
+    """``("env_runners/nethack/score_mean", 12.0)`` for every number in a result
+    (RLlib's echo of the config is left out)."""
+    for key, value in result.items():
+        name = f"{prefix}{key}"
+        if name == "config":
+            continue
+        if isinstance(value, Mapping):
+            yield from flatten_numbers(value, name + "/")
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int | float) and math.isfinite(value):
+            yield name, float(value)
+
+
+class TensorBoardLog:
+    """TensorBoard event files with every number of every result, by env step."""
+
+    def __init__(self, directory: Path) -> None:
+        from tensorboardX import SummaryWriter
+
+        self.directory = directory
+        self._writer = SummaryWriter(str(directory))
+
+    def write(self, result: Mapping[str, Any], step: int) -> None:
+        for tag, value in flatten_numbers(result):
+            self._writer.add_scalar(tag, value, global_step=step)
+        self._writer.flush()
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class ProgressCsv:
+    """``progress.csv``: one row of :class:`Progress` per iteration (appends on resume)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if not path.exists():
+            with path.open("w", newline="") as f:
+                csv.writer(f).writerow(PROGRESS_COLUMNS)
+
+    def append(self, p: Progress) -> None:
+        with self.path.open("a", newline="") as f:
+            csv.writer(f).writerow([asdict(p)[c] for c in PROGRESS_COLUMNS])
+
+
+def read_progress(path: Path) -> list[dict[str, float]]:
+    """Rows of a ``progress.csv`` as numbers."""
+    with path.open(newline="") as f:
+        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def plot_learning_curve(csv_path: Path, png_path: Path, title: str) -> Path | None:
+    """Mean return (and mean score, when there is one) against env steps, as a PNG."""
+    rows = read_progress(csv_path)
+    if not rows:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [r["env_steps"] for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    ax.plot(steps, [r["return_mean"] for r in rows], marker="o", ms=3, label="mean return")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("mean episode return")
+    ax.grid(alpha=0.3)
+    scores = [r["score_mean"] for r in rows]
+    if any(not math.isnan(s) and s != 0 for s in scores):
+        twin = ax.twinx()
+        twin.plot(steps, scores, color="tab:orange", marker=".", ms=3, label="mean score")
+        twin.set_ylabel("mean in-game score")
+        twin.legend(loc="lower right")
+    ax.legend(loc="upper left")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(png_path)
+    plt.close(fig)
+    return png_path

@@ -1,0 +1,121 @@
+"""The Hydra config groups compose, and carry the defaults they promise."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+import yaml
+from hydra.errors import ConfigCompositionException
+from omegaconf import OmegaConf
+
+from rllib_nethack.config import compose_config as compose_run
+from rllib_nethack.config import config_dir
+from rllib_nethack.envs.options import EnvOptions
+from rllib_nethack.envs.tasks import NLE_TASKS, list_tasks, task_names_and_aliases
+
+CONF = config_dir()
+
+
+def options_in(group: str) -> list[str]:
+    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+
+
+def test_groups_mirror_the_code() -> None:
+    assert options_in("algo") == ["appo", "impala", "ppo"]
+    from rllib_nethack.models import MODELS
+
+    assert options_in("model") == sorted(MODELS)
+    assert options_in("family") == ["minihack", "nethack"]
+    assert options_in("task") == sorted(spec.name for spec in NLE_TASKS)
+
+
+def test_task_is_not_in_the_defaults_list() -> None:
+    cfg = OmegaConf.load(CONF / "config.yaml")
+    assert all("task" not in str(entry) for entry in cfg.defaults)
+
+
+def test_env_options_group_lists_every_option() -> None:
+    options = OmegaConf.load(CONF / "env_options" / "default.yaml")
+    assert sorted(options) == sorted(f.name for f in fields(EnvOptions))
+
+
+@pytest.mark.parametrize("model", options_in("model"))
+@pytest.mark.parametrize("algo", options_in("algo"))
+def test_every_model_and_algo_composes(model: str, algo: str) -> None:
+    cfg = compose_run(["+task=score", f"model={model}", f"algo={algo}"])
+    assert cfg.model.name == model
+    assert cfg.algo.name == algo
+
+
+def test_challenge_composes_with_sample_factory_defaults() -> None:
+    cfg = compose_run(["+task=challenge"])
+    assert cfg.task.name == "challenge"
+    assert cfg.task.family == "nethack"
+    assert cfg.model.name == "chaotic_dwarf"
+    assert cfg.model.rnn_size == 512
+    algo = cfg.algo
+    assert algo.name == "appo"
+    assert (algo.gamma, algo.lr, algo.clip_param, algo.entropy_coeff) == (0.999, 1e-4, 0.1, 0.001)
+    assert (algo.rollout_fragment_length, algo.train_batch_size_per_learner) == (32, 1024)
+    assert (algo.grad_clip, algo.clip_rewards) == (4.0, 10.0)
+    assert cfg.cluster.node_ip_address == "127.0.0.1"
+    assert cfg.cluster.include_dashboard is False
+
+
+def test_minihack_tasks_get_the_minihack_model_and_settings() -> None:
+    nethack = compose_run(["+task=score"])
+    cfg = compose_run(["+task=room5x5"])
+    assert cfg.task.name == "MiniHack-Room-5x5-v0"
+    assert cfg.task.family == "minihack"
+    assert cfg.model.name == "minihack"
+    assert cfg.algo.gamma < nethack.algo.gamma
+    # The user's choice still wins over the family's.
+    assert compose_run(["+task=room5x5", "model=baseline"]).model.name == "baseline"
+    assert compose_run(["+task=room5x5", "algo.lr=0.123"]).algo.lr == 0.123
+
+
+def test_debug_smoke_wins_over_the_family() -> None:
+    smoke = yaml.safe_load((CONF / "debug" / "smoke.yaml").read_text())
+
+    def leaves(node: object, prefix: str = "") -> set[str]:
+        if not isinstance(node, dict):
+            return {prefix}
+        out: set[str] = set()
+        for key, value in node.items():
+            if key != "defaults":
+                out |= leaves(value, f"{prefix}.{key}" if prefix else key)
+        return out
+
+    # +task= comes last in the defaults list, so nothing a task or family file
+    # sets may be something debug=smoke shrinks.
+    for path in [*(CONF / "family").glob("*.yaml"), *(CONF / "task").glob("*.yaml")]:
+        assert leaves(yaml.safe_load(path.read_text())) & leaves(smoke) == set(), path.name
+    for name in ("room5x5", "staircase"):
+        cfg = compose_run([f"+task={name}", "debug=smoke"])
+        assert cfg.task.options.max_episode_steps == smoke["task"]["options"]["max_episode_steps"]
+    cfg = compose_run(["+task=room5x5", "debug=smoke"])
+    assert cfg.algo.train_batch_size_per_learner == smoke["algo"]["train_batch_size_per_learner"]
+    assert cfg.stop.iterations == 2
+
+
+def test_every_task_name_composes() -> None:
+    names = [n for n in task_names_and_aliases() if not n.startswith("MiniHack-")]
+    names += [n for n in list_tasks() if n.startswith("MiniHack-")][::20]
+    for name in names:
+        assert compose_run([f"+task={name}"]).task.name in list_tasks()
+
+
+def test_unknown_keys_are_rejected_by_name() -> None:
+    with pytest.raises(ConfigCompositionException, match=r"algo\.lrr"):
+        compose_run(["+task=challenge", "algo.lrr=1"])
+    with pytest.raises(ConfigCompositionException, match=r"model\.rnn_sise"):
+        compose_run(["+task=challenge", "model.rnn_sise=1"])
+    with pytest.raises(ConfigCompositionException, match="model"):
+        compose_run(["+task=challenge", "model=chaotic"])
+
+
+@pytest.mark.parametrize("path", sorted(Path(CONF).rglob("*.yaml")), ids=lambda p: p.name)
+def test_every_yaml_parses(path: Path) -> None:
+    assert yaml.safe_load(path.read_text()) is not None

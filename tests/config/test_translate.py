@@ -1,0 +1,158 @@
+"""The one translation from config to RLlib AlgorithmConfig: pure, strict, complete."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+from omegaconf import OmegaConf, open_dict
+from ray.rllib.algorithms.appo import APPOConfig
+from ray.rllib.algorithms.ppo import PPOConfig
+
+from rllib_nethack import ConfigError, UnknownTaskError
+from rllib_nethack.callbacks import NetHackMetricsCallback
+from rllib_nethack.config import ALGORITHMS, build_algorithm_config, config_dir
+from rllib_nethack.config import compose_config as compose_run
+from rllib_nethack.config.translate import is_setting
+from rllib_nethack.connectors import ClipRewardsFactory
+from rllib_nethack.models import ChaoticDwarfModule, MiniHackModule
+
+CONF = config_dir()
+
+
+@pytest.mark.parametrize("name", sorted(ALGORITHMS))
+def test_every_algo_key_is_a_real_setting(name: str) -> None:
+    settings = yaml.safe_load((CONF / "algo" / f"{name}.yaml").read_text())
+    assert settings.pop("name") == name
+    config = ALGORITHMS[name]()
+    unknown = [key for key in settings if not is_setting(config, key)]
+    assert unknown == []
+
+
+@pytest.mark.parametrize("cluster", ["local", "remote"])
+@pytest.mark.parametrize("name", sorted(ALGORITHMS))
+def test_every_cluster_rllib_key_is_a_real_setting(cluster: str, name: str) -> None:
+    settings = compose_run(["+task=score", f"cluster={cluster}", f"algo={name}"]).cluster.rllib
+    config = ALGORITHMS[name]()
+    assert [key for key in settings if not is_setting(config, key)] == []
+
+
+def test_is_setting_rejects_methods_and_typos() -> None:
+    config = APPOConfig()
+    assert is_setting(config, "lr")
+    assert is_setting(config, "train_batch_size_per_learner")
+    assert not is_setting(config, "environment")  # a method, not a setting
+    assert not is_setting(config, "lrr")
+    assert not is_setting(config, "_lr_vf")
+
+
+def test_challenge_builds_with_nethack_defaults() -> None:
+    config = build_algorithm_config(compose_run(["+task=challenge"]))
+    assert isinstance(config, APPOConfig)
+    assert config.env == "challenge"
+    assert (config.gamma, config.lr, config.clip_param, config.entropy_coeff) == (
+        0.999,
+        1e-4,
+        0.1,
+        0.001,
+    )
+    assert config.rollout_fragment_length == 32
+    assert config.train_batch_size_per_learner == 1024
+    assert config.grad_clip == 4.0
+    assert config.restart_failed_env_runners is True
+    spec = config.rl_module_spec
+    assert spec.module_class is ChaoticDwarfModule
+    assert spec.model_config["rnn_size"] == 512
+    assert spec.model_config["max_seq_len"] == 32
+    assert config.callbacks_class is NetHackMetricsCallback
+    assert config._learner_connector == ClipRewardsFactory(10.0)
+
+
+def test_model_observation_keys_reach_the_env() -> None:
+    config = build_algorithm_config(compose_run(["+task=score", "model=baseline"]))
+    assert config.env_config["observation_keys"] == ["glyphs", "blstats", "message"]
+    explicit = compose_run(
+        ["+task=score", "model=baseline", "task.options.observation_keys=[glyphs,blstats]"]
+    )
+    assert build_algorithm_config(explicit).env_config["observation_keys"] == ["glyphs", "blstats"]
+
+
+def test_task_options_are_passed_and_validated() -> None:
+    cfg = compose_run(["+task=challenge", "task.options.character=val-dwa-law-fem"])
+    assert build_algorithm_config(cfg).env_config["character"] == "val-dwa-law-fem"
+    bad = compose_run(["+task=challenge", "task.options.character=wizard"])
+    with pytest.raises(ConfigError, match="character"):
+        build_algorithm_config(bad)
+
+
+def test_minihack_and_ppo() -> None:
+    config = build_algorithm_config(compose_run(["+task=room5x5", "algo=ppo"]))
+    assert isinstance(config, PPOConfig)
+    assert config.env == "MiniHack-Room-5x5-v0"
+    assert config.rl_module_spec.module_class is MiniHackModule
+    assert config.minibatch_size == 256
+
+
+def plain_config(*overrides: str) -> dict:
+    cfg = compose_run(["+task=challenge", *overrides])
+    container = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(container, dict)
+    return container
+
+
+def test_typo_in_algo_is_an_error_not_ignored() -> None:
+    cfg = plain_config()
+    cfg["algo"]["lrr"] = 1.0
+    with pytest.raises(ConfigError, match=r"algo\.lrr is not a setting of RLlib's APPOConfig"):
+        build_algorithm_config(cfg)
+    cfg = plain_config()
+    cfg["cluster"]["rllib"]["num_env_runner"] = 3
+    with pytest.raises(ConfigError, match="num_env_runners"):
+        build_algorithm_config(cfg)
+
+
+def test_unknown_algorithm_model_and_task() -> None:
+    cfg = plain_config()
+    cfg["algo"]["name"] = "dqn"
+    with pytest.raises(ConfigError, match="unknown algorithm 'dqn'"):
+        build_algorithm_config(cfg)
+    cfg = plain_config()
+    cfg["model"]["name"] = "resnet"
+    with pytest.raises(ConfigError, match="unknown model 'resnet'"):
+        build_algorithm_config(cfg)
+    cfg = plain_config()
+    cfg["model"]["rnn_sise"] = 3
+    with pytest.raises(ConfigError, match=r"model\.rnn_sise.*rnn_size"):
+        build_algorithm_config(cfg)
+    cfg = plain_config()
+    cfg["task"]["name"] = "chalenge"
+    with pytest.raises(UnknownTaskError, match="challenge"):
+        build_algorithm_config(cfg)
+
+
+def test_bad_reward_clip() -> None:
+    cfg = plain_config()
+    cfg["algo"]["clip_rewards"] = True
+    with pytest.raises(ConfigError, match="clip_rewards"):
+        build_algorithm_config(cfg)
+
+
+def test_translation_starts_nothing() -> None:
+    # In a fresh process: other tests in this session may have started Ray.
+    code = (
+        "from rllib_nethack.config import build_algorithm_config, compose_config\n"
+        "import ray\n"
+        "build_algorithm_config(compose_config(['+task=room5x5']))\n"
+        "print(ray.is_initialized())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_composed_config_can_be_edited_like_a_user_would() -> None:
+    cfg = compose_run(["+task=challenge"])
+    with open_dict(cfg):
+        cfg.algo.lr = 3e-4
+    assert build_algorithm_config(cfg).lr == 3e-4

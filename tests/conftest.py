@@ -1,0 +1,114 @@
+"""Fixtures shared by the whole test suite.
+
+* ``ray_local``: one real local Ray instance for the session, bound to loopback
+  (tests that need Ray take it; the others never start Ray).
+* ``make``: :func:`rllib_nethack.make_env` that closes every env it built when
+  the test ends (each NLE env holds a NetHack instance and a temp directory).
+* ``rollout``: play an env with a fixed, seeded random action script.
+
+Long tests carry ``@pytest.mark.slow``; the quick lane is ``pytest -m "not slow"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from rllib_nethack import make_env
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Declared in pyproject too; repeated so that `--strict-markers` also works
+    # when pytest runs with another rootdir or config file.
+    config.addinivalue_line(
+        "markers", "slow: long tests (all MiniHack ids, longer training); run with -m slow"
+    )
+
+
+@pytest.fixture(scope="session")
+def ray_local() -> Iterator[Any]:
+    """A real local Ray instance (2 CPUs, no dashboard, loopback only) for the session."""
+    import ray
+
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        log_to_driver=False,
+    )
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture
+def make() -> Iterator[Callable[..., gym.Env]]:
+    """``make(task, **options)``: build an env and close it when the test ends."""
+    envs: list[gym.Env] = []
+
+    def _make(task: str, **options: Any) -> gym.Env:
+        env = make_env(task, **options)
+        envs.append(env)
+        return env
+
+    yield _make
+    for env in envs:
+        env.close()
+
+
+@dataclass
+class Rollout:
+    """What one scripted episode (or a part of one) produced."""
+
+    observations: list[dict[str, np.ndarray]] = field(default_factory=list)
+    actions: list[int] = field(default_factory=list)
+    rewards: list[float] = field(default_factory=list)
+    terminated: list[bool] = field(default_factory=list)
+    truncated: list[bool] = field(default_factory=list)
+    infos: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return bool(self.terminated and (self.terminated[-1] or self.truncated[-1]))
+
+
+def play(
+    env: gym.Env,
+    steps: int,
+    action_seed: int = 0,
+    reset_kwargs: dict[str, Any] | None = None,
+    actions: list[int] | None = None,
+) -> Rollout:
+    """Reset ``env`` and take ``steps`` actions (random from ``action_seed``, or ``actions``).
+
+    Stops early when the episode ends. Observations are the env's own arrays:
+    a test that relies on them staying untouched is testing the env's copying.
+    """
+    rng = np.random.default_rng(action_seed)
+    obs, info = env.reset(**(reset_kwargs or {}))
+    out = Rollout(observations=[obs], infos=[info])
+    n = int(env.action_space.n)  # type: ignore[attr-defined]
+    script = actions if actions is not None else [int(rng.integers(n)) for _ in range(steps)]
+    for action in script[:steps]:
+        obs, reward, terminated, truncated, info = env.step(action)
+        out.observations.append(obs)
+        out.actions.append(action)
+        out.rewards.append(float(reward))
+        out.terminated.append(bool(terminated))
+        out.truncated.append(bool(truncated))
+        out.infos.append(info)
+        if terminated or truncated:
+            break
+    return out
+
+
+@pytest.fixture
+def rollout() -> Callable[..., Rollout]:
+    """The :func:`play` helper, as a fixture (test modules do not import conftest)."""
+    return play

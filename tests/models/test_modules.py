@@ -1,0 +1,198 @@
+"""The RLModules on real observation batches: shapes, state, gradients, targets, checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from model_batches import CASES, to_batch
+from ray.rllib.core.columns import Columns
+from ray.rllib.core.rl_module.apis import TARGET_NETWORK_ACTION_DIST_INPUTS
+from ray.rllib.core.rl_module.rl_module import RLModule
+
+from rllib_nethack import ConfigError, make_env
+from rllib_nethack.models import MODELS, get_model_class
+
+SMALL = {"rnn_size": 32}
+B, T = 3, 4
+
+
+def build(model: str, env: gym.Env, **config: Any) -> Any:
+    cls = MODELS[model]
+    return cls(
+        observation_space=env.observation_space,
+        action_space=env.action_space,
+        model_config={**SMALL, **config},
+    )
+
+
+def zero_state(module: Any, b: int = B) -> dict[str, torch.Tensor]:
+    return {k: torch.from_numpy(np.stack([v] * b)) for k, v in module.get_initial_state().items()}
+
+
+def forward_batch(module: Any, obs: dict[str, torch.Tensor]) -> dict[str, Any]:
+    batch: dict[str, Any] = {Columns.OBS: obs}
+    if module.is_stateful():
+        batch[Columns.STATE_IN] = zero_state(module, next(iter(obs.values())).shape[0])
+    return batch
+
+
+@pytest.mark.parametrize("model", list(CASES))
+def test_forward_shapes_and_values(model: str, env_for: Callable, observations: Callable) -> None:
+    env = env_for(model)
+    module = build(model, env)
+    batch = forward_batch(module, to_batch(observations(model), B, T))
+    n = env.action_space.n
+    for out in (module.forward_inference(batch), module.forward_exploration(batch)):
+        logits = out[Columns.ACTION_DIST_INPUTS]
+        assert logits.shape == (B, T, n)
+        assert torch.isfinite(logits).all()
+        assert out[Columns.STATE_OUT]["h"].shape == (B, SMALL["rnn_size"])
+    train = module.forward_train(batch)
+    values = module.compute_values(batch, train[Columns.EMBEDDINGS])
+    assert values.shape == (B, T)
+    assert torch.isfinite(values).all()
+    # compute_values without embeddings recomputes the same trunk
+    assert torch.allclose(values, module.compute_values(batch), atol=1e-5)
+
+
+def test_feed_forward_models_take_obs_without_time_dim(
+    env_for: Callable, observations: Callable
+) -> None:
+    env = env_for("minihack")
+    module = build("minihack", env, rnn_size=0)
+    assert not module.is_stateful()
+    obs = {k: v[:, 0] for k, v in to_batch(observations("minihack"), B, T).items()}
+    out = module.forward_train({Columns.OBS: obs})
+    assert out[Columns.ACTION_DIST_INPUTS].shape == (B, env.action_space.n)
+    assert Columns.STATE_OUT not in out
+
+
+@pytest.mark.parametrize("model", list(CASES))
+def test_lstm_carries_state(model: str, env_for: Callable, observations: Callable) -> None:
+    env = env_for(model)
+    module = build(model, env)
+    obs = to_batch(observations(model), B, T)
+    zero = forward_batch(module, obs)
+    out = module.forward_inference(zero)
+    carried = {Columns.OBS: obs, Columns.STATE_IN: out[Columns.STATE_OUT]}
+    again = module.forward_inference(carried)
+    # Same observations, different incoming state: different outputs.
+    assert not torch.allclose(again[Columns.ACTION_DIST_INPUTS], out[Columns.ACTION_DIST_INPUTS])
+    # State shapes are what RLlib's connectors store per episode: [H] per env.
+    for value in module.get_initial_state().values():
+        assert value.shape == (SMALL["rnn_size"],)
+        assert value.dtype == np.float32
+
+
+@pytest.mark.parametrize("model", list(CASES))
+def test_gradient_reaches_every_parameter(
+    model: str, env_for: Callable, observations: Callable
+) -> None:
+    env = env_for(model)
+    module = build(model, env)
+    batch = forward_batch(module, to_batch(observations(model), B, T))
+    out = module.forward_train(batch)
+    values = module.compute_values(batch, out[Columns.EMBEDDINGS])
+    loss = out[Columns.ACTION_DIST_INPUTS].logsumexp(-1).mean() + values.pow(2).mean()
+    loss.backward()
+    missing = [
+        n
+        for n, p in module.named_parameters()
+        if p.requires_grad and (p.grad is None or not p.grad.abs().sum() > 0)
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("model", list(CASES))
+def test_appo_target_networks_cover_every_trainable_layer(
+    model: str, env_for: Callable, observations: Callable
+) -> None:
+    env = env_for(model)
+    module = build(model, env)
+    module.make_target_networks()
+    pairs = module.get_target_network_pairs()
+    covered = {id(p) for main, _ in pairs for p in main.parameters()}
+    value_head = {id(p) for p in module.vf.parameters()}
+    trainable = [
+        n
+        for n, p in module.named_parameters()
+        if not n.startswith("_target") and id(p) not in value_head
+    ]
+    uncovered = [n for n, p in module.named_parameters() if n in trainable and id(p) not in covered]
+    assert uncovered == []
+    for main, target in pairs:
+        assert [p.shape for p in main.parameters()] == [p.shape for p in target.parameters()]
+        assert all(not p.requires_grad for p in target.parameters())
+    batch = forward_batch(module, to_batch(observations(model), B, T))
+    target_logits = module.forward_target(batch)[TARGET_NETWORK_ACTION_DIST_INPUTS]
+    assert torch.allclose(
+        target_logits, module.forward_train(batch)[Columns.ACTION_DIST_INPUTS], atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("model", list(CASES))
+def test_checkpoint_round_trip(
+    model: str, env_for: Callable, observations: Callable, tmp_path: Any
+) -> None:
+    env = env_for(model)
+    module = build(model, env)
+    with torch.no_grad():  # move away from the initial weights
+        for p in module.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    module.save_to_path(tmp_path / "module")
+    restored = RLModule.from_checkpoint(tmp_path / "module")
+    assert type(restored) is type(module)
+    batch = forward_batch(module, to_batch(observations(model), B, T))
+    a = module.forward_inference(batch)[Columns.ACTION_DIST_INPUTS]
+    b = restored.forward_inference(batch)[Columns.ACTION_DIST_INPUTS]
+    assert torch.equal(a, b)
+
+
+def test_inference_only_module_drops_value_head_and_targets(env_for: Callable) -> None:
+    env = env_for("minihack")
+    cls = MODELS["minihack"]
+    module = cls(
+        observation_space=env.observation_space,
+        action_space=env.action_space,
+        inference_only=True,
+        model_config=SMALL,
+    )
+    assert not hasattr(module, "vf")
+    full = build("minihack", env)
+    full.make_target_networks()
+    state = full.get_state(inference_only=True)
+    assert not any(k.startswith(("vf.", "_target")) for k in state)
+    module.set_state(state)  # loads without missing keys
+
+
+def test_unknown_model_lists_valid_names() -> None:
+    with pytest.raises(ConfigError, match=r"unknown model 'chaotic_dwraf'.*chaotic_dwarf"):
+        get_model_class("chaotic_dwraf")
+
+
+def test_unknown_setting_is_named(env_for: Callable) -> None:
+    with pytest.raises(ConfigError, match=r"unknown setting 'rnn_sise'.*rnn_size"):
+        build("minihack", env_for("minihack"), rnn_sise=3)
+
+
+def test_missing_observation_is_named() -> None:
+    env = make_env("room5x5")  # glyph observations only
+    with pytest.raises(ConfigError, match=r"reads observation 'tty_chars'.*add 'tty_chars'"):
+        build("chaotic_dwarf", env)
+
+
+def test_settings_change_sizes(env_for: Callable) -> None:
+    env = env_for("chaotic_dwarf")
+    small = build("chaotic_dwarf", env, screen_hidden=64, top_line_hidden=[32, 32])
+    default = build("chaotic_dwarf", env)
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(small) < count(default)
+    assert (
+        build("chaotic_dwarf", env, use_prev_action=False).encoder.out_dim
+        == default.encoder.out_dim - env.action_space.n
+    )
