@@ -1,18 +1,36 @@
 """Starting or joining Ray, safely by default.
 
 Without an address, an embedded Ray instance starts on this machine with every
-service (GCS, object store, dashboard) bound to loopback; joining a cluster
-(``cluster.address=auto`` inside ``ray job submit`` or a KubeRay RayJob) uses
-that cluster's own settings. Either way every task is registered with RLlib.
+service (GCS, raylet, workers, dashboard) listening on loopback only; joining a
+cluster (``cluster.address=auto`` inside ``ray job submit`` or a KubeRay RayJob)
+uses that cluster's own settings. Either way every task is registered with RLlib.
+
+Why an environment variable: Ray turns a ``node_ip_address`` of 127.0.0.1 into
+the machine's routable address and its gRPC servers then listen on every
+interface. Ray's single-machine mode (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``,
+the default on macOS and Windows) keeps the node on 127.0.0.1 and every server
+bound to it; Ray's processes read it from their environment at start.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from rllib_nethack.envs import register_envs
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+def _single_machine_mode() -> None:
+    """Keep the Ray instance about to start on loopback (see the module docstring)."""
+    from ray._private import ray_constants
+
+    os.environ[_SINGLE_MACHINE_ENV] = "0"  # for the processes Ray starts
+    ray_constants.ENABLE_RAY_CLUSTER = False  # for this one, which imported Ray already
 
 
 def init_ray(cluster: Mapping[str, Any]) -> bool:
@@ -20,7 +38,8 @@ def init_ray(cluster: Mapping[str, Any]) -> bool:
 
     Args:
         cluster: The ``cluster`` config (``address``, ``node_ip_address``,
-            ``num_cpus``, ``num_gpus``, ``include_dashboard``, ``dashboard_host``).
+            ``num_cpus``, ``num_gpus``, ``include_dashboard``, ``dashboard_host``,
+            ``torch_threads`` of this process).
 
     Returns:
         Whether this call started (or joined) Ray, i.e. whether the caller should
@@ -28,6 +47,11 @@ def init_ray(cluster: Mapping[str, Any]) -> bool:
     """
     import ray
 
+    threads = cluster.get("torch_threads")
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
     started = False
     if not ray.is_initialized():
         kwargs: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": True}
@@ -36,6 +60,8 @@ def init_ray(cluster: Mapping[str, Any]) -> bool:
             ray.init(address=address, **kwargs)
         else:
             node_ip = cluster.get("node_ip_address") or "127.0.0.1"
+            if node_ip in LOOPBACK:
+                _single_machine_mode()
             ray.init(
                 num_cpus=cluster.get("num_cpus"),
                 num_gpus=cluster.get("num_gpus"),

@@ -16,6 +16,7 @@ PROGRESS_COLUMNS = (
     "env_steps",
     "time_s",
     "steps_per_s",
+    "trained_steps",
     "episodes",
     "return_mean",
     "score_mean",
@@ -31,6 +32,7 @@ class Progress:
     env_steps: int
     time_s: float
     steps_per_s: float
+    trained_steps: int
     episodes: int
     return_mean: float
     score_mean: float
@@ -62,15 +64,31 @@ def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress 
         dt = elapsed_s - previous.time_s
         rate = (env_steps - previous.env_steps) / dt if dt > 0 else math.nan
     episodes = _number(_get(result, "env_runners", "num_episodes_lifetime"))
+
+    def latest(value: Any, before: float) -> float:
+        # An iteration in which no episode ended reports no episode metrics;
+        # the last ones measured still stand.
+        number = _number(value)
+        return before if math.isnan(number) else number
+
+    last = previous or Progress(0, 0, 0.0, math.nan, 0, 0, math.nan, math.nan, math.nan)
     return Progress(
         iteration=int(_number(_get(result, "training_iteration")) or 0),
         env_steps=env_steps,
         time_s=elapsed_s,
         steps_per_s=rate,
-        episodes=0 if math.isnan(episodes) else int(episodes),
-        return_mean=_number(_get(result, "env_runners", "episode_return_mean")),
-        score_mean=_number(_get(result, "env_runners", "nethack", "score_mean")),
-        max_depth_mean=_number(_get(result, "env_runners", "nethack", "max_depth_mean")),
+        trained_steps=int(
+            latest(
+                _get(result, "learners", "__all_modules__", "num_env_steps_trained_lifetime"),
+                last.trained_steps,
+            )
+        ),
+        episodes=last.episodes if math.isnan(episodes) else int(episodes),
+        return_mean=latest(_get(result, "env_runners", "episode_return_mean"), last.return_mean),
+        score_mean=latest(_get(result, "env_runners", "nethack", "score_mean"), last.score_mean),
+        max_depth_mean=latest(
+            _get(result, "env_runners", "nethack", "max_depth_mean"), last.max_depth_mean
+        ),
     )
 
 
@@ -102,7 +120,7 @@ def format_progress(p: Progress, eta_s: float) -> str:
 
     return (
         f"iter {p.iteration:>4} | {p.env_steps:>11,} env steps"
-        f" | {num(p.steps_per_s, ',.0f'):>6} steps/s"
+        f" | {num(p.steps_per_s, ',.0f'):>6} steps/s | {p.trained_steps:>11,} trained"
         f" | {p.episodes:>6,} episodes | return {num(p.return_mean, '.2f'):>8}"
         f" | score {num(p.score_mean, '.1f'):>7} | max depth {num(p.max_depth_mean, '.2f'):>5}"
         f" | elapsed {_clock(p.time_s)} | ETA {_clock(eta_s)}"

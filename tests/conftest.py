@@ -32,15 +32,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def ray_local() -> Iterator[Any]:
-    """A real local Ray instance (2 CPUs, no dashboard, loopback only) for the session."""
+    """A real local Ray instance (2 CPUs, no dashboard, loopback only) for the session,
+    started the way `python -m rllib_nethack.run` starts its embedded instance."""
     import ray
 
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        _node_ip_address="127.0.0.1",
-        log_to_driver=False,
-    )
+    from rllib_nethack.cluster import init_ray
+    from rllib_nethack.config import compose_config
+
+    cluster = compose_config(["+task=room5x5", "cluster.num_cpus=2"]).cluster
+    init_ray(cluster)
     try:
         yield ray
     finally:

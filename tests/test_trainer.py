@@ -125,12 +125,12 @@ def test_bad_resume_path_is_one_clear_error(tmp_path: Path) -> None:
 def test_stop_conditions() -> None:
     from rllib_nethack.reporting import Progress
 
-    p = Progress(5, 1000, 120.0, 10.0, 3, 0.5, 1.0, 1.0)
+    p = Progress(5, 1000, 120.0, 10.0, 900, 3, 0.5, 1.0, 1.0)
     assert stop_reason({"env_steps": 1000}, p, 5) == "env_steps"
     assert stop_reason({"env_steps": 1001}, p, 5) is None
     assert stop_reason({"iterations": 5}, p, 5) == "iterations"
     assert stop_reason({"minutes": 2}, p, 5) == "minutes"
     assert stop_reason({"mean_return": 0.5}, p, 5) == "mean_return"
     assert stop_reason({"mean_return": 0.6}, p, 5) is None
-    nan = Progress(5, 1000, 120.0, 10.0, 0, float("nan"), float("nan"), float("nan"))
+    nan = Progress(5, 1000, 120.0, 10.0, 900, 0, float("nan"), float("nan"), float("nan"))
     assert stop_reason({"mean_return": 0.0}, nan, 5) is None

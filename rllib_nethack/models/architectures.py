@@ -125,9 +125,10 @@ class PerceiverSettings:
 class MiniHackSettings:
     """MiniHack baseline: glyph CNNs over the full map and the agent-centred crop."""
 
-    glyph_embedding: int = 32
-    map_channels: tuple[int, ...] = (16, 16, 8)
-    crop_channels: tuple[int, ...] = (16, 16, 16)
+    glyph_embedding: int = 16
+    map_channels: tuple[int, ...] = (16, 8)
+    map_stride: int = 2
+    crop_channels: tuple[int, ...] = (16, 16)
     blstats_hidden: tuple[int, ...] = (64, 64)
     use_message: bool = True
     message_hidden: int = 64
@@ -191,7 +192,9 @@ def build_minihack(s: MiniHackSettings, num_actions: int, spaces: SpaceMap) -> C
     crop_shape = tuple(crop.shape) if crop is not None and crop.shape else (9, 9)
     embedding = nn.Embedding(NUM_GLYPHS, s.glyph_embedding)
     parts: dict[str, KeyEncoder] = {
-        "glyphs": GlyphMapEncoder("glyphs", nethack.DUNGEON_SHAPE, embedding, s.map_channels),
+        "glyphs": GlyphMapEncoder(
+            "glyphs", nethack.DUNGEON_SHAPE, embedding, s.map_channels, s.map_stride
+        ),
         "glyphs_crop": GlyphMapEncoder("glyphs_crop", crop_shape[:2], embedding, s.crop_channels),
         "blstats": BlstatsEncoder(s.blstats_hidden, concat_normalized=False),
     }

@@ -16,7 +16,7 @@ from nle import nethack
 from torch import nn
 
 from rllib_nethack.envs.render import glyph_atlas
-from rllib_nethack.models.layers import conv_stack, crop_around, mlp
+from rllib_nethack.models.layers import conv_output_side, conv_stack, crop_around, mlp
 
 Obs = dict[str, torch.Tensor]
 
@@ -295,17 +295,24 @@ class GlyphMapEncoder(KeyEncoder):
         shape: The grid's (rows, columns).
         embedding: The shared glyph embedding (one table for map and crop).
         channels: Output channels of each convolution.
+        last_stride: Stride of the last convolution (2 halves each side).
     """
 
     def __init__(
-        self, key: str, shape: tuple[int, int], embedding: nn.Embedding, channels: tuple[int, ...]
+        self,
+        key: str,
+        shape: tuple[int, int],
+        embedding: nn.Embedding,
+        channels: tuple[int, ...],
+        last_stride: int = 1,
     ) -> None:
         super().__init__()
         self.key = key
         self.keys = (key,)
         self.embedding = embedding
-        self.convs = conv_stack(embedding.embedding_dim, channels)
-        self.out_dim = channels[-1] * shape[0] * shape[1]
+        self.convs = conv_stack(embedding.embedding_dim, channels, last_stride=last_stride)
+        rows, cols = (conv_output_side(n, 3, last_stride) for n in shape)
+        self.out_dim = channels[-1] * rows * cols
 
     def encode_grid(self, glyphs: torch.Tensor) -> torch.Tensor:
         x = self.embedding(glyphs.long()).permute(0, 3, 1, 2)

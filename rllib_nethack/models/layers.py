@@ -22,16 +22,28 @@ def conv_stack(
     channels: Sequence[int],
     kernel: int = 3,
     activation: type[nn.Module] = nn.ELU,
+    last_stride: int = 1,
 ) -> nn.Sequential:
-    """Same-size 2-D convolutions (stride 1, padding ``kernel // 2``) with activations."""
+    """2-D convolutions with ``padding = kernel // 2`` and activations.
+
+    All keep the grid's size except the last, whose ``last_stride`` can
+    downsample it: on the 21 x 79 NetHack map a stride of 2 cuts the flattened
+    features (and the first fully connected layer after them) by four.
+    """
     layers: list[nn.Module] = []
-    for out_channels in channels:
+    for i, out_channels in enumerate(channels):
+        stride = last_stride if i == len(channels) - 1 else 1
         layers += [
-            nn.Conv2d(in_channels, out_channels, kernel, stride=1, padding=kernel // 2),
+            nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=kernel // 2),
             activation(),
         ]
         in_channels = out_channels
     return nn.Sequential(*layers)
+
+
+def conv_output_side(side: int, kernel: int, stride: int) -> int:
+    """Output length of a convolution with ``padding = kernel // 2``."""
+    return (side + 2 * (kernel // 2) - kernel) // stride + 1
 
 
 def crop_around(

@@ -7,9 +7,10 @@ from typing import Any
 
 import gymnasium as gym
 import pytest
-from model_batches import CASES, rollout
+from model_batches import CASES
 
 from rllib_nethack import make_env
+from rllib_nethack.envs.sampling import random_observations
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +32,7 @@ def observations(env_for: Callable[[str], gym.Env]) -> Callable[[str], list[dict
 
     def get(model: str) -> list[dict[str, Any]]:
         if model not in cache:
-            cache[model] = rollout(env_for(model), 24)
+            cache[model] = random_observations(env_for(model), 24)
         return cache[model]
 
     return get

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 import torch
+
+from rllib_nethack.envs.sampling import stack_sequences
 
 #: (model, task, env options) pairs: each model on a task family it reads.
 CASES = {
@@ -15,24 +16,6 @@ CASES = {
 }
 
 
-def rollout(env: gym.Env, steps: int, seed: int = 0) -> list[dict[str, np.ndarray]]:
-    """Observations of ``steps`` random steps (resetting when an episode ends)."""
-    env.action_space.seed(seed)
-    obs, _ = env.reset(seed=seed)
-    out = [obs]
-    while len(out) < steps:
-        obs, _, terminated, truncated, _ = env.step(env.action_space.sample())
-        if terminated or truncated:
-            obs, _ = env.reset()
-        out.append(obs)
-    return out
-
-
 def to_batch(observations: list[dict[str, np.ndarray]], b: int, t: int) -> dict[str, torch.Tensor]:
-    """Stack ``b * t`` observations into ``[B, T, ...]`` tensors."""
-    return {
-        k: torch.from_numpy(np.stack([o[k] for o in observations[: b * t]])).reshape(
-            b, t, *observations[0][k].shape
-        )
-        for k in observations[0]
-    }
+    """``b * t`` observations as ``[B, T, ...]`` tensors."""
+    return {k: torch.from_numpy(v) for k, v in stack_sequences(observations, b, t).items()}

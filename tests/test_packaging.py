@@ -1,0 +1,100 @@
+"""The package works as users install it: from a wheel, from any directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def source_packages() -> set[str]:
+    found = {"rllib_nethack.conf"}
+    for init in (ROOT / "rllib_nethack").rglob("__init__.py"):
+        found.add(".".join(init.parent.relative_to(ROOT).parts))
+    return found
+
+
+def test_pyproject_lists_every_package() -> None:
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    assert listed == source_packages()
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    (built,) = out.glob("rllib_nethack-*.whl")
+    return built
+
+
+def test_wheel_ships_configs_and_type_marker(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "rllib_nethack/py.typed" in names
+    for yaml in (ROOT / "conf").rglob("*.yaml"):
+        assert f"rllib_nethack/conf/{yaml.relative_to(ROOT / 'conf')}" in names
+    for package in source_packages():
+        assert f"{package.replace('.', '/')}/" in {n.rsplit("/", 1)[0] + "/" for n in names}
+
+
+def test_installed_wheel_runs_from_any_directory(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    code = "import rllib_nethack, sys; print(rllib_nethack.__file__)"
+    where = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.strip().startswith(str(target))
+    composed = subprocess.run(
+        [sys.executable, "-m", "rllib_nethack.run", "+task=room5x5", "algo=ppo", "--cfg", "job"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert composed.returncode == 0, composed.stderr
+    assert "name: MiniHack-Room-5x5-v0" in composed.stdout
+    assert "name: ppo" in composed.stdout

@@ -1,0 +1,91 @@
+"""Progress lines, progress.csv, TensorBoard numbers and the learning curve."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from rllib_nethack.reporting import (
+    Progress,
+    ProgressCsv,
+    eta_seconds,
+    flatten_numbers,
+    format_progress,
+    plot_learning_curve,
+    progress_of,
+    read_progress,
+)
+
+
+def result(steps: int, iteration: int, **runners: object) -> dict:
+    return {
+        "training_iteration": iteration,
+        "num_env_steps_sampled_lifetime": steps,
+        "env_runners": dict(runners),
+        "learners": {"__all_modules__": {"num_env_steps_trained_lifetime": steps // 2}},
+        "config": {"lr": 0.1},
+    }
+
+
+def test_progress_and_rates() -> None:
+    first = progress_of(
+        result(
+            1000, 1, episode_return_mean=2.5, num_episodes_lifetime=4, nethack={"score_mean": 12.0}
+        ),
+        10.0,
+        None,
+    )
+    assert (first.iteration, first.env_steps, first.episodes, first.trained_steps) == (
+        1,
+        1000,
+        4,
+        500,
+    )
+    assert first.steps_per_s == 100.0
+    assert first.score_mean == 12.0 and math.isnan(first.max_depth_mean)
+    second = progress_of(result(3000, 2), 20.0, first)
+    assert second.steps_per_s == 200.0  # rate over the last iteration only
+    # No episode ended in iteration 2: the last measured episode numbers stand.
+    assert (second.return_mean, second.score_mean, second.episodes) == (2.5, 12.0, 4)
+
+
+def test_progress_line_and_eta() -> None:
+    p = Progress(3, 12288, 60.0, 415.0, 10000, 12, 3.14, 45.2, 1.3)
+    line = format_progress(p, eta_seconds(p, {"env_steps": 12288 + 415 * 120}, 3))
+    for part in (
+        "iter    3",
+        "12,288 env steps",
+        "415 steps/s",
+        "12 episodes",
+        "return     3.14",
+        "score    45.2",
+        "max depth  1.30",
+        "elapsed 0:01:00",
+        "ETA 0:02:00",
+    ):
+        assert part in line, (part, line)
+    assert eta_seconds(p, {"iterations": 6}, 3) == 60.0
+    assert eta_seconds(p, {"minutes": 2}, 3) == 60.0
+    assert math.isnan(eta_seconds(p, {}, 3))
+    assert "ETA ?" in format_progress(p, math.nan)
+
+
+def test_flatten_numbers_skips_config_and_non_numbers() -> None:
+    flat = dict(
+        flatten_numbers(
+            {"a": {"b": 1, "c": "x", "d": float("nan"), "e": True}, "config": {"lr": 1}, "f": 2.5}
+        )
+    )
+    assert flat == {"a/b": 1.0, "f": 2.5}
+
+
+def test_csv_round_trip_and_curve(tmp_path: Path) -> None:
+    log = ProgressCsv(tmp_path / "progress.csv")
+    for i in range(1, 5):
+        log.append(Progress(i, 1000 * i, 10.0 * i, 100.0, 900 * i, 3 * i, 0.2 * i, 5.0 * i, 1.0))
+    ProgressCsv(tmp_path / "progress.csv")  # reopening (resume) keeps the rows
+    rows = read_progress(tmp_path / "progress.csv")
+    assert [r["env_steps"] for r in rows] == [1000, 2000, 3000, 4000]
+    assert rows[-1]["return_mean"] == 0.8
+    png = plot_learning_curve(tmp_path / "progress.csv", tmp_path / "curve.png", "test")
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,73 @@
+"""`python -m rllib_nethack.run` as users run it: a subprocess, from another directory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "rllib_nethack.run", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_no_task_prints_the_task_list_and_fails(tmp_path: Path) -> None:
+    done = run_cli(cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no task given" in done.stderr
+    for name in ("challenge", "nethack_seeded", "MiniHack-Room-5x5-v0"):
+        assert name in done.stderr
+
+
+def test_unknown_task_is_one_line_with_suggestions(tmp_path: Path) -> None:
+    done = run_cli("+task=chalenge", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert "unknown task 'chalenge'" in done.stderr and "challenge" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_task_names_are_forgiving(tmp_path: Path) -> None:
+    done = run_cli("task=ROOM5X5", "--cfg", "job", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "name: MiniHack-Room-5x5-v0" in done.stdout
+
+
+def test_bad_override_names_the_key(tmp_path: Path) -> None:
+    done = run_cli("+task=challenge", "algo.lrr=1", cwd=tmp_path)
+    assert done.returncode != 0
+    assert "algo.lrr" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_option_value_is_one_clear_error(tmp_path: Path) -> None:
+    done = run_cli("+task=challenge", "task.options.character=wizard", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "option 'character'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
+    done = run_cli("+task=room5x5", f"resume={tmp_path / 'nope'}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "does not exist" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> None:
+    done = run_cli("+task=room5x5", "debug=smoke", "experiment.root_dir=runs", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("iter ") >= 2
+    (run_dir,) = (tmp_path / "runs" / "MiniHack-Room-5x5-v0-minihack-appo").iterdir()
+    assert (run_dir / "checkpoints" / "iter_000002" / "rllib_checkpoint.json").is_file()
+    assert (run_dir / "checkpoints" / "iter_000002" / "run_config.yaml").is_file()
+    assert any((run_dir / "tensorboard").iterdir())
+    assert (run_dir / "learning_curve.png").stat().st_size > 1000
+    assert (run_dir / ".hydra" / "config.yaml").is_file()
+    assert "stopped by iterations" in done.stdout
