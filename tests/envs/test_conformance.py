@@ -12,7 +12,7 @@ from gymnasium.utils.env_checker import check_env
 
 from rllib_nethack import make_env
 from rllib_nethack.envs.options import NLE_KEYS
-from rllib_nethack.envs.tasks import NLE_TASKS, all_task_specs
+from rllib_nethack.envs.tasks import NLE_TASKS, all_task_specs, list_tasks
 from rllib_nethack.errors import RllibNethackError
 
 NLE_TASK_NAMES = [spec.name for spec in NLE_TASKS]
@@ -32,7 +32,7 @@ MINIHACK_SAMPLE = [
 _EXPECTED_WARNING = "is different from the unwrapped version"
 #: MiniHack ids that need data minihack does not ship: the Boxoban maps
 #: (downloaded by a minihack script, over the network).
-NEEDS_EXTRAS = ("MiniHack-Boxoban-Hard-v0", "MiniHack-Boxoban-Unfiltered-v0")
+NEEDS_EXTRAS = tuple(name for name in list_tasks() if "-Boxoban-" in name)
 #: MiniHack's MiniGrid-based tasks, which run through rllib_nethack.envs.minigrid_compat.
 MINIGRID_BASED = ("MiniHack-MultiRoom-N4-v0", "MiniHack-LavaCrossingS9N1-v0")
 
