@@ -10,7 +10,8 @@ non-zero instead of showing a traceback from deep inside Ray or NLE.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Sequence
 
 
 class RllibNethackError(Exception):
@@ -38,7 +39,33 @@ def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
     return [lowered[m] for m in matches]
 
 
-def suggestion(word: str, choices: Iterable[str]) -> str:
-    """A short ``did you mean ...?`` clause, or an empty string."""
-    near = closest(word, choices)
+def did_you_mean(near: Sequence[str]) -> str:
+    """The ``; did you mean 'a', 'b'?`` clause for ``near``, or an empty string."""
     return f"; did you mean {', '.join(repr(c) for c in near)}?" if near else ""
+
+
+def suggestion(word: str, choices: Iterable[str], n: int = 3) -> str:
+    """A short ``did you mean ...?`` clause for the choices closest to ``word``."""
+    return did_you_mean(closest(word, choices, n=n))
+
+
+def check_int(what: str, value: object, low: int, high: int | None = None) -> int:
+    """``value`` as an int in ``[low, high]``, or a ConfigError naming ``what`` and the range.
+
+    One check for every integer a user types (env options, reset options,
+    seeds, step limits), so they all accept the same things: Python and numpy
+    integers and integral floats (YAML and JSON may give ``1e6``), never bools.
+    """
+    bound = f"between {low} and {high}" if high is not None else f">= {low}"
+    error = ConfigError(f"{what} must be an integer {bound}, got {value!r}")
+    if isinstance(value, bool):
+        raise error
+    try:
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        if not isinstance(value, float) or not value.is_integer():
+            raise error from None
+        number = int(value)
+    if number < low or (high is not None and number > high):
+        raise error
+    return number

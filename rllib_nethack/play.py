@@ -54,20 +54,42 @@ _ESC_WAIT_S = 0.03
 _STATUS_ROW = 25
 
 
+def _sequence_end(data: bytes, i: int) -> int:
+    """End of the terminal control sequence at ``data[i]`` (ESC [ or ESC O), or -1.
+
+    CSI (ESC [) takes parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F
+    and one final byte 0x40-0x7E (Home is ESC [ H, Ctrl-Up ESC [ 1 ; 5 A);
+    SS3 (ESC O) takes one final byte (F1 is ESC O P).
+    """
+    j = i + 2
+    if data[i + 1] == ord("["):
+        while j < len(data) and 0x20 <= data[j] <= 0x3F:
+            j += 1
+    if j < len(data) and 0x40 <= data[j] <= 0x7E:
+        return j + 1
+    return -1
+
+
 def split_keys(data: bytes) -> list[int]:
     """Split bytes read from a raw terminal into NetHack key codes.
 
     A terminal sends Alt-x as ESC followed by x in one write, so ESC + byte is
     the meta key ``0x80 | x``; a lone ESC is escape; arrow-key sequences become
-    ``k``/``j``/``l``/``h``. Every other byte is its own key.
+    ``k``/``j``/``l``/``h``. Other control sequences (Home, F1, Ctrl-arrows)
+    are dropped whole: split into bytes they would reach NetHack as commands
+    the player never typed. Every other byte is its own key.
     """
     codes: list[int] = []
     i = 0
     while i < len(data):
-        arrow = data[i : i + 3]
-        if arrow in _ARROWS:
-            codes.append(_ARROWS[arrow])
-            i += 3
+        end = -1
+        if data[i] == ESC and i + 2 < len(data) and data[i + 1] in b"[O":
+            end = _sequence_end(data, i)
+        if end > 0:
+            arrow = _ARROWS.get(data[i:end])
+            if arrow is not None:
+                codes.append(arrow)
+            i = end
         elif data[i] == ESC and i + 1 < len(data) and data[i + 1] != ESC:
             codes.append(0x80 | data[i + 1])
             i += 2

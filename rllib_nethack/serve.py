@@ -29,11 +29,12 @@ Only JSON goes to stdout; logs and anything NetHack prints go to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from rllib_nethack.envs.options import MAX_EPISODE_STEPS
@@ -178,10 +179,11 @@ class SessionServer:
             max_steps = current.max_steps if current is not None else MAX_EPISODE_STEPS
         if current is not None and current.max_steps == max_steps:
             return current.reset(seed).to_dict()
+        session = Session(seed, max_steps)  # the running game ends only once this stands
         if current is not None:
             current.close()
-        self.session = Session(seed, max_steps)
-        return self.session.last.to_dict()
+        self.session = session
+        return session.last.to_dict()
 
     def step(self, params: Mapping[str, Any]) -> Any:
         """Send ``params.key`` to the game."""
@@ -227,17 +229,25 @@ def serve(requests: TextIO, replies: TextIO) -> int:
     return 0
 
 
-def _private_stdout() -> TextIO:
+@contextlib.contextmanager
+def _private_stdout() -> Iterator[TextIO]:
     """A stream on the real stdout, with fd 1 (and ``sys.stdout``) pointed at stderr.
 
     NetHack is C code that may write to fd 1 directly; sending those bytes to
-    stderr keeps the reply stream pure JSON.
+    stderr keeps the reply stream pure JSON. Both are restored on the way out.
     """
     sys.stdout.flush()
+    saved_fd, saved_stdout = os.dup(1), sys.stdout
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    return replies
+    try:
+        yield replies
+    finally:
+        replies.close()
+        os.dup2(saved_fd, 1)
+        os.close(saved_fd)
+        sys.stdout = saved_stdout
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,13 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="serve: %(message)s")
-    replies = _private_stdout()
-    try:
-        return serve(sys.stdin, replies)
-    except KeyboardInterrupt:
-        return 130
-    finally:
-        replies.close()
+    with _private_stdout() as replies:
+        try:
+            return serve(sys.stdin, replies)
+        except KeyboardInterrupt:
+            return 130
 
 
 if __name__ == "__main__":

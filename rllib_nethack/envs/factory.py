@@ -39,9 +39,8 @@ from rllib_nethack.envs.wrappers import (
     SeedingWrapper,
     TruncationWrapper,
 )
+from rllib_nethack.envs.wrappers.screen_image import TTY_KEYS
 from rllib_nethack.errors import ConfigError
-
-_TTY_KEYS = ("tty_chars", "tty_colors", "tty_cursor")
 
 
 def make_env(task: str, **options: Any) -> gym.Env:
@@ -69,19 +68,23 @@ def make_env(task: str, **options: Any) -> gym.Env:
     keys = opts.observation_keys or default_observation_keys(spec)
     raw_keys = [k for k in keys if k not in DERIVED_KEYS]
     wants_image = "screen_image" in keys
-    copied = raw_keys + [k for k in _TTY_KEYS if wants_image and k not in raw_keys]
+    copied = raw_keys + [k for k in TTY_KEYS if wants_image and k not in raw_keys]
 
-    env: gym.Env = _make_base_env(spec, opts, copied)
-    env = SeedingWrapper(env, seeds=opts.seeds)
-    env = TruncationWrapper(env)
-    env = EpisodeStatsWrapper(env)
-    env = ObservationKeysWrapper(env, copied)
-    if wants_image:
-        env = ScreenImageWrapper(env, crop_dim=opts.crop_dim, pixel_size=opts.pixel_size)
-    if "prev_action" in keys:
-        env = PrevActionWrapper(env)
-    if len(copied) != len(raw_keys):  # tty observations fetched only to draw the image
-        env = ObservationKeysWrapper(env, list(keys))
+    base = env = _make_base_env(spec, opts, copied)
+    try:
+        env = SeedingWrapper(env, seeds=opts.seeds)
+        env = TruncationWrapper(env)
+        env = EpisodeStatsWrapper(env)
+        env = ObservationKeysWrapper(env, copied)
+        if wants_image:
+            env = ScreenImageWrapper(env, crop_dim=opts.crop_dim, pixel_size=opts.pixel_size)
+        if "prev_action" in keys:
+            env = PrevActionWrapper(env)
+        if len(copied) != len(raw_keys):  # tty observations fetched only to draw the image
+            env = ObservationKeysWrapper(env, list(keys), copy=False)
+    except BaseException:
+        base.close()  # NetHack holds a temp dir and a C game; do not leak them
+        raise
     return env
 
 
@@ -125,7 +128,11 @@ def _make_base_env(spec: TaskSpec, opts: EnvOptions, raw_keys: list[str]) -> gym
     except TypeError as err:
         # An env_kwargs key the class does not take: name it, not NLE's internals.
         bad = re.search(r"(?:unexpected|multiple values for) keyword argument '(\w+)'", str(err))
-        what = f"env_kwargs.{bad.group(1)}" if bad else "env_kwargs"
+        if bad:
+            raise ConfigError(
+                f"option env_kwargs.{bad.group(1)} is not an argument of task "
+                f"{spec.name!r} ({spec.env_id})"
+            ) from None
         raise ConfigError(
-            f"option {what} is not an argument of task {spec.name!r} ({spec.env_id})"
+            f"task {spec.name!r} ({spec.env_id}) rejected its arguments: {err}"
         ) from None

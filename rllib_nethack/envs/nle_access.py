@@ -10,11 +10,13 @@ single place to check.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from nle import nethack
+from nle.env import tasks as nle_tasks
 from nle.env.base import NLE
 from numpy.typing import NDArray
 
@@ -46,19 +48,37 @@ class RawObservation:
         return self._base.last_observation  # type: ignore[no-any-return]
 
     def glyphs(self) -> NDArray[np.int16]:
+        """The 21 x 79 map of glyph ids (NLE's buffer: copy it to keep it)."""
         return self.arrays()[self.glyph_index]
 
     def blstats(self) -> NDArray[np.int64]:
+        """The bottom-line statistics (NLE's buffer: copy it to keep it)."""
         return self.arrays()[self.blstats_index]
 
-    def message(self) -> NDArray[np.uint8]:
-        return self.arrays()[self.message_index]
-
     def internal(self) -> NDArray[np.int32]:
+        """NLE's internal flags (hunger, on the down stairs, ...)."""
         return self.arrays()[self.internal_index]
 
-    def in_normal_game(self) -> bool:
-        return bool(self._base.nethack.in_normal_game())
+
+def success_at_stairs(base: NLE) -> tuple[bool, bool]:
+    """Whether this task's success means the hero stepped onto ``>`` (and with the pet).
+
+    NLE quits the game on the step that succeeds, so that step's observation is
+    gone by the time a wrapper sees it; the task's own success check is then the
+    only record that the hero reached the down stairs. That holds for
+    NetHackStaircase and NetHackStaircasePet and for MiniHack tasks without a
+    reward manager (their goal is the staircase), not for the Oracle task or
+    MiniHack tasks whose reward manager decides success.
+    """
+    check = type(base)._is_episode_end
+    if check is nle_tasks.NetHackStaircasePet._is_episode_end:
+        return True, True
+    if check is nle_tasks.NetHackStaircase._is_episode_end:
+        return True, False
+    minihack_base = sys.modules.get("minihack.base")
+    if minihack_base is not None and check is minihack_base.MiniHack._is_episode_end:
+        return getattr(base, "reward_manager", None) is None, False
+    return False, False
 
 
 def set_seeds(base: NLE, core: int, disp: int, lgen: int | None) -> None:
@@ -91,7 +111,15 @@ def xlogfile_path(base: NLE) -> str:
     return os.path.join(base.nethack._vardir, "xlogfile")
 
 
-def last_xlog_record(path: str, truncate: bool) -> dict[str, str]:
+def file_size(path: str) -> int:
+    """The size of ``path`` in bytes, 0 if it does not exist yet."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def last_xlog_record(path: str, truncate: bool, since: int = 0) -> dict[str, str]:
     """Parse the last line of an xlogfile (tab-separated ``key=value`` fields).
 
     Args:
@@ -99,12 +127,17 @@ def last_xlog_record(path: str, truncate: bool) -> dict[str, str]:
         truncate: Empty the file after reading. Only for NLE's private
             temporary directory, which would otherwise grow by one line per
             episode for the life of the env; never for a user's ``savedir``.
+        since: Read only what was written after this many bytes. A user's
+            ``savedir`` xlogfile is shared by every env of the process, so only
+            a line added by this env's last step belongs to its game.
     """
     try:
         with open(path, "rb+" if truncate else "rb") as f:
             f.seek(0, os.SEEK_END)
             size = f.tell()
-            f.seek(max(0, size - 4096))
+            if size <= since:
+                return {}
+            f.seek(max(since, size - 4096))
             tail = f.read()
             if truncate:
                 f.truncate(0)

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from rllib_nethack.envs.tasks import TaskSpec
-from rllib_nethack.errors import ConfigError, suggestion
+from rllib_nethack.errors import ConfigError, check_int, suggestion
 
 ROLES = ("arc", "bar", "cav", "hea", "kni", "mon", "pri", "ran", "rog", "sam", "tou", "val", "wiz")
 RACES = ("hum", "elf", "dwa", "gno", "orc")
@@ -101,6 +101,8 @@ MINIHACK_DEFAULT_KEYS = ("glyphs", "glyphs_crop", "blstats", "message")
 
 #: Upper bound on episode length, as in the keystroke benchmarks.
 MAX_EPISODE_STEPS = 1_000_000
+#: NetHack's seeds are 64-bit; task seeds and seed ranges stay below this.
+SEED_BOUND = 2**63 - 1
 
 ActionSet = Literal["task", "full"]
 
@@ -165,13 +167,7 @@ def _plain(value: Any) -> Any:
 
 
 def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise ConfigError(f"option {name!r} must be an integer, got {value!r}")
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f">= {low}"
-        raise ConfigError(f"option {name!r} must be {bound}, got {value}")
-    return value
+    return check_int(f"option {name!r}", value, low, high)
 
 
 def _float(name: str, value: Any) -> float:
@@ -238,10 +234,10 @@ def _seeds(value: Any) -> tuple[int, int] | None:
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        seed = _int("seeds", value, 0)
+        seed = _int("seeds", value, 0, SEED_BOUND)
         return (seed, seed)
     if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
-        first, last = (_int("seeds", v, 0) for v in value)
+        first, last = (_int("seeds", v, 0, SEED_BOUND) for v in value)
         if last < first:
             raise ConfigError(
                 f"option 'seeds' must be [first, last] with first <= last, got {value}"
@@ -299,9 +295,9 @@ def parse_options(spec: TaskSpec, options: Mapping[str, Any]) -> EnvOptions:
                 f"(options: {', '.join(OPTION_NAMES)})"
             )
         value = _plain(value)
+        if value is None:  # None means "the task's own default", as in EnvOptions
+            continue
         if name == "env_kwargs":
-            if value is None:
-                value = {}
             if not isinstance(value, Mapping):
                 raise ConfigError(f"option 'env_kwargs' must be a mapping, got {value!r}")
             value = {**merged.get("env_kwargs", {}), **value}
@@ -348,9 +344,18 @@ def parse_options(spec: TaskSpec, options: Mapping[str, Any]) -> EnvOptions:
                 f"task {spec.name!r} needs option env_kwargs.{name} "
                 "(a .des file path, or the text of a des-file)"
             )
+    if "seeds" in env_kwargs:
+        raise ConfigError(
+            "env_kwargs.seeds is not supported (MiniHack reseeds from Python's global RNG "
+            "with it); use option 'seeds': [first, last] instead"
+        )
     if "des_file" in env_kwargs:
         check_des_file(env_kwargs["des_file"])
     checked["env_kwargs"] = MappingProxyType(env_kwargs)
     if checked.get("save_ttyrec_every", 0) and not checked.get("savedir"):
         raise ConfigError("option 'save_ttyrec_every' needs option 'savedir' (where to write)")
+    if checked.get("savedir") and not checked.get("save_ttyrec_every", 0):
+        raise ConfigError(
+            "option 'savedir' needs option 'save_ttyrec_every' (record every N-th episode, N >= 1)"
+        )
     return replace(opts, **checked)

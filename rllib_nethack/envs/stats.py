@@ -9,7 +9,10 @@ so they are the same whatever observation keys the model uses.
 Why the last *in-game* step: once a game is over NLE zeroes ``blstats`` and
 walks through the end-of-game screens on the same buffers, so the terminal
 step's raw observation no longer describes the hero. Every figure below is
-taken from the last step before the end, as Sample Factory does.
+taken from the last step before the end, as Sample Factory does. The one
+exception is the step that wins a staircase task: its only trace is the task's
+success, which the staircase trackers count (see
+:func:`rllib_nethack.envs.nle_access.success_at_stairs`).
 """
 
 from __future__ import annotations
@@ -130,6 +133,13 @@ class EpisodeTracker:
         message = arrays[raw.message_index]
         if message[0] == 84 and bytes(message[:64]).startswith(_FILL_PIT_MESSAGES):  # "T"
             self.sokoban_fill_pit_score += 1
+
+    def reached_stairs(self, with_pet: bool) -> None:
+        """Count the step that won a staircase task (NLE quits the game on it,
+        so :meth:`update` never sees that step's observation)."""
+        self.staircase_score += 1
+        if with_pet:
+            self.staircase_pet_score += 1
 
     def _pet_adjacent(self) -> bool:
         x, y = int(self.blstats[nethack.NLE_BL_X]), int(self.blstats[nethack.NLE_BL_Y])

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from rllib_nethack.errors import UnknownTaskError, closest
+from rllib_nethack.errors import UnknownTaskError, suggestion
 
 Family = Literal["nethack", "minihack"]
 
@@ -225,15 +225,24 @@ def all_task_specs() -> tuple[TaskSpec, ...]:
     return NLE_TASKS + _minihack_specs()
 
 
-@functools.cache
-def _lookup() -> Mapping[str, TaskSpec]:
+def _name_table(specs: tuple[TaskSpec, ...]) -> Mapping[str, TaskSpec]:
     table: dict[str, TaskSpec] = {}
-    for spec in all_task_specs():
+    for spec in specs:
         for key in (spec.name, spec.env_id, *spec.aliases):
             # NLE's own ids (NetHackScore-v0) resolve to the plain NLE task, never
             # to a task derived from it such as the seeded suite.
             table.setdefault(key.lower(), spec)
     return MappingProxyType(table)
+
+
+@functools.cache
+def _nle_lookup() -> Mapping[str, TaskSpec]:
+    return _name_table(NLE_TASKS)
+
+
+@functools.cache
+def _lookup() -> Mapping[str, TaskSpec]:
+    return _name_table(all_task_specs())
 
 
 def list_tasks() -> list[str]:
@@ -259,12 +268,12 @@ def get_task(name: str) -> TaskSpec:
     Raises:
         UnknownTaskError: with the closest valid names, on one line.
     """
-    spec = _lookup().get(str(name).lower())
+    key = str(name).lower()
+    # NLE tasks first: an env runner of an NLE task need not import MiniHack.
+    spec = _nle_lookup().get(key) or _lookup().get(key)
     if spec is not None:
         return spec
-    near = closest(str(name), task_names_and_aliases(), n=4)
-    hint = f"did you mean {', '.join(near)}? " if near else ""
     raise UnknownTaskError(
-        f"unknown task {name!r}: {hint}"
+        f"unknown task {name!r}{suggestion(str(name), task_names_and_aliases(), n=4)} "
         f"({len(list_tasks())} tasks; `python -m rllib_nethack.tasks` lists them all)"
     )

@@ -31,7 +31,7 @@ from types import MappingProxyType
 
 from nle import nethack
 
-from rllib_nethack.errors import RllibNethackError, closest
+from rllib_nethack.errors import RllibNethackError, closest, did_you_mean
 
 #: Named keys NLE can send, by lower-case name (the first of each code is canonical).
 NAMED_KEYS: Mapping[str, int] = MappingProxyType(
@@ -200,19 +200,13 @@ def _suggest(text: str) -> tuple[str, ...]:
     return tuple(closest(text, _suggestion_pool(), n=3))
 
 
-def _hint(suggestions: tuple[str, ...]) -> str:
-    if not suggestions:
-        return ""
-    return "; did you mean " + ", ".join(repr(s) for s in suggestions) + "?"
-
-
 def _unsupported(text: str, code: int | None, why: str = "") -> KeystrokeError:
     near = _suggest(text)
     reason = f" ({why})" if why else ""
     which = f" (key code {code})" if code is not None else ""
     return KeystrokeError(
         f"keystroke {text!r}{which} is not one of NLE's {len(accepted_codes())} "
-        f"keys{reason}{_hint(near)} (commands() lists them all)",
+        f"keys{reason}{did_you_mean(near)} (commands() lists them all)",
         key=text,
         suggestions=near,
     )
@@ -221,7 +215,7 @@ def _unsupported(text: str, code: int | None, why: str = "") -> KeystrokeError:
 def _unknown(text: str) -> KeystrokeError:
     near = _suggest(text)
     return KeystrokeError(
-        f"unknown keystroke {text!r}{_hint(near)} (write a character like 'k', "
+        f"unknown keystroke {text!r}{did_you_mean(near)} (write a character like 'k', "
         "'ctrl+d', 'meta+j', 'enter', 'escape', 'space' or an action name like 'kick'; "
         "commands() lists them all)",
         key=text,

@@ -28,7 +28,7 @@ from rllib_nethack.envs.factory import make_env
 from rllib_nethack.envs.options import MAX_EPISODE_STEPS
 from rllib_nethack.envs.tasks import SEEDED_SUITE_SIZE, SEEDED_TASK
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
-from rllib_nethack.errors import ConfigError, RllibNethackError
+from rllib_nethack.errors import RllibNethackError, check_int
 from rllib_nethack.keys.commands import CommandInfo, commands
 from rllib_nethack.keys.keymap import action_index, key_name, parse_key
 
@@ -67,12 +67,7 @@ def check_seed(seed: object) -> int:
     Raises:
         ConfigError: naming the allowed range.
     """
-    last = SEEDED_SUITE_SIZE - 1
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= last:
-        raise ConfigError(
-            f"seed must be an integer from 0 to {last} (the seeded suite), got {seed!r}"
-        )
-    return seed
+    return check_int("seed (of the seeded suite)", seed, 0, SEEDED_SUITE_SIZE - 1)
 
 
 def check_max_steps(max_steps: object) -> int:
@@ -81,15 +76,7 @@ def check_max_steps(max_steps: object) -> int:
     Raises:
         ConfigError: naming the allowed range.
     """
-    if (
-        isinstance(max_steps, bool)
-        or not isinstance(max_steps, int)
-        or not 1 <= max_steps <= MAX_EPISODE_STEPS
-    ):
-        raise ConfigError(
-            f"max_steps must be an integer from 1 to {MAX_EPISODE_STEPS}, got {max_steps!r}"
-        )
-    return max_steps
+    return check_int("max_steps", max_steps, 1, MAX_EPISODE_STEPS)
 
 
 def _strength(str125: int) -> str:
@@ -276,7 +263,11 @@ class Session:
         )
         self._obs: dict[str, Any] = {}
         self._closed = False
-        self._last = self.reset(self._seed)
+        try:
+            self._last = self.reset(self._seed)
+        except BaseException:
+            self._env.close()
+            raise
 
     @property
     def seed(self) -> int:

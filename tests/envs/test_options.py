@@ -14,6 +14,7 @@ from omegaconf import OmegaConf
 
 import rllib_nethack
 from rllib_nethack.envs.factory import base_env_kwargs
+from rllib_nethack.envs.nle_access import base_env
 from rllib_nethack.envs.options import (
     OPTION_NAMES,
     ROLES,
@@ -59,7 +60,7 @@ BAD_OPTIONS = [
     ("score", {"character": "val-elf-law"}, ["'character'", "role-race-alignment-gender"]),
     ("score", {"character": 3}, ["'character'", "string"]),
     ("score", {"seeds": [5, 2]}, ["'seeds'", "first <= last"]),
-    ("score", {"seeds": -1}, ["'seeds'", ">= 0"]),
+    ("score", {"seeds": -1}, ["'seeds'", "between 0 and"]),
     ("score", {"seeds": "0-9"}, ["'seeds'", "[first, last]"]),
     ("score", {"seeds": [1, 2, 3]}, ["'seeds'", "[first, last]"]),
     ("score", {"actions": "all"}, ["'actions'", "'task'", "'full'", "'all'"]),
@@ -82,6 +83,10 @@ BAD_OPTIONS = [
     ("score", {"penalty_step": "x"}, ["'penalty_step'", "number"]),
     ("score", {"fix_moon_phase": "yes"}, ["'fix_moon_phase'", "true or false"]),
     ("score", {"save_ttyrec_every": 1}, ["'save_ttyrec_every'", "'savedir'"]),
+    ("score", {"savedir": "/tmp/x"}, ["'savedir'", "'save_ttyrec_every'"]),
+    ("room5x5", {"env_kwargs": {"seeds": [1, 2]}}, ["env_kwargs.seeds", "'seeds'"]),
+    ("score", {"seeds": 2**63}, ["'seeds'", "between 0 and"]),
+    ("score", {"env_kwargs": {"actions": 5}}, ["'score'", "NetHackScore-v0", "actions"]),
     ("score", {"crop_dim": 0}, ["'crop_dim'", "between 1 and 79"]),
     ("score", {"pixel_size": 33}, ["'pixel_size'", "between 1 and 32"]),
     ("score", {"env_kwargs": 3}, ["'env_kwargs'", "mapping"]),
@@ -131,10 +136,26 @@ def test_reset_options_are_checked(make) -> None:
     with pytest.raises(ConfigError) as excinfo:
         env.reset(options={"task_sed": 3})
     assert_user_error(excinfo.value, "'task_sed'", "task_seed")
-    for bad in (-1, 1.5, True, "3"):
+    for bad in (-1, 1.5, True, "3", 2**63):
         with pytest.raises(ConfigError) as excinfo:
             env.reset(options={"task_seed": bad})
-        assert_user_error(excinfo.value, "'task_seed'", ">= 0")
+        assert_user_error(excinfo.value, "'task_seed'", "between 0 and")
+    with pytest.raises(ConfigError) as excinfo:
+        env.reset(options={"wizkit_items": ["wand of wishing"]})
+    assert_user_error(excinfo.value, "'wizkit_items'", "env_kwargs.wizard")
+    # numpy integers are integers (what rng.integers gives)
+    _, info = env.reset(options={"task_seed": np.int64(3)})
+    assert info["task_seed"] == 3
+
+
+def test_none_keeps_the_task_default(make) -> None:
+    # None means "the task's own default": the seeded suite stays seeded.
+    default = make("nethack_seeded")
+    given = make("nethack_seeded", seeds=None, max_episode_steps=None, character=None)
+    _, a = default.reset(seed=1)
+    _, b = given.reset(seed=1)
+    assert a["task_seed"] is not None and a["task_seed"] == b["task_seed"]
+    assert base_env(given)._max_episode_steps == base_env(default)._max_episode_steps
 
 
 # --------------------------------------------------------------------------- good options

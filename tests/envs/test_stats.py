@@ -10,7 +10,12 @@ import pytest
 from nle import nethack
 from nle.env.tasks import TASK_ACTIONS
 
-from rllib_nethack.envs.nle_access import base_env, last_xlog_record, xlogfile_path
+from rllib_nethack.envs.nle_access import (
+    base_env,
+    last_xlog_record,
+    success_at_stairs,
+    xlogfile_path,
+)
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES, describe_end, end_reason
 from rllib_nethack.envs.wrappers.episode_stats import EpisodeStatsWrapper
 
@@ -96,9 +101,29 @@ def test_staircase_success(make, rollout) -> None:
         run = rollout(env, 2000, action_seed=seed, reset_kwargs={"options": {"task_seed": seed}})
         if run.done:
             ends.append(run.infos[-1]["episode_end"])
+            stats = run.infos[-1]["episode_stats"]
+            # The winning step onto ">" is the staircase tracker's one count.
+            success = run.infos[-1]["episode_end"]["end_reason"] == "success"
+            assert stats["staircase_score"] == float(success)
+            assert stats["staircase_pet_score"] == 0.0
     successes = [e for e in ends if e["end_reason"] == "success"]
     assert len(successes) >= 3
     assert all(e["death_cause"] == "" for e in successes)
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ("staircase", (True, False)),
+        ("pet", (True, True)),
+        ("oracle", (False, False)),
+        ("score", (False, False)),
+        ("room5x5", (True, False)),  # MiniHack navigation: the goal is the staircase
+        ("MiniHack-Eat-v0", (False, False)),  # a reward manager decides success
+    ],
+)
+def test_which_successes_mean_the_stairs(make, task: str, expected) -> None:
+    assert success_at_stairs(base_env(make(task))) == expected
 
 
 def test_minihack_success_and_statistics(make, rollout) -> None:
@@ -278,6 +303,18 @@ def test_last_xlog_record_of_a_long_file(tmp_path) -> None:
     path.write_text("\n".join([*filler, XLOG_LINES[0]]) + "\n")
     assert os.path.getsize(path) > 4096 * 5
     assert last_xlog_record(str(path), truncate=False)["death"] == "killed by a newt"
+
+
+def test_last_xlog_record_reads_only_what_came_after_a_mark(tmp_path) -> None:
+    # A savedir xlogfile is shared by the envs of a process: a game that wrote
+    # no line of its own must not take another game's record.
+    path = tmp_path / "xlogfile"
+    path.write_text("death=killed by a newt\n")
+    mark = os.path.getsize(path)
+    assert last_xlog_record(str(path), truncate=False, since=mark) == {}
+    with open(path, "a") as xlog:
+        xlog.write("death=killed by a jackal\n")
+    assert last_xlog_record(str(path), truncate=False, since=mark)["death"] == "killed by a jackal"
 
 
 def test_last_xlog_record_of_nothing(tmp_path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import gymnasium as gym
 import numpy as np
@@ -156,3 +158,17 @@ def test_seeded_suite_spec() -> None:
     assert tuple(spec.defaults["seeds"]) == (0, 999)
     assert spec.defaults["penalty_step"] == 0.0 and spec.defaults["penalty_time"] == 0.0
     assert not get_task("score").seeded
+
+
+def test_an_nle_task_does_not_import_minihack() -> None:
+    # Env runners of NLE tasks should not pay MiniHack's import (and its
+    # MiniGrid registrations); MiniHack is looked up only on an NLE miss.
+    code = (
+        "import sys, rllib_nethack\n"
+        "rllib_nethack.make_env('challenge').close()\n"
+        "assert 'minihack' not in sys.modules, 'minihack imported'\n"
+        "rllib_nethack.make_env('room5x5').close()\n"
+        "assert 'minihack' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

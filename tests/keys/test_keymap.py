@@ -203,6 +203,11 @@ def test_commands_json_is_plain_data() -> None:
         (b"\xea", [M("j")]),
         (b"\x1b[A\x1b[B\x1b[C\x1b[D", [ord("k"), ord("j"), ord("l"), ord("h")]),
         (b"\x1bOA", [ord("k")]),
+        # Other control sequences are dropped whole, never typed byte by byte.
+        (b"\x1b[H", []),  # Home
+        (b"k\x1b[1;5Aj", [ord("k"), ord("j")]),  # Ctrl-Up between two keys
+        (b"\x1bOP", []),  # F1
+        (b"\x1b[", [M("[")]),  # Alt-[ on its own
         (b"\r", [13]),
     ],
 )

@@ -18,8 +18,10 @@ import gymnasium as gym
 from rllib_nethack.envs.nle_access import (
     RawObservation,
     base_env,
+    file_size,
     how_done,
     last_xlog_record,
+    success_at_stairs,
     xlogfile_path,
 )
 from rllib_nethack.envs.stats import EpisodeTracker, describe_end, end_reason
@@ -39,8 +41,12 @@ class EpisodeStatsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self._raw = RawObservation(base)
         self._tracker = EpisodeTracker()
         self._xlogfile = xlogfile_path(base)
-        # NLE's private temp dir may be emptied as we go; a user's savedir never is.
-        self._truncate_xlog = not base.savedir
+        # NLE's private temp dir may be emptied as we go; a user's savedir never
+        # is, and its xlogfile is shared by all envs of the process: only what
+        # this env's own last step appended is this game's record.
+        self._private_xlog = not base.savedir
+        self._xlog_start = 0
+        self._success_at_stairs = success_at_stairs(base)
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -50,11 +56,18 @@ class EpisodeStatsWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         return obs, info
 
     def step(self, action: SupportsInt) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        if not self._private_xlog:
+            self._xlog_start = file_size(self._xlogfile)
         obs, reward, terminated, truncated, info = self.env.step(action)
         if terminated or truncated:
-            record = last_xlog_record(self._xlogfile, truncate=self._truncate_xlog)
+            record = last_xlog_record(
+                self._xlogfile, truncate=self._private_xlog, since=self._xlog_start
+            )
             how = how_done(self._base)
             reason = end_reason(how, int(info.get("end_status", 0)), truncated)
+            stairs, with_pet = self._success_at_stairs
+            if reason == "success" and stairs:
+                self._tracker.reached_stairs(with_pet)
             info[STATS_KEY] = self._tracker.summary()
             info[END_KEY] = describe_end(record, reason, how)
         else:

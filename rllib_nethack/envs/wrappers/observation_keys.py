@@ -21,10 +21,12 @@ class ObservationKeysWrapper(gym.ObservationWrapper, gym.utils.RecordConstructor
     Args:
         env: An env with a ``Dict`` observation space that has every key in ``keys``.
         keys: The keys to keep, in order.
+        copy: Copy the arrays. Only an outer selection over arrays that an
+            inner one already copied (or freshly computed) may skip it.
     """
 
-    def __init__(self, env: gym.Env, keys: Sequence[str]) -> None:
-        gym.utils.RecordConstructorArgs.__init__(self, keys=tuple(keys))
+    def __init__(self, env: gym.Env, keys: Sequence[str], copy: bool = True) -> None:
+        gym.utils.RecordConstructorArgs.__init__(self, keys=tuple(keys), copy=copy)
         super().__init__(env)
         spaces = env.observation_space
         assert isinstance(spaces, gym.spaces.Dict)
@@ -32,7 +34,10 @@ class ObservationKeysWrapper(gym.ObservationWrapper, gym.utils.RecordConstructor
         if missing:
             raise KeyError(f"observation keys {missing} are not produced by this env")
         self.keys = tuple(keys)
+        self.copy = copy
         self.observation_space = gym.spaces.Dict({k: spaces[k] for k in self.keys})
 
     def observation(self, observation: dict[str, Any]) -> dict[str, Any]:
-        return {k: observation[k].copy() for k in self.keys}
+        if self.copy:
+            return {k: observation[k].copy() for k in self.keys}
+        return {k: observation[k] for k in self.keys}

@@ -22,6 +22,8 @@ import numpy as np
 from rllib_nethack.envs.render import TerminalRenderer
 
 SCREEN_IMAGE_KEY = "screen_image"
+#: The terminal observations the image is drawn from.
+TTY_KEYS = ("tty_chars", "tty_colors", "tty_cursor")
 
 
 class ScreenImageWrapper(gym.ObservationWrapper, gym.utils.RecordConstructorArgs):
@@ -32,7 +34,7 @@ class ScreenImageWrapper(gym.ObservationWrapper, gym.utils.RecordConstructorArgs
         super().__init__(env)
         spaces = env.observation_space
         assert isinstance(spaces, gym.spaces.Dict)
-        for key in ("tty_chars", "tty_colors", "tty_cursor"):
+        for key in TTY_KEYS:
             if key not in spaces.spaces:
                 raise KeyError(f"screen_image needs observation {key!r}")
         self.renderer = TerminalRenderer(crop_dim, pixel_size)

@@ -21,11 +21,11 @@ import gymnasium as gym
 from gymnasium.utils import seeding
 
 from rllib_nethack.envs.nle_access import base_env, set_seeds
-from rllib_nethack.errors import ConfigError
+from rllib_nethack.envs.options import SEED_BOUND
+from rllib_nethack.errors import ConfigError, check_int
 
 #: Reset options this wrapper understands.
 RESET_OPTIONS = ("task_seed", "wizkit_items")
-_SEED_BOUND = 2**63 - 1
 
 
 def task_seed_to_nle_seeds(task_seed: int) -> tuple[int, int, int]:
@@ -69,18 +69,20 @@ class SeedingWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
             first, last = self.seeds
             task_seed = int(rng.integers(first, last + 1))
         if task_seed is not None:
-            if isinstance(task_seed, bool) or not isinstance(task_seed, int) or task_seed < 0:
-                raise ConfigError(
-                    f"reset option 'task_seed' must be an integer >= 0, got {task_seed!r}"
-                )
+            task_seed = check_int("reset option 'task_seed'", task_seed, 0, SEED_BOUND)
             core, disp, lgen = task_seed_to_nle_seeds(task_seed)
             nle_seeds: tuple[int, int, int | None] = (core, disp, lgen)
         else:
-            core, disp = (int(s) for s in rng.integers(0, _SEED_BOUND, size=2))
+            core, disp = (int(s) for s in rng.integers(0, SEED_BOUND, size=2))
             nle_seeds = (core, disp, None)
         set_seeds(self._base, *nle_seeds)
         nle_options = None
         if "wizkit_items" in options:
+            if not self._base.nethack._wizard:
+                raise ConfigError(
+                    "reset option 'wizkit_items' needs a wizard-mode game "
+                    "(option env_kwargs.wizard=true)"
+                )
             nle_options = {"wizkit_items": options["wizkit_items"]}
         obs, info = self.env.reset(options=nle_options)
         info["task_seed"] = task_seed

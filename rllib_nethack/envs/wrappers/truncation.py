@@ -1,11 +1,13 @@
 """Step limits are truncation, not termination.
 
-When NLE stops an episode at its step limit (or NetHackChallenge's
-no-progress timeout) it returns ``terminated=True`` *and* ``truncated=True``.
-Gymnasium, and every algorithm that bootstraps values, read ``terminated`` as
-"the game really ended here": the value of a cut-off game would be learned as
-zero. This wrapper reports a step-limit stop as truncation only, and a death
-or a task's success as termination only.
+When NLE stops an episode at its step limit it returns ``terminated=True``
+(its ``truncated`` flag is computed before the step count moves, so it is
+still False) and says why only in ``info["end_status"]`` (ABORTED). Gymnasium,
+and every algorithm that bootstraps values, read ``terminated`` as "the game
+really ended here": the value of a cut-off game would be learned as zero.
+This wrapper reports a step-limit stop as truncation only, and a death or a
+task's success as termination only. (A task won on the very last allowed step
+is reported by NLE as aborted, hence truncated.)
 """
 
 from __future__ import annotations
