@@ -85,9 +85,12 @@ def save_checkpoint(algo: Any, run_dir: Path, config: DictConfig, keep: int) -> 
     shutil.rmtree(partial, ignore_errors=True)
     algo.save_to_path(str(partial))
     OmegaConf.save(config, partial / RUN_CONFIG, resolve=True)
-    if final.exists():
-        shutil.rmtree(final)
+    stale = root / f".{final.name}.old"
+    if final.exists():  # replaced, never deleted before its successor is in place
+        shutil.rmtree(stale, ignore_errors=True)
+        os.replace(final, stale)
     os.replace(partial, final)
+    shutil.rmtree(stale, ignore_errors=True)
     if keep > 0:
         for old in checkpoints_in(run_dir)[:-keep]:
             shutil.rmtree(old, ignore_errors=True)

@@ -14,9 +14,10 @@ bound to it; Ray's processes read it from their environment at start.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rllib_nethack.envs import register_envs
@@ -25,12 +26,27 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
-def _single_machine_mode() -> None:
-    """Keep the Ray instance about to start on loopback (see the module docstring)."""
+@contextlib.contextmanager
+def _single_machine_mode() -> Iterator[None]:
+    """Keep the Ray instance started inside on loopback (see the module docstring).
+
+    Undone afterwards: Ray's processes have read it by then, and a later
+    ``ray.init(address=...)`` in this process must see a cluster as usual.
+    """
     from ray._private import ray_constants
 
+    saved_env = os.environ.get(_SINGLE_MACHINE_ENV)
+    saved_flag = ray_constants.ENABLE_RAY_CLUSTER
     os.environ[_SINGLE_MACHINE_ENV] = "0"  # for the processes Ray starts
     ray_constants.ENABLE_RAY_CLUSTER = False  # for this one, which imported Ray already
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = saved_flag
+        if saved_env is None:
+            os.environ.pop(_SINGLE_MACHINE_ENV, None)
+        else:
+            os.environ[_SINGLE_MACHINE_ENV] = saved_env
 
 
 def init_ray(cluster: Mapping[str, Any]) -> bool:
@@ -60,16 +76,16 @@ def init_ray(cluster: Mapping[str, Any]) -> bool:
             ray.init(address=address, **kwargs)
         else:
             node_ip = cluster.get("node_ip_address") or "127.0.0.1"
-            if node_ip in LOOPBACK:
-                _single_machine_mode()
-            ray.init(
-                num_cpus=cluster.get("num_cpus"),
-                num_gpus=cluster.get("num_gpus"),
-                include_dashboard=bool(cluster.get("include_dashboard", False)),
-                dashboard_host=cluster.get("dashboard_host") or "127.0.0.1",
-                _node_ip_address=node_ip,
-                **kwargs,
-            )
+            mode = _single_machine_mode() if node_ip in LOOPBACK else contextlib.nullcontext()
+            with mode:
+                ray.init(
+                    num_cpus=cluster.get("num_cpus"),
+                    num_gpus=cluster.get("num_gpus"),
+                    include_dashboard=bool(cluster.get("include_dashboard", False)),
+                    dashboard_host=cluster.get("dashboard_host") or "127.0.0.1",
+                    _node_ip_address=node_ip,
+                    **kwargs,
+                )
         started = True
     register_envs()
     return started

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import math
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 #: Columns of progress.csv, in order.
 PROGRESS_COLUMNS = (
@@ -55,38 +58,50 @@ def _number(value: Any) -> float:
         return math.nan
 
 
+def _latest(value: Any, before: float) -> float:
+    """A number from a result, or ``before`` where the result has none (or NaN).
+
+    An iteration in which no episode ended reports no episode metrics; the last
+    ones measured still stand.
+    """
+    number = _number(value)
+    return before if math.isnan(number) else number
+
+
+def _count(value: Any, before: int) -> int:
+    return int(_latest(value, before))
+
+
+def starting_point(iteration: int = 0, env_steps: int = 0, trained_steps: int = 0) -> Progress:
+    """The progress before this process's first iteration (a restored checkpoint's counts)."""
+    nan = math.nan
+    return Progress(iteration, env_steps, 0.0, nan, trained_steps, 0, nan, nan, nan)
+
+
 def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress | None) -> Progress:
-    """Headline numbers from an RLlib result dict."""
-    env_steps = int(_number(_get(result, "num_env_steps_sampled_lifetime")) or 0)
-    if previous is None:
-        rate = env_steps / elapsed_s if elapsed_s > 0 else math.nan
-    else:
-        dt = elapsed_s - previous.time_s
-        rate = (env_steps - previous.env_steps) / dt if dt > 0 else math.nan
-    episodes = _number(_get(result, "env_runners", "num_episodes_lifetime"))
+    """Headline numbers from an RLlib result dict.
 
-    def latest(value: Any, before: float) -> float:
-        # An iteration in which no episode ended reports no episode metrics;
-        # the last ones measured still stand.
-        number = _number(value)
-        return before if math.isnan(number) else number
+    ``previous`` is the last iteration's progress, or :func:`starting_point`
+    (``None`` for a fresh run): steps/s counts only what this process sampled.
+    """
+    last = previous or starting_point()
+    env_steps = _count(_get(result, "num_env_steps_sampled_lifetime"), last.env_steps)
+    dt = elapsed_s - last.time_s
+    rate = (env_steps - last.env_steps) / dt if dt > 0 else math.nan
 
-    last = previous or Progress(0, 0, 0.0, math.nan, 0, 0, math.nan, math.nan, math.nan)
     return Progress(
-        iteration=int(_number(_get(result, "training_iteration")) or 0),
+        iteration=_count(_get(result, "training_iteration"), last.iteration),
         env_steps=env_steps,
         time_s=elapsed_s,
         steps_per_s=rate,
-        trained_steps=int(
-            latest(
-                _get(result, "learners", "__all_modules__", "num_env_steps_trained_lifetime"),
-                last.trained_steps,
-            )
+        trained_steps=_count(
+            _get(result, "learners", "__all_modules__", "num_env_steps_trained_lifetime"),
+            last.trained_steps,
         ),
-        episodes=last.episodes if math.isnan(episodes) else int(episodes),
-        return_mean=latest(_get(result, "env_runners", "episode_return_mean"), last.return_mean),
-        score_mean=latest(_get(result, "env_runners", "nethack", "score_mean"), last.score_mean),
-        max_depth_mean=latest(
+        episodes=_count(_get(result, "env_runners", "num_episodes_lifetime"), last.episodes),
+        return_mean=_latest(_get(result, "env_runners", "episode_return_mean"), last.return_mean),
+        score_mean=_latest(_get(result, "env_runners", "nethack", "score_mean"), last.score_mean),
+        max_depth_mean=_latest(
             _get(result, "env_runners", "nethack", "max_depth_mean"), last.max_depth_mean
         ),
     )
@@ -136,10 +151,10 @@ def flatten_numbers(result: Mapping[str, Any], prefix: str = "") -> Iterator[tup
             continue
         if isinstance(value, Mapping):
             yield from flatten_numbers(value, name + "/")
-        elif isinstance(value, bool):
+        elif isinstance(value, bool | np.bool_):
             continue
-        elif isinstance(value, int | float) and math.isfinite(value):
-            yield name, float(value)
+        elif isinstance(value, numbers.Real) and math.isfinite(value):
+            yield name, float(value)  # numpy scalars too (RLlib reduces float32 metrics)
 
 
 class TensorBoardLog:

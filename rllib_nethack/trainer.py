@@ -16,11 +16,20 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from omegaconf import DictConfig, OmegaConf
+from ray.rllib.algorithms import Algorithm, AlgorithmConfig
+from ray.rllib.core import ALL_MODULES
+from ray.rllib.utils.metrics import (
+    ENV_RUNNER_RESULTS,
+    LEARNER_RESULTS,
+    NUM_ENV_STEPS_SAMPLED_LIFETIME,
+    NUM_ENV_STEPS_TRAINED_LIFETIME,
+)
 
 from rllib_nethack.checkpoints import resolve_checkpoint, save_checkpoint, saved_config
 from rllib_nethack.cluster import init_ray
-from rllib_nethack.config.translate import build_algorithm_config, env_options, task_spec
+from rllib_nethack.config.translate import build_algorithm_config, task_spec
 from rllib_nethack.envs import make_env
+from rllib_nethack.errors import ConfigError
 from rllib_nethack.reporting import (
     Progress,
     ProgressCsv,
@@ -29,6 +38,7 @@ from rllib_nethack.reporting import (
     format_progress,
     plot_learning_curve,
     progress_of,
+    starting_point,
 )
 
 
@@ -67,6 +77,12 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: TextIO) -> Dic
     saved = saved_config(checkpoint)
     if saved is None:
         return cfg
+    if saved.algo.name != cfg.algo.name:
+        raise ConfigError(
+            f"resume: {checkpoint} was trained with algo={saved.algo.name}, not "
+            f"algo={cfg.algo.name} (its optimizer and losses cannot be carried over); "
+            f"add algo={saved.algo.name}"
+        )
     merged = cfg.copy()
     for key in ("task", "model"):
         if OmegaConf.to_container(cfg[key]) != OmegaConf.to_container(saved[key]):
@@ -75,12 +91,11 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: TextIO) -> Dic
     return merged
 
 
-def describe_model(cfg: DictConfig) -> str:
+def describe_model(cfg: DictConfig, algo_config: AlgorithmConfig) -> str:
     """Build the env and the model once, before Ray starts: a model that cannot
     read the task's observations fails here with a clear message."""
-    algo_config = build_algorithm_config(cfg)
     spec = algo_config.rl_module_spec
-    env = make_env(task_spec(cfg).name, **env_options(cfg))
+    env = make_env(task_spec(cfg).name, **algo_config.env_config)
     try:
         module = spec.module_class(
             observation_space=env.observation_space,
@@ -93,17 +108,29 @@ def describe_model(cfg: DictConfig) -> str:
     return f"{cfg.model.name} ({params:,} parameters)"
 
 
+def restored_progress(algo: Algorithm) -> Progress:
+    """Where a restored algorithm's counters stand (what the first iteration adds to)."""
+    metrics = algo.metrics
+    assert metrics is not None  # every algorithm on the new API stack has one
+    sampled = (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME)
+    trained = (LEARNER_RESULTS, ALL_MODULES, NUM_ENV_STEPS_TRAINED_LIFETIME)
+    return starting_point(
+        iteration=algo.iteration,
+        env_steps=int(metrics.peek(sampled, default=0)),
+        trained_steps=int(metrics.peek(trained, default=0)),
+    )
+
+
 def train(cfg: DictConfig, out: TextIO = sys.stdout) -> RunSummary:
     """Train as ``cfg`` says. Raises ConfigError for bad input before Ray starts."""
     checkpoint = resolve_checkpoint(cfg.resume) if cfg.get("resume") else None
     if checkpoint is not None:
         cfg = with_checkpoint_model(cfg, checkpoint, out)
     algo_config = build_algorithm_config(cfg)
-    model = describe_model(cfg)
+    model = describe_model(cfg, algo_config)
     run_dir = Path(cfg.experiment.run_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, run_dir / "run_config.yaml", resolve=True)
-    stop = cast(dict[str, Any], OmegaConf.to_container(cfg.stop))
 
     print(f"run dir  {run_dir}", file=out)
     print(
@@ -111,12 +138,29 @@ def train(cfg: DictConfig, out: TextIO = sys.stdout) -> RunSummary:
         file=out,
     )
     started_ray = init_ray(cfg.cluster)
-    import ray
+    try:
+        algo = algo_config.build_algo()
+        try:
+            start = None
+            if checkpoint is not None:
+                algo.restore_from_path(str(checkpoint))
+                start = restored_progress(algo)
+                print(f"resumed  {checkpoint} (iteration {algo.iteration})", file=out)
+            return _train_loop(algo, cfg, run_dir, start, out)
+        finally:
+            algo.stop()
+    finally:
+        if started_ray:
+            import ray
 
-    algo = algo_config.build_algo()
-    if checkpoint is not None:
-        algo.restore_from_path(str(checkpoint))
-        print(f"resumed  {checkpoint} (iteration {algo.iteration})", file=out)
+            ray.shutdown()
+
+
+def _train_loop(
+    algo: Algorithm, cfg: DictConfig, run_dir: Path, start: Progress | None, out: TextIO
+) -> RunSummary:
+    """Iterate until a stop condition holds; checkpoint on the way and at the end."""
+    stop = cast(dict[str, Any], OmegaConf.to_container(cfg.stop))
     tensorboard = TensorBoardLog(run_dir / "tensorboard") if cfg.experiment.tensorboard else None
     if tensorboard is not None:
         print(f"tensorboard --logdir {tensorboard.directory}", file=out)
@@ -124,49 +168,47 @@ def train(cfg: DictConfig, out: TextIO = sys.stdout) -> RunSummary:
     every = int(cfg.experiment.checkpoint_every or 0)
     keep = int(cfg.experiment.keep_checkpoints or 0)
 
-    start = time.monotonic()
-    last: Progress | None = None
+    clock = time.monotonic()
+    last = start
     done = 0
-    reason = "interrupted"
+    reason = stop_reason(stop, start, done) if start is not None else None
     latest: Path | None = None
+    saved_iteration = -1
     try:
-        while True:
+        while reason is None:
             result = algo.train()
             done += 1
-            last = progress_of(result, time.monotonic() - start, last)
+            last = progress_of(result, time.monotonic() - clock, last)
             print(format_progress(last, eta_seconds(last, stop, done)), file=out, flush=True)
             progress_csv.append(last)
             if tensorboard is not None:
                 tensorboard.write(result, last.env_steps)
             if every and algo.iteration % every == 0:
-                latest = save_checkpoint(algo, run_dir, cfg, keep)
-            found = stop_reason(stop, last, done)
-            if found:
-                reason = found
-                break
+                latest, saved_iteration = save_checkpoint(algo, run_dir, cfg, keep), algo.iteration
+            reason = stop_reason(stop, last, done)
     except KeyboardInterrupt:
+        reason = "interrupted"
         print("interrupted: saving a checkpoint", file=out)
     finally:
-        if done and (latest is None or not latest.name.endswith(f"{algo.iteration:06d}")):
-            latest = save_checkpoint(algo, run_dir, cfg, keep)
-        if latest is not None:
-            print(f"checkpoint {latest}", file=out)
         if tensorboard is not None:
             tensorboard.close()
-        if cfg.experiment.plot:
-            title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}"
-            png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
-            if png is not None:
-                print(f"learning curve {png}", file=out)
-        algo.stop()
-        if started_ray:
-            ray.shutdown()
+    # Only a run that stopped as asked (or by Ctrl-C) is saved: after a crash
+    # the algorithm may be half-updated, and its last periodic checkpoint stands.
+    if done and saved_iteration != algo.iteration:
+        latest = save_checkpoint(algo, run_dir, cfg, keep)
+    if latest is not None:
+        print(f"checkpoint {latest}", file=out)
+    if cfg.experiment.plot:
+        title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}"
+        png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
+        if png is not None:
+            print(f"learning curve {png}", file=out)
     print(f"stopped by {reason} after {done} iterations", file=out)
     return RunSummary(
         run_dir=run_dir,
         iterations=done,
         env_steps=last.env_steps if last else 0,
         checkpoint=latest,
-        stopped_by=reason,
+        stopped_by=str(reason),
         last=last,
     )

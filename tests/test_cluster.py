@@ -51,3 +51,21 @@ def test_ray_services_listen_on_loopback_only(ray_local: Any) -> None:
     assert addresses, "Ray processes listen on nothing?"
     assert set(addresses) <= {IPV4_LOOPBACK, IPV6_MAPPED_LOOPBACK, IPV6_LOOPBACK}, addresses
     assert {n["NodeManagerAddress"] for n in ray_local.nodes()} == {"127.0.0.1"}
+
+
+def test_workers_started_later_listen_on_loopback_too(ray_local: Any) -> None:
+    # Workers start after init_ray has undone its single-machine setting in
+    # this process; they inherit it from the raylet, which read it at start.
+    assert "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER" not in os.environ
+
+    @ray_local.remote
+    class Probe:
+        def pid(self) -> int:
+            return os.getpid()
+
+    probe = Probe.remote()  # type: ignore[attr-defined]
+    pid = ray_local.get(probe.pid.remote())
+    addresses = listening_addresses([pid])
+    assert addresses, "a Ray worker listens on nothing?"
+    assert set(addresses) <= {IPV4_LOOPBACK, IPV6_MAPPED_LOOPBACK, IPV6_LOOPBACK}, addresses
+    ray_local.kill(probe)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
+
 from rllib_nethack.reporting import (
     Progress,
     ProgressCsv,
@@ -77,6 +79,12 @@ def test_flatten_numbers_skips_config_and_non_numbers() -> None:
         )
     )
     assert flat == {"a/b": 1.0, "f": 2.5}
+
+
+def test_flatten_numbers_keeps_numpy_scalars() -> None:
+    # RLlib reduces float32 metrics to numpy scalars; TensorBoard must get them.
+    flat = dict(flatten_numbers({"x": np.float32(1.5), "n": np.int64(3), "b": np.bool_(True)}))
+    assert flat == {"x": 1.5, "n": 3.0}
 
 
 def test_csv_round_trip_and_curve(tmp_path: Path) -> None:

@@ -78,6 +78,24 @@ def test_nethack_metrics_resume_and_tensorboard(ray_local: None, tmp_path: Path)
     assert second.env_steps > first.env_steps
     assert second.last is not None and second.last.iteration == first.iterations + 1
     assert checkpoints_in(second.run_dir)[-1].name == f"iter_{first.iterations + 1:06d}"
+    # steps/s counts what this process sampled, not the restored steps.
+    resumed_steps = second.env_steps - first.env_steps
+    assert second.last.steps_per_s * second.last.time_s == pytest.approx(resumed_steps)
+
+    # A stop condition that already holds stops before training any further.
+    done = run_config(tmp_path / "third", "+task=staircase", f"stop.env_steps={first.env_steps}")
+    with open_dict(done):
+        done.resume = str(second.run_dir)
+    third, _ = run(done)
+    assert third.iterations == 0 and third.stopped_by == "env_steps"
+    assert checkpoints_in(third.run_dir) == []
+
+    # Another algorithm cannot take over the checkpoint's optimizer state.
+    other = run_config(tmp_path / "fourth", "+task=staircase", "algo=ppo")
+    with open_dict(other):
+        other.resume = str(second.run_dir)
+    with pytest.raises(ConfigError, match="trained with algo=appo"):
+        run(other)
 
 
 def test_killed_env_runner_is_restarted(ray_local: None, tmp_path: Path) -> None:

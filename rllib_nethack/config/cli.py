@@ -23,14 +23,14 @@ class NoTaskGiven(ConfigError):
     """The command line has no ``+task=NAME``."""
 
 
-def canonical_task_args(argv: Sequence[str]) -> list[str]:
+def canonical_task_args(argv: Sequence[str], require: bool = True) -> list[str]:
     """``argv`` with every ``task=`` argument rewritten to ``+task=<canonical name>``.
 
     A comma-separated sweep (``+task=room5x5,corridor_r2`` with ``--multirun``)
     is checked name by name.
 
     Raises:
-        NoTaskGiven: there is no task argument (and no help flag).
+        NoTaskGiven: ``require`` and there is no task argument (and no help flag).
         UnknownTaskError: a name is not a task.
     """
     out, found = [], False
@@ -42,7 +42,7 @@ def canonical_task_args(argv: Sequence[str]) -> list[str]:
         found = True
         names = [n.strip() for n in match.group(2).split(",")]
         out.append("+task=" + ",".join(get_task(n).name for n in names))
-    if not found and not any(a in _INFO_FLAGS for a in argv):
+    if require and not found and not any(a in _INFO_FLAGS for a in argv):
         raise NoTaskGiven("no task given: add +task=NAME")
     return out
 

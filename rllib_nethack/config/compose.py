@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
+from rllib_nethack.config.cli import canonical_task_args
 from rllib_nethack.config.paths import config_dir
 from rllib_nethack.config.store import register_task_configs
 
@@ -17,6 +18,7 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
     For scripts, notebooks and sweeps that build configs programmatically, e.g.
     ``compose_config(["+task=room5x5", "algo=ppo"])``.
     """
+    args = canonical_task_args(overrides, require=False)  # same task names as the CLI
     register_task_configs()
     with initialize_config_dir(str(config_dir()), version_base=None):
-        return compose("config", overrides=list(overrides))
+        return compose("config", overrides=args)

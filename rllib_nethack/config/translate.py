@@ -132,11 +132,21 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
 
     module_cls = get_model_class(str(plain["model"]["name"]))
     config.update_from_dict({**runner, **algo})
+    rollout = config.rollout_fragment_length
+    if isinstance(rollout, bool) or not isinstance(rollout, int) or rollout < 1:
+        raise ConfigError(
+            f"algo.rollout_fragment_length must be a positive integer (the LSTM's "
+            f"training sequence length), got {rollout!r}"
+        )
     config.environment(spec.name, env_config=options)
     config.rl_module(
         rl_module_spec=RLModuleSpec(
             module_class=module_cls,
-            model_config=model_config(plain, int(config.rollout_fragment_length)),
+            # IMPALA, APPO and PPO append one bootstrap step to every rollout
+            # fragment before training; a sequence of fragment + 1 keeps each
+            # fragment one LSTM sequence instead of a full one plus a
+            # one-step one padded to full length (twice the learner's work).
+            model_config=model_config(plain, rollout + 1),
         )
     )
     config.callbacks(NetHackMetricsCallback)
@@ -148,4 +158,11 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     seed = plain.get("experiment", {}).get("seed")
     if seed is not None:
         config.debugging(seed=int(seed))
+    try:
+        # RLlib's own consistency checks, here rather than inside build_algo()
+        # with Ray already started (they start nothing).
+        config.validate()
+    except ValueError as err:
+        first_line = str(err).strip().splitlines()[0]
+        raise ConfigError(f"RLlib rejects these algo settings: {first_line}") from None
     return config

@@ -12,7 +12,6 @@ from rllib_nethack.models.module import (
     MiniHackModule,
     NetHackRLModule,
     PerceiverModule,
-    default_model,
     get_model_class,
 )
 
@@ -23,6 +22,5 @@ __all__ = [
     "MiniHackModule",
     "NetHackRLModule",
     "PerceiverModule",
-    "default_model",
     "get_model_class",
 ]

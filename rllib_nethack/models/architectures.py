@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 import torch
 from nle import nethack
@@ -38,14 +38,6 @@ from rllib_nethack.models.layers import mlp
 SpaceMap = Mapping[str, Any]
 
 
-def missing_keys(encoder: KeyEncoder, available: Iterable[str]) -> list[str]:
-    """Keys ``encoder`` needs that ``available`` lacks."""
-    have = set(available)
-    if isinstance(encoder, ScreenImageEncoder) and "screen_image" in have:
-        return []
-    return [k for k in encoder.keys if k not in have]
-
-
 class CombinedEncoder(nn.Module):
     """Named encoders, concatenated in sorted name order, then an optional fusion MLP."""
 
@@ -56,21 +48,18 @@ class CombinedEncoder(nn.Module):
         activation: type[nn.Module] = nn.ELU,
     ) -> None:
         super().__init__()
-        self.names = sorted(parts)
-        self.encoders: dict[str, KeyEncoder] = {name: parts[name] for name in self.names}
-        self.parts = nn.ModuleDict(self.encoders)  # registers the encoders' parameters
-        width = sum(part.out_dim for part in self.encoders.values())
+        self.parts = nn.ModuleDict({name: parts[name] for name in sorted(parts)})
+        width = sum(parts[name].out_dim for name in parts)
         self.fusion = mlp(width, fusion, activation) if fusion else nn.Identity()
         self.out_dim = fusion[-1] if fusion else width
 
     def forward(self, obs: Obs) -> torch.Tensor:
-        features = [self.encoders[name](obs) for name in self.names]
+        features = [part(obs) for part in self.parts.values()]
         return self.fusion(torch.cat(features, dim=-1))
 
-    def missing(self, available: Iterable[str]) -> dict[str, list[str]]:
-        """Per encoder, the observation keys it needs but ``available`` lacks."""
-        available = list(available)
-        gaps = {name: missing_keys(part, available) for name, part in self.encoders.items()}
+    def missing(self, spaces: SpaceMap) -> dict[str, list[str]]:
+        """Per encoder, the observation keys it needs but ``spaces`` lacks."""
+        gaps = {name: cast(KeyEncoder, part).missing(spaces) for name, part in self.parts.items()}
         return {name: keys for name, keys in gaps.items() if keys}
 
 

@@ -9,13 +9,16 @@ dims already flattened to ``[N, ...]``), reads the keys it declares in
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
+import gymnasium as gym
 import numpy as np
 import torch
 from nle import nethack
 from torch import nn
 
 from rllib_nethack.envs.render import glyph_atlas
+from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.layers import conv_output_side, conv_stack, crop_around, mlp
 
 Obs = dict[str, torch.Tensor]
@@ -35,6 +38,10 @@ class KeyEncoder(nn.Module):
 
     def forward(self, obs: Obs) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def missing(self, spaces: Mapping[str, gym.Space]) -> list[str]:  # type: ignore[type-arg]
+        """The keys this encoder reads that ``spaces`` (the task's observations) lacks."""
+        return [k for k in self.keys if k not in spaces]
 
 
 # --------------------------------------------------------------------------- blstats
@@ -269,12 +276,26 @@ class ScreenImageEncoder(KeyEncoder):
             layers += [nn.Conv2d(in_channels, out_channels, kernel, stride), nn.ELU()]
             in_channels, side = out_channels, (side - kernel) // stride + 1
         if side < 1:
-            raise ValueError(
-                f"screen crop of {crop_dim * pixel_size} pixels is too small for the CNN"
+            raise ConfigError(
+                f"model crop_dim x pixel_size = {crop_dim} x {pixel_size} = "
+                f"{crop_dim * pixel_size} pixels is too small for the screen CNN (at least 36)"
             )
         self.convs = nn.Sequential(*layers)
         self.mlp = mlp(in_channels * side * side, (hidden,))
         self.out_dim = hidden
+
+    def missing(self, spaces: Mapping[str, gym.Space]) -> list[str]:  # type: ignore[type-arg]
+        """The env's own ``screen_image`` serves instead of the tty keys, at the model's size."""
+        if "screen_image" not in spaces:
+            return super().missing(spaces)
+        side = self.renderer.crop_dim * self.renderer.pixel_size
+        shape = tuple(spaces["screen_image"].shape or ())
+        if shape != (side, side, 3):
+            raise ConfigError(
+                f"the task's screen_image is {shape}, the model's CNN reads ({side}, {side}, 3): "
+                "set the same crop_dim and pixel_size for the task and the model"
+            )
+        return []
 
     def image(self, obs: Obs) -> torch.Tensor:
         if "screen_image" in obs:

@@ -107,19 +107,22 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         features = encoder({k: flatten_time(v, 2) for k, v in obs.items()}).reshape(b, t, -1)
         return core(features, batch[Columns.STATE_IN])
 
-    def _forward(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    def _outputs(self, batch: Mapping[str, Any], train: bool) -> dict[str, Any]:
         embeddings, state = self._embed(batch, self.encoder, self.core)
         out = {Columns.ACTION_DIST_INPUTS: self.pi(embeddings)}
+        if train:
+            # For the value loss: the encoder runs once for policy and value.
+            # Never at inference, where every output is stored in the episode.
+            out[Columns.EMBEDDINGS] = embeddings
         if state:
             out[Columns.STATE_OUT] = state
         return out
 
+    def _forward(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return self._outputs(batch, train=False)
+
     def _forward_train(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        embeddings, state = self._embed(batch, self.encoder, self.core)
-        out = {Columns.ACTION_DIST_INPUTS: self.pi(embeddings), Columns.EMBEDDINGS: embeddings}
-        if state:
-            out[Columns.STATE_OUT] = state
-        return out
+        return self._outputs(batch, train=True)
 
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
         if embeddings is None:
@@ -200,8 +203,3 @@ def get_model_class(name: str) -> type[NetHackRLModule]:
         raise ConfigError(
             f"unknown model {name!r}{suggestion(name, MODELS)} (models: {', '.join(MODELS)})"
         ) from None
-
-
-def default_model(family: str) -> str:
-    """The default model of a task family (``nethack`` or ``minihack``)."""
-    return "minihack" if family == "minihack" else "chaotic_dwarf"

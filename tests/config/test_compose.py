@@ -105,6 +105,9 @@ def test_every_task_name_composes() -> None:
     names += [n for n in list_tasks() if n.startswith("MiniHack-")][::20]
     for name in names:
         assert compose_run([f"+task={name}"]).task.name in list_tasks()
+    # Every spelling the command line takes: gymnasium ids, any case.
+    assert compose_run(["+task=NetHackChallenge-v0"]).task.name == "challenge"
+    assert compose_run(["+task=ROOM5X5"]).task.name == "MiniHack-Room-5x5-v0"
 
 
 def test_unknown_keys_are_rejected_by_name() -> None:

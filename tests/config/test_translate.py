@@ -65,9 +65,16 @@ def test_challenge_builds_with_nethack_defaults() -> None:
     spec = config.rl_module_spec
     assert spec.module_class is ChaoticDwarfModule
     assert spec.model_config["rnn_size"] == 512
-    assert spec.model_config["max_seq_len"] == 32
+    # A fragment plus the learner's bootstrap step is one training sequence.
+    assert spec.model_config["max_seq_len"] == 33
     assert config.callbacks_class is NetHackMetricsCallback
     assert config._learner_connector == ClipRewardsFactory(10.0)
+
+
+def test_rllib_consistency_checks_run_before_ray_starts() -> None:
+    cfg = compose_run(["+task=challenge", "algo=ppo", "algo.minibatch_size=5000"])
+    with pytest.raises(ConfigError, match=r"minibatch_size.*5000.*train_batch_size_per_learner"):
+        build_algorithm_config(cfg)
 
 
 def test_model_observation_keys_reach_the_env() -> None:

@@ -186,6 +186,19 @@ def test_missing_observation_is_named() -> None:
         build("chaotic_dwarf", env)
 
 
+def test_env_screen_image_must_match_the_model_crop() -> None:
+    keys = ["screen_image", "blstats", "tty_chars", "tty_colors", "tty_cursor", "prev_action"]
+    env = make_env("challenge", observation_keys=keys, crop_dim=20)  # 120 x 120 pixels
+    with pytest.raises(ConfigError, match=r"screen_image is \(120, 120, 3\).*\(108, 108, 3\)"):
+        build("chaotic_dwarf", env)
+    assert build("chaotic_dwarf", env, crop_dim=20).encoder.out_dim > 0
+
+
+def test_too_small_a_screen_crop_is_a_config_error(env_for: Callable) -> None:
+    with pytest.raises(ConfigError, match=r"crop_dim.*pixel_size.*too small"):
+        build("chaotic_dwarf", env_for("chaotic_dwarf"), crop_dim=4)
+
+
 def test_settings_change_sizes(env_for: Callable) -> None:
     env = env_for("chaotic_dwarf")
     small = build("chaotic_dwarf", env, screen_hidden=64, top_line_hidden=[32, 32])
