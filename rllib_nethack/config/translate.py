@@ -9,7 +9,6 @@ it is applied to; a typo is an error that names the key, never silently ignored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -93,13 +92,7 @@ def model_config(cfg: DictConfig | Mapping[str, Any], max_seq_len: int) -> dict[
     name = model.get("name")
     get_model_class(str(name))  # unknown name -> ConfigError
     settings = {k: v for k, v in model.items() if k not in MODEL_META_KEYS}
-    allowed = [f.name for f in fields(ARCHITECTURES[name].settings)]
-    for key in settings:
-        if key not in allowed:
-            raise ConfigError(
-                f"model.{key} is not a setting of model {name!r}{suggestion(key, allowed)} "
-                f"(settings: {', '.join(allowed)})"
-            )
+    ARCHITECTURES[name].parse(settings)  # unknown setting -> ConfigError naming it
     return {**settings, "max_seq_len": max_seq_len}
 
 

@@ -18,6 +18,7 @@ import torch
 from nle import nethack
 from torch import nn
 
+from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.encoders import (
     NUM_GLYPHS,
     BlstatsEncoder,
@@ -202,13 +203,21 @@ class Architecture:
     build: Callable[..., CombinedEncoder]
     family: str
 
-    def parse(self, model_config: Mapping[str, Any], allowed_extra: Iterable[str]) -> Any:
-        """Settings from ``model_config``; unknown keys raise ``KeyError`` naming them."""
-        names = {f.name for f in fields(self.settings)}
+    def parse(self, model_config: Mapping[str, Any], allowed_extra: Iterable[str] = ()) -> Any:
+        """Settings from ``model_config`` (the one check of a model's settings).
+
+        Raises:
+            ConfigError: naming the first unknown key, the closest setting and
+                all of them (``allowed_extra`` keys pass but are not listed).
+        """
+        names = [f.name for f in fields(self.settings)]
         extra = set(allowed_extra)
         unknown = sorted(k for k in model_config if k not in names and k not in extra)
         if unknown:
-            raise KeyError(unknown, sorted(names | extra))
+            raise ConfigError(
+                f"model.{unknown[0]} is not a setting of model {self.name!r}"
+                f"{suggestion(unknown[0], names)} (settings: {', '.join(names)})"
+            )
         values = {}
         for f in fields(self.settings):
             if f.name in model_config and model_config[f.name] is not None:

@@ -54,15 +54,7 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
     def setup(self) -> None:
         arch = ARCHITECTURES[self.architecture]
         config = dict(cast(Mapping[str, Any], self.model_config or {}))
-        try:
-            settings = arch.parse(config, COMMON_MODEL_KEYS)
-        except KeyError as err:
-            unknown, valid = err.args
-            valid = [v for v in valid if v not in COMMON_MODEL_KEYS or v == "max_seq_len"]
-            raise ConfigError(
-                f"model {self.architecture!r}: unknown setting {unknown[0]!r}"
-                f"{suggestion(unknown[0], valid)} (settings: {', '.join(valid)})"
-            ) from None
+        settings = arch.parse(config, COMMON_MODEL_KEYS)
         if not isinstance(self.observation_space, gym.spaces.Dict):
             raise ConfigError(
                 f"model {self.architecture!r} reads dict observations, got {self.observation_space}"

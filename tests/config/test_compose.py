@@ -122,3 +122,18 @@ def test_unknown_keys_are_rejected_by_name() -> None:
 @pytest.mark.parametrize("path", sorted(Path(CONF).rglob("*.yaml")), ids=lambda p: p.name)
 def test_every_yaml_parses(path: Path) -> None:
     assert yaml.safe_load(path.read_text()) is not None
+
+
+@pytest.mark.parametrize("model", options_in("model"))
+def test_model_yaml_states_the_code_defaults(model: str) -> None:
+    # conf/model/*.yaml shows every setting for `--cfg job`; it must not drift
+    # from the settings dataclass the module falls back on.
+    from rllib_nethack.models.architectures import ARCHITECTURES
+
+    node = OmegaConf.to_container(OmegaConf.load(CONF / "model" / f"{model}.yaml"))
+    assert isinstance(node, dict)
+    settings = ARCHITECTURES[model].settings
+    defaults = {f.name: f.default for f in fields(settings)}
+    assert {k for k in node if k not in ("name", "observation_keys")} == set(defaults)
+    stated = {k: tuple(v) if isinstance(v, list) else v for k, v in node.items() if k in defaults}
+    assert stated == defaults

@@ -176,7 +176,9 @@ def test_unknown_model_lists_valid_names() -> None:
 
 
 def test_unknown_setting_is_named(env_for: Callable) -> None:
-    with pytest.raises(ConfigError, match=r"unknown setting 'rnn_sise'.*rnn_size"):
+    with pytest.raises(
+        ConfigError, match=r"model\.rnn_sise is not a setting of model 'minihack'.*rnn_size"
+    ):
         build("minihack", env_for("minihack"), rnn_sise=3)
 
 
