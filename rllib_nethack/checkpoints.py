@@ -32,11 +32,17 @@ def is_checkpoint(path: Path) -> bool:
     return (path / RLLIB_MARKER).is_file()
 
 
+def checkpoint_iteration(path: Path) -> int | None:
+    """The training iteration a checkpoint of ours was saved at (from its name)."""
+    match = _NAME.match(path.name)
+    return int(match.group(1)) if match else None
+
+
 def checkpoints_in(run_dir: Path) -> list[Path]:
     """The checkpoints of a run, oldest first."""
     root = run_dir / CHECKPOINTS_DIR
     found = [p for p in root.glob("iter_*") if _NAME.match(p.name) and is_checkpoint(p)]
-    return sorted(found, key=lambda p: int(_NAME.match(p.name).group(1)))  # type: ignore[union-attr]
+    return sorted(found, key=lambda p: checkpoint_iteration(p) or 0)
 
 
 def resolve_checkpoint(path: str | os.PathLike[str]) -> Path:

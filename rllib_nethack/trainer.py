@@ -25,7 +25,12 @@ from ray.rllib.utils.metrics import (
     NUM_ENV_STEPS_TRAINED_LIFETIME,
 )
 
-from rllib_nethack.checkpoints import resolve_checkpoint, save_checkpoint, saved_config
+from rllib_nethack.checkpoints import (
+    checkpoint_iteration,
+    resolve_checkpoint,
+    save_checkpoint,
+    saved_config,
+)
 from rllib_nethack.cluster import init_ray
 from rllib_nethack.config.translate import build_algorithm_config, task_spec
 from rllib_nethack.envs import make_env
@@ -72,7 +77,9 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: TextIO) -> Dic
     """The run config with the task and model a checkpoint was trained with.
 
     Resuming must rebuild the same network (LSTM size included) to load its
-    weights; algorithm settings such as the learning rate may change.
+    weights; algorithm settings such as the learning rate may change. The
+    experiment seed moves on by the checkpoint's iteration count, so the env
+    runners do not replay the games the run started with.
     """
     saved = saved_config(checkpoint)
     if saved is None:
@@ -88,6 +95,11 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: TextIO) -> Dic
         if OmegaConf.to_container(cfg[key]) != OmegaConf.to_container(saved[key]):
             print(f"resume: using the checkpoint's {key} settings", file=out)
         OmegaConf.update(merged, key, saved[key], merge=False)
+    seed, done = merged.experiment.get("seed"), checkpoint_iteration(checkpoint)
+    if seed is not None and done:
+        # The env runners are built anew with this seed: offset it, or a
+        # resumed run would replay the games it started with.
+        OmegaConf.update(merged, "experiment.seed", int(seed) + done)
     return merged
 
 

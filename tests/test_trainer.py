@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from rllib_nethack import ConfigError
 from rllib_nethack.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
@@ -75,6 +75,9 @@ def test_nethack_metrics_resume_and_tensorboard(ray_local: None, tmp_path: Path)
         again.resume = str(first.run_dir)
     second, text = run(again)
     assert "resume: using the checkpoint's model settings" in text
+    # New env runners, new games: the seed moves on by the iterations done.
+    saved = OmegaConf.load(second.run_dir / "run_config.yaml")
+    assert saved.experiment.seed == cfg.experiment.seed + first.iterations
     assert second.env_steps > first.env_steps
     assert second.last is not None and second.last.iteration == first.iterations + 1
     assert checkpoints_in(second.run_dir)[-1].name == f"iter_{first.iterations + 1:06d}"
