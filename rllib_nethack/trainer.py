@@ -32,7 +32,7 @@ from rllib_nethack.checkpoints import (
     saved_config,
 )
 from rllib_nethack.cluster import init_ray
-from rllib_nethack.config.translate import build_algorithm_config, task_spec
+from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.reporting import (
@@ -107,7 +107,7 @@ def describe_model(cfg: DictConfig, algo_config: AlgorithmConfig) -> str:
     """Build the env and the model once, before Ray starts: a model that cannot
     read the task's observations fails here with a clear message."""
     spec = algo_config.rl_module_spec
-    env = make_env(task_spec(cfg).name, **algo_config.env_config)
+    env = make_env(str(algo_config.env), **algo_config.env_config)
     try:
         module = spec.module_class(
             observation_space=env.observation_space,

@@ -96,6 +96,11 @@ def set_seeds(base: NLE, core: int, disp: int, lgen: int | None) -> None:
         layout.reset(seed=core % 2**32)
 
 
+def wizard_mode(base: NLE) -> bool:
+    """Whether the game runs in wizard mode (``env_kwargs.wizard``), which wizkits need."""
+    return bool(base.nethack._wizard)
+
+
 def how_done(base: NLE) -> str:
     """How the last game ended (``died``, ``quit``, ``starving``, ...), lower case."""
     return str(base.nethack.how_done().name).lower()

@@ -20,7 +20,7 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.utils import seeding
 
-from rllib_nethack.envs.nle_access import base_env, set_seeds
+from rllib_nethack.envs.nle_access import base_env, set_seeds, wizard_mode
 from rllib_nethack.envs.options import SEED_BOUND
 from rllib_nethack.errors import ConfigError, check_int
 
@@ -78,7 +78,7 @@ class SeedingWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         set_seeds(self._base, *nle_seeds)
         nle_options = None
         if "wizkit_items" in options:
-            if not self._base.nethack._wizard:
+            if not wizard_mode(self._base):
                 raise ConfigError(
                     "reset option 'wizkit_items' needs a wizard-mode game "
                     "(option env_kwargs.wizard=true)"
