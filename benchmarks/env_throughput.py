@@ -26,10 +26,10 @@ import gymnasium as gym
 import numpy as np
 
 from rllib_nethack import make_env
+from rllib_nethack.envs.catalog import get_task, import_minihack
 from rllib_nethack.envs.factory import base_env_kwargs
 from rllib_nethack.envs.nle_access import set_seeds
 from rllib_nethack.envs.options import DERIVED_KEYS, default_observation_keys, parse_options
-from rllib_nethack.envs.tasks import get_task, import_minihack
 
 
 def raw_env(task: str, same_keys: bool) -> gym.Env:

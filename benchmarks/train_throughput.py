@@ -4,7 +4,7 @@ How to run:
     python benchmarks/train_throughput.py                  # 2 env runners x 16 envs, 5 minutes
     python benchmarks/train_throughput.py --minutes 2 --env-runners 2 --envs 16
 
-Runs the real training loop (`rllib_nethack.trainer.train`) on an embedded Ray
+Runs the real training loop (`rllib_nethack.training.trainer.train`) on an embedded Ray
 instance with Sample Factory's NetHack settings: rollout 32, batch 1024, LSTM
 512. Prints the progress lines, then the env steps/s over the run after the
 first iteration (warm-up excluded) and one JSON line.

@@ -9,8 +9,8 @@ from pathlib import Path
 from omegaconf import open_dict
 
 from rllib_nethack.config import compose_config
-from rllib_nethack.reporting import read_progress
-from rllib_nethack.trainer import RunSummary, train
+from rllib_nethack.training.reporting import read_progress
+from rllib_nethack.training.trainer import RunSummary, train
 
 
 def train_in_scratch_dir(overrides: Sequence[str]) -> tuple[RunSummary, list[dict[str, float]]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from rllib_nethack.keys import Session
+from rllib_nethack.keystrokes import Session
 
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 with Session(seed=seed) as session:

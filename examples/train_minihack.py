@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 from rllib_nethack.config import compose_config
-from rllib_nethack.trainer import train
+from rllib_nethack.training.trainer import train
 
 task = sys.argv[1] if len(sys.argv) > 1 else "room5x5"
 env_steps = int(sys.argv[2]) if len(sys.argv) > 2 else 150_000

@@ -5,10 +5,12 @@ The public API:
 * :func:`list_tasks` - every task name (the 8 NLE tasks, the seeded suite and
   every MiniHack id the installed ``minihack`` registers);
 * :func:`make_env` - build a task's gymnasium env with options;
-* :func:`register_envs` - register every task with RLlib (idempotent).
+* :func:`register_envs` - register every task with RLlib (idempotent);
+* :class:`Session` - one seeded keystroke game (``rllib_nethack.keystrokes``).
 
-Sub-packages load on first use: ``rllib_nethack.keys`` (the keystroke
-interface), ``rllib_nethack.models``, ``rllib_nethack.config``. Importing this
+Sub-packages load on first use: ``rllib_nethack.keystrokes`` (the keystroke
+interface), ``rllib_nethack.models``, ``rllib_nethack.config``,
+``rllib_nethack.training``. Importing this
 package has no side effects: it neither starts Ray nor imports MiniHack.
 """
 
@@ -22,19 +24,26 @@ from rllib_nethack.errors import ConfigError, RllibNethackError, UnknownTaskErro
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("callbacks", "config", "keys", "models")
+_LAZY_SUBMODULES = ("config", "keystrokes", "models", "training")
+#: Names re-exported lazily: attribute -> the module that defines it.
+_LAZY_NAMES = {"Session": "rllib_nethack.keystrokes"}
 
 
 def __getattr__(name: str) -> Any:
-    # `rllib_nethack.keys.Session(...)` works after a plain `import rllib_nethack`.
+    # `rllib_nethack.keystrokes.Session(...)` and `from rllib_nethack import Session`
+    # work after a plain `import rllib_nethack`, without importing NLE's
+    # keystroke tables (or torch) for users who only build envs.
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
     "ConfigError",
     "RllibNethackError",
+    "Session",
     "UnknownTaskError",
     "__version__",
     "list_tasks",

@@ -33,8 +33,14 @@ from nle import nethack
 
 from rllib_nethack.envs.options import MAX_EPISODE_STEPS
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.keys.keymap import KeystrokeError, key_name
-from rllib_nethack.keys.session import Session, StepResult, Terminal, check_max_steps, check_seed
+from rllib_nethack.keystrokes.keymap import KeystrokeError, key_name
+from rllib_nethack.keystrokes.session import (
+    Session,
+    StepResult,
+    Terminal,
+    check_max_steps,
+    check_seed,
+)
 
 #: The key code that leaves the game (Ctrl-C; raw mode delivers it as a byte).
 LEAVE_CODE = 3

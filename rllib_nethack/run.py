@@ -1,7 +1,7 @@
 """``python -m rllib_nethack.run +task=NAME [overrides]``: train an agent.
 
 A thin Hydra app over the packaged ``conf/``: it checks the task name, composes
-the config and hands it to :func:`rllib_nethack.trainer.train`. Examples::
+the config and hands it to :func:`rllib_nethack.training.trainer.train`. Examples::
 
     python -m rllib_nethack.run +task=challenge                    # APPO + ChaoticDwarf
     python -m rllib_nethack.run +task=room5x5 stop.env_steps=300000
@@ -28,7 +28,7 @@ from rllib_nethack.errors import RllibNethackError
 
 
 def _job(cfg: DictConfig) -> None:
-    from rllib_nethack.trainer import train
+    from rllib_nethack.training.trainer import train
 
     with open_dict(cfg):
         # Hydra resolved the run directory once; `${now:...}` would move on.

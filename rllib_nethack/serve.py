@@ -16,7 +16,7 @@ Each line on stdin is one request; each gets exactly one line of JSON on stdout
 ``reset`` takes ``seed`` (0-999; optional once a game is running: it replays
 the current seed) and ``max_steps``. A step result carries ``screen`` (24
 lines), ``cursor``, ``message``, ``stats``, ``reward``, ``done``, ``reason``,
-``death_cause`` and ``steps`` (see :class:`rllib_nethack.keys.StepResult`).
+``death_cause`` and ``steps`` (see :class:`rllib_nethack.keystrokes.StepResult`).
 ``close`` ends the game; the server keeps reading until end of input, then
 exits 0. A request's ``"id"``, if any, is echoed in its reply.
 
@@ -39,9 +39,9 @@ from typing import Any, TextIO
 
 from rllib_nethack.envs.options import MAX_EPISODE_STEPS
 from rllib_nethack.errors import ConfigError, RllibNethackError, suggestion
-from rllib_nethack.keys.commands import commands_as_json
-from rllib_nethack.keys.keymap import KeystrokeError
-from rllib_nethack.keys.session import Session, SessionError, check_max_steps, check_seed
+from rllib_nethack.keystrokes.commands import commands_as_json
+from rllib_nethack.keystrokes.keymap import KeystrokeError
+from rllib_nethack.keystrokes.session import Session, SessionError, check_max_steps, check_seed
 
 log = logging.getLogger("rllib_nethack.serve")
 

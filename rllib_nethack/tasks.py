@@ -6,10 +6,11 @@ import argparse
 import json
 
 from rllib_nethack.config.cli import task_table
-from rllib_nethack.envs.tasks import all_task_specs
+from rllib_nethack.envs.catalog import all_task_specs
 
 
 def main() -> None:
+    """Entry point of ``python -m rllib_nethack.tasks``."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--family", choices=["nethack", "minihack"], help="only this family")
     parser.add_argument("--json", action="store_true", help="one JSON object per task")
@@ -28,8 +29,7 @@ def main() -> None:
                 )
             )
         return
-    names = {s.name for s in specs}
-    print("\n".join(line for line in task_table().splitlines() if line.split()[0] in names))
+    print(task_table(specs))
 
 
 if __name__ == "__main__":

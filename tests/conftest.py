@@ -36,8 +36,8 @@ def ray_local() -> Iterator[Any]:
     started the way `python -m rllib_nethack.run` starts its embedded instance."""
     import ray
 
-    from rllib_nethack.cluster import init_ray
     from rllib_nethack.config import compose_config
+    from rllib_nethack.training.ray_start import init_ray
 
     cluster = compose_config(["+task=room5x5", "cluster.num_cpus=2"]).cluster
     init_ray(cluster)

@@ -9,9 +9,9 @@ print the task list when no task is given.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from rllib_nethack.envs.tasks import all_task_specs, get_task
+from rllib_nethack.envs.catalog import TaskSpec, all_task_specs, get_task
 from rllib_nethack.errors import ConfigError
 
 _TASK_ARG = re.compile(r"^(\+{0,2})task=(.*)$")
@@ -47,10 +47,10 @@ def canonical_task_args(argv: Sequence[str], require: bool = True) -> list[str]:
     return out
 
 
-def task_table() -> str:
-    """Every task, one per line: name, family, aliases, description."""
+def task_table(specs: Iterable[TaskSpec] | None = None) -> str:
+    """Tasks (default: every task), one per line: name, family, description, aliases."""
     lines = []
-    for spec in all_task_specs():
+    for spec in all_task_specs() if specs is None else specs:
         aliases = f" (also: {', '.join(spec.aliases)})" if spec.aliases else ""
         lines.append(f"{spec.name:<48} {spec.family:<9} {spec.description}{aliases}")
     return "\n".join(lines)

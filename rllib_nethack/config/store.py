@@ -13,7 +13,7 @@ import functools
 from hydra.core.config_store import ConfigStore
 
 from rllib_nethack.config.paths import config_dir
-from rllib_nethack.envs.tasks import all_task_specs
+from rllib_nethack.envs.catalog import all_task_specs
 
 
 @functools.cache

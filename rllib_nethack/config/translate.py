@@ -18,13 +18,14 @@ from ray.rllib.algorithms.impala import IMPALAConfig
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-from rllib_nethack.callbacks import NetHackMetricsCallback
-from rllib_nethack.connectors import ClipRewardsFactory
+from rllib_nethack.envs.catalog import TaskSpec, get_task
 from rllib_nethack.envs.options import parse_options
-from rllib_nethack.envs.tasks import TaskSpec, get_task
+from rllib_nethack.envs.registration import register_task
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.architectures import ARCHITECTURES
 from rllib_nethack.models.module import get_model_class
+from rllib_nethack.training.callbacks import NetHackMetricsCallback
+from rllib_nethack.training.connectors import ClipRewardsFactory
 
 #: Algorithm name (``algo.name``) -> RLlib config class.
 ALGORITHMS: dict[str, type[AlgorithmConfig]] = {
@@ -131,6 +132,9 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
             f"algo.rollout_fragment_length must be a positive integer (the LSTM's "
             f"training sequence length), got {rollout!r}"
         )
+    # The env runners build the env by this name, wherever they run: register
+    # it here, with the config that names it, not as a side effect of Ray's start.
+    register_task(spec.name)
     config.environment(spec.name, env_config=options)
     config.rl_module(
         rl_module_spec=RLModuleSpec(

@@ -24,13 +24,13 @@ from typing import Any
 import gymnasium as gym
 from nle import nethack
 
+from rllib_nethack.envs.catalog import TaskSpec, get_task, import_minihack
 from rllib_nethack.envs.options import (
     DERIVED_KEYS,
     EnvOptions,
     default_observation_keys,
     parse_options,
 )
-from rllib_nethack.envs.tasks import TaskSpec, get_task, import_minihack
 from rllib_nethack.envs.wrappers import (
     EpisodeStatsWrapper,
     ObservationKeysWrapper,

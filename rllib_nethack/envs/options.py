@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-from rllib_nethack.envs.tasks import TaskSpec
+from rllib_nethack.envs.catalog import TaskSpec
 from rllib_nethack.errors import ConfigError, check_int, suggestion
 
 ROLES = ("arc", "bar", "cav", "hea", "kni", "mon", "pri", "ran", "rog", "sam", "tou", "val", "wiz")

@@ -12,8 +12,8 @@ from omegaconf import OmegaConf
 
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.config import config_dir
+from rllib_nethack.envs.catalog import NLE_TASKS, list_tasks, task_names_and_aliases
 from rllib_nethack.envs.options import EnvOptions
-from rllib_nethack.envs.tasks import NLE_TASKS, list_tasks, task_names_and_aliases
 
 CONF = config_dir()
 

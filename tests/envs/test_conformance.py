@@ -11,8 +11,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from rllib_nethack import make_env
+from rllib_nethack.envs.catalog import NLE_TASKS, all_task_specs, list_tasks
 from rllib_nethack.envs.options import NLE_KEYS
-from rllib_nethack.envs.tasks import NLE_TASKS, all_task_specs, list_tasks
 from rllib_nethack.errors import RllibNethackError
 
 NLE_TASK_NAMES = [spec.name for spec in NLE_TASKS]

@@ -13,6 +13,7 @@ from nle.env.tasks import TASK_ACTIONS
 from omegaconf import OmegaConf
 
 import rllib_nethack
+from rllib_nethack.envs.catalog import NLE_TASKS, SEEDED_TASK, get_task
 from rllib_nethack.envs.factory import base_env_kwargs
 from rllib_nethack.envs.nle_access import base_env
 from rllib_nethack.envs.options import (
@@ -21,7 +22,6 @@ from rllib_nethack.envs.options import (
     default_observation_keys,
     parse_options,
 )
-from rllib_nethack.envs.tasks import NLE_TASKS, SEEDED_TASK, get_task
 from rllib_nethack.errors import ConfigError, RllibNethackError
 
 THIRD_PARTY = ("nle", "minihack")

@@ -15,9 +15,9 @@ from nle import nethack
 from nle.env import tasks as nle_tasks
 
 from rllib_nethack import make_env
+from rllib_nethack.envs.catalog import get_task
 from rllib_nethack.envs.nle_access import set_seeds
 from rllib_nethack.envs.options import default_observation_keys
-from rllib_nethack.envs.tasks import get_task
 
 UPSTREAM = {
     "staircase": nle_tasks.NetHackStaircase,

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 import rllib_nethack
+from rllib_nethack.envs.catalog import get_task, list_tasks, task_names_and_aliases
 from rllib_nethack.envs.registration import TaskEnvCreator
-from rllib_nethack.envs.tasks import get_task, list_tasks, task_names_and_aliases
 
 
 def test_import_has_no_side_effects() -> None:
@@ -73,8 +73,8 @@ def sample_with_env_runner(ray, task: str, model: str) -> tuple[list, dict]:
     from ray.rllib.core.rl_module.rl_module import RLModuleSpec
     from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
 
-    from rllib_nethack.callbacks import NetHackMetricsCallback
     from rllib_nethack.models import MODELS
+    from rllib_nethack.training.callbacks import NetHackMetricsCallback
 
     rllib_nethack.register_envs()
     config = (

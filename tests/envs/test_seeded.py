@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from nle import nethack
 
-from rllib_nethack.envs.tasks import SEEDED_TASK
+from rllib_nethack.envs.catalog import SEEDED_TASK
 
 KEYS = ["tty_chars", "glyphs", "blstats", "message"]
 _ACTIONS = list(nethack.ACTIONS)

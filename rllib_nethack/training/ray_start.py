@@ -1,9 +1,12 @@
 """Starting or joining Ray, safely by default.
 
 Without an address, an embedded Ray instance starts on this machine with every
-service (GCS, raylet, workers, dashboard) listening on loopback only; joining a
-cluster (``cluster.address=auto`` inside ``ray job submit`` or a KubeRay RayJob)
-uses that cluster's own settings. Either way every task is registered with RLlib.
+service (GCS, raylet, workers, dashboard) listening on loopback only, and it is
+always a new instance: Ray's ``address="local"``, so neither ``RAY_ADDRESS`` nor
+a (possibly stale) ``/tmp/ray/ray_current_cluster`` file makes a local run join
+some other cluster. Joining a cluster (``cluster.address=auto`` inside
+``ray job submit`` or a KubeRay RayJob) uses that cluster's own settings.
+Registering tasks is not this module's job: the config translation does it.
 
 Why an environment variable: Ray turns a ``node_ip_address`` of 127.0.0.1 into
 the machine's routable address and its gRPC servers then listen on every
@@ -19,8 +22,6 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
-
-from rllib_nethack.envs import register_envs
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
@@ -79,6 +80,7 @@ def init_ray(cluster: Mapping[str, Any]) -> bool:
             mode = _single_machine_mode() if node_ip in LOOPBACK else contextlib.nullcontext()
             with mode:
                 ray.init(
+                    address="local",
                     num_cpus=cluster.get("num_cpus"),
                     num_gpus=cluster.get("num_gpus"),
                     include_dashboard=bool(cluster.get("include_dashboard", False)),
@@ -87,5 +89,4 @@ def init_ray(cluster: Mapping[str, Any]) -> bool:
                     **kwargs,
                 )
         started = True
-    register_envs()
     return started

@@ -13,9 +13,9 @@ import pytest
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from rllib_nethack import ConfigError
-from rllib_nethack.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
 from rllib_nethack.config import compose_config as compose_run
-from rllib_nethack.trainer import RunSummary, stop_reason, train
+from rllib_nethack.training.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
+from rllib_nethack.training.trainer import RunSummary, stop_reason, train
 
 
 def run_config(tmp_path: Path, *overrides: str) -> DictConfig:
@@ -103,8 +103,8 @@ def test_nethack_metrics_resume_and_tensorboard(ray_local: None, tmp_path: Path)
 
 def test_killed_env_runner_is_restarted(ray_local: None, tmp_path: Path) -> None:
     """NLE can segfault: a dead env runner process must not stop training."""
-    from rllib_nethack.cluster import init_ray
     from rllib_nethack.config import build_algorithm_config
+    from rllib_nethack.training.ray_start import init_ray
 
     cfg = run_config(
         tmp_path,
@@ -144,7 +144,7 @@ def test_bad_resume_path_is_one_clear_error(tmp_path: Path) -> None:
 
 
 def test_stop_conditions() -> None:
-    from rllib_nethack.reporting import Progress
+    from rllib_nethack.training.reporting import Progress
 
     p = Progress(5, 1000, 120.0, 10.0, 900, 3, 0.5, 1.0, 1.0)
     assert stop_reason({"env_steps": 1000}, p, 5) == "env_steps"

@@ -25,17 +25,17 @@ from ray.rllib.utils.metrics import (
     NUM_ENV_STEPS_TRAINED_LIFETIME,
 )
 
-from rllib_nethack.checkpoints import (
+from rllib_nethack.config.translate import build_algorithm_config
+from rllib_nethack.envs import make_env
+from rllib_nethack.errors import ConfigError
+from rllib_nethack.training.checkpoints import (
     checkpoint_iteration,
     resolve_checkpoint,
     save_checkpoint,
     saved_config,
 )
-from rllib_nethack.cluster import init_ray
-from rllib_nethack.config.translate import build_algorithm_config
-from rllib_nethack.envs import make_env
-from rllib_nethack.errors import ConfigError
-from rllib_nethack.reporting import (
+from rllib_nethack.training.ray_start import init_ray
+from rllib_nethack.training.reporting import (
     Progress,
     ProgressCsv,
     TensorBoardLog,

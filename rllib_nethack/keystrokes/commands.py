@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from types import MappingProxyType
 from typing import Any
 
-from rllib_nethack.keys.keymap import action_table
+from rllib_nethack.keystrokes.keymap import action_table
 
 #: The categories, in the order :func:`commands` lists them.
 CATEGORIES = ("movement", "combat", "items", "magic", "navigation", "misc", "meta")

@@ -13,8 +13,8 @@ task, so keystroke agents and RLlib policies play exactly the same games:
 for agent harnesses; ``python -m rllib_nethack.play`` lets a person play it.
 """
 
-from rllib_nethack.keys.commands import CATEGORIES, CommandInfo, commands, commands_as_json
-from rllib_nethack.keys.keymap import (
+from rllib_nethack.keystrokes.commands import CATEGORIES, CommandInfo, commands, commands_as_json
+from rllib_nethack.keystrokes.keymap import (
     KeyAction,
     KeystrokeError,
     accepted_keys,
@@ -24,7 +24,7 @@ from rllib_nethack.keys.keymap import (
     parse_action,
     parse_key,
 )
-from rllib_nethack.keys.session import (
+from rllib_nethack.keystrokes.session import (
     PlayerStats,
     Session,
     SessionError,

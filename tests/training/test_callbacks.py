@@ -9,14 +9,14 @@ import pytest
 from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
 
-from rllib_nethack.callbacks import (
+from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
+from rllib_nethack.training.callbacks import (
     HOW_DONE,
     METRICS_KEY,
     NetHackMetricsCallback,
     _window,
     episode_metrics,
 )
-from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 
 
 def final_info(score: float, reason: str = "death", how: str = "died", **stats: float) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rllib_nethack.reporting import (
+from rllib_nethack.training.reporting import (
     Progress,
     ProgressCsv,
     eta_seconds,

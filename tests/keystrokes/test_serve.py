@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from rllib_nethack.keys import Session
+from rllib_nethack.keystrokes import Session
 from rllib_nethack.serve import SessionServer, serve
 
 SEED = 7

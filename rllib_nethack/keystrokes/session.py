@@ -24,13 +24,13 @@ import numpy as np
 from nle import nethack
 from numpy.typing import NDArray
 
+from rllib_nethack.envs.catalog import SEEDED_SUITE_SIZE, SEEDED_TASK
 from rllib_nethack.envs.factory import make_env
 from rllib_nethack.envs.options import MAX_EPISODE_STEPS
-from rllib_nethack.envs.tasks import SEEDED_SUITE_SIZE, SEEDED_TASK
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
 from rllib_nethack.errors import RllibNethackError, check_int
-from rllib_nethack.keys.commands import CommandInfo, commands
-from rllib_nethack.keys.keymap import action_index, key_name, parse_key
+from rllib_nethack.keystrokes.commands import CommandInfo, commands
+from rllib_nethack.keystrokes.keymap import action_index, key_name, parse_key
 
 #: The observations a session reads from the env.
 OBSERVATION_KEYS = ("tty_chars", "tty_colors", "tty_cursor", "blstats", "message")
@@ -328,7 +328,7 @@ class Session:
         return self._last
 
     def commands(self) -> Mapping[str, tuple[CommandInfo, ...]]:
-        """Every accepted command, grouped by category (see :mod:`rllib_nethack.keys.commands`)."""
+        """Every accepted command, grouped by category (:mod:`rllib_nethack.keystrokes.commands`)."""
         return commands()
 
     def terminal(self) -> Terminal:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import rllib_nethack
-from rllib_nethack.envs.tasks import (
+from rllib_nethack.envs.catalog import (
     MINIHACK_SHORT_NAMES,
     NLE_TASKS,
     SEEDED_TASK,
@@ -28,7 +28,7 @@ MINIHACK_COUNT = 161
 
 
 def minihack_ids() -> list[str]:
-    rllib_nethack.envs.tasks.import_minihack()
+    rllib_nethack.envs.catalog.import_minihack()
     return sorted(k for k in gym.registry if k.startswith("MiniHack-"))
 
 

@@ -8,7 +8,7 @@ import pytest
 from nle import nethack
 
 from rllib_nethack.errors import RllibNethackError
-from rllib_nethack.keys import (
+from rllib_nethack.keystrokes import (
     CATEGORIES,
     KeystrokeError,
     accepted_keys,

@@ -12,7 +12,7 @@ import pytest
 
 import rllib_nethack
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.keys import KeystrokeError, Session, SessionError, StepResult, commands
+from rllib_nethack.keystrokes import KeystrokeError, Session, SessionError, StepResult, commands
 from rllib_nethack.play import end_summary, play_loop, render
 
 SEED = 7

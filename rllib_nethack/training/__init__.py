@@ -1,0 +1,12 @@
+"""Training machinery behind ``python -m rllib_nethack.run``.
+
+* :mod:`.trainer` - the loop: build, train until a stop condition, save;
+* :mod:`.checkpoints` - where checkpoints go, which is the latest, atomic saves;
+* :mod:`.reporting` - progress lines, ``progress.csv``, TensorBoard, the curve;
+* :mod:`.callbacks` - NetHack episode metrics in RLlib's results;
+* :mod:`.connectors` - ConnectorV2 pieces for the learner (reward clipping);
+* :mod:`.ray_start` - starting an embedded Ray or joining a cluster.
+
+Nothing is imported here: each module pulls in Ray and torch, and entry points
+import only what they use.
+"""
