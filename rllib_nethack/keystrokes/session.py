@@ -328,7 +328,7 @@ class Session:
         return self._last
 
     def commands(self) -> Mapping[str, tuple[CommandInfo, ...]]:
-        """Every accepted command, grouped by category (:mod:`rllib_nethack.keystrokes.commands`)."""
+        """Every accepted command, grouped by category (see :mod:`.commands`)."""
         return commands()
 
     def terminal(self) -> Terminal:
