@@ -256,13 +256,27 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m rllib_nethack.serve",
         description="Serve seeded NetHack keystroke sessions as JSON lines.",
     )
-    parser.add_argument(
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument(
         "--stdio",
         action="store_true",
-        required=True,
         help="read requests from stdin and write replies to stdout (one JSON object per line)",
     )
-    parser.parse_args(argv)
+    mode.add_argument(
+        "--mcp",
+        action="store_true",
+        help="serve the step/commands/reset tools over MCP instead (needs the [mcp] extra)",
+    )
+    parser.add_argument(
+        "--http", type=int, metavar="PORT", help="with --mcp: streamable HTTP on 127.0.0.1:PORT"
+    )
+    args = parser.parse_args(argv)
+    if args.http is not None and not args.mcp:
+        parser.error("--http needs --mcp")
+    if args.mcp:
+        from rllib_nethack.keystrokes.mcp_server import run
+
+        return run(http_port=args.http)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="serve: %(message)s")
     with _private_stdout() as replies:
         try:
