@@ -1,0 +1,31 @@
+"""Agents on the seeded keystroke suite, and the benchmark that measures them side by side.
+
+* :mod:`.protocol` - what an agent is (:class:`Agent`: result -> keystroke;
+  :class:`ToolAgent`: an MCP-style tool-calling loop) and :func:`load_agent`;
+* :mod:`.baselines` - ``random`` and ``explorer``;
+* :mod:`.checkpoint` - an RLlib checkpoint as an agent;
+* :mod:`.progression` - BALROG's progression measure;
+* :mod:`.bench` - ``python -m rllib_nethack.agents.bench agent=... seeds=[0,99]``.
+"""
+
+from rllib_nethack.agents.progression import progression
+from rllib_nethack.agents.protocol import (
+    Agent,
+    FunctionAgent,
+    ToolAgent,
+    ToolCall,
+    ToolReply,
+    as_agent,
+    load_agent,
+)
+
+__all__ = [
+    "Agent",
+    "FunctionAgent",
+    "ToolAgent",
+    "ToolCall",
+    "ToolReply",
+    "as_agent",
+    "load_agent",
+    "progression",
+]
