@@ -54,12 +54,18 @@ _MOVES = {
 }
 _ORTHOGONAL = frozenset("hjkl")
 # Floor, corridor, stairs, fountain, altar, throne, sink/tree, open doorway, items.
-_WALKABLE = frozenset(".#<>{_\\%$?!/=\"()[*,:;&'")
+_WALKABLE = frozenset('.#<>{_\\%$?!/="()[*,')
+#: Map characters of monsters besides letters: humans and elves, lizards and
+#: newts, sea monsters, demons, golems.
+_MONSTER_MARKS = frozenset("@:;&'")
 _DOOR = "+"
 _UNKNOWN = " "
 _BLOCKED_LIMIT = 3  # failed moves toward a square before it is given up
 _SEARCHES = 10  # searches at a dead end before wandering on
 _PRAYER_GAP = 1000  # turns between prayers (a safe prayer needs a long timeout)
+# The prayer timeout starts near 300 and falls about one a turn; in major
+# trouble a prayer is answered once it is below 200.
+_FIRST_PRAYER = 110
 
 
 class ExplorerAgent:
@@ -71,8 +77,9 @@ class ExplorerAgent:
 
     * answers ``--More--`` with enter, a y/n question with ``n`` (``y`` when it
       asked to pray), and closes menus and item or direction prompts with escape;
-    * prays when hit points fall below 1/7 or it grows weak from hunger
-      (at most once per 1,000 turns);
+    * prays when hit points fall below 6 or 1/7 or it grows weak from hunger
+      (at most once per 1,000 turns), rests (``20s``) below half its hit points
+      when no monster is near, and hits back at adjacent monsters after taking damage;
     * presses ``>`` on a down staircase, walks to one it has seen, else to the
       nearest unvisited square next to unexplored space (breadth-first search,
       no diagonal steps through doors), kicks locked doors, and when nothing
@@ -111,12 +118,26 @@ class ExplorerAgent:
         if self._pending:
             return self._pending.popleft()
         stats = result.stats
-        if stats.turn - self._last_pray >= _PRAYER_GAP and stats.turn > 300:
+        if stats.turn - self._last_pray >= _PRAYER_GAP and stats.turn > _FIRST_PRAYER:
             weak = stats.hunger in ("Weak", "Fainting", "Fainted")
-            if weak or (stats.max_hp > 0 and stats.hp * 7 <= stats.max_hp):
+            # NetHack's "major trouble": fewer than 6 hit points or under 1/7 of the maximum.
+            if weak or stats.hp < 6 or stats.hp * 7 < stats.max_hp:
                 self._last_pray, self._confirm = stats.turn, True
                 return "meta+p"
+        if stats.hp * 2 < stats.max_hp and self._fight <= 0 and not self._monster_near(result):
+            self._pending.extend(("0", "s"))  # "20s": rest 20 turns (a monster interrupts it)
+            return "2"
         return self._explore(result)
+
+    def _monster_near(self, result: StepResult) -> bool:
+        y, x = result.stats.y + 1, result.stats.x
+        top = max(1, y - 2)
+        return any(
+            _is_monster(row[c])
+            for r, row in enumerate(result.screen[top : y + 3], start=top)
+            for c in range(max(0, x - 2), min(len(row), x + 3))
+            if (r, c) != (y, x)
+        )
 
     # ------------------------------------------------------------------ prompts
     def _prompt(self, result: StepResult) -> str | None:
@@ -214,7 +235,8 @@ class ExplorerAgent:
         at the start) alone unless nothing else is adjacent.
         """
         if self._pet is None:
-            self._pet = next((grid[y][x] for y, x in _neighbours(pos) if grid[y][x].isalpha()), "")
+            near = [grid[y][x] for y, x in _neighbours(pos) if _is_monster(grid[y][x])]
+            self._pet = near[0] if near else ""
         if self._hp is not None and hp < self._hp:
             self._fight = 4
         self._hp = hp
@@ -224,7 +246,7 @@ class ExplorerAgent:
         targets = [
             (grid[ny][nx] == self._pet, key)
             for key, (ny, nx) in _steps(grid, pos)
-            if grid[ny][nx].isalpha() or grid[ny][nx] == "@"
+            if _is_monster(grid[ny][nx])
         ]
         return min(targets)[1] if targets else None
 
@@ -233,7 +255,7 @@ class ExplorerAgent:
     ) -> bool:
         y, x = cell
         ch = grid[y][x]
-        if ch in _WALKABLE or ch == _DOOR or ch == "@" or ch.isalpha():
+        if ch in _WALKABLE or ch == _DOOR or _is_monster(ch):
             return True
         return _is_open_door(grid, cell)
 
@@ -284,7 +306,11 @@ def _is_menu_footer(line: str) -> bool:
 
 def _is_feature(ch: str) -> bool:
     """A map character that is the square itself, not a monster or the hero on it."""
-    return ch != "@" and not ch.isalpha() and ch != _UNKNOWN
+    return not _is_monster(ch) and ch != _UNKNOWN
+
+
+def _is_monster(ch: str) -> bool:
+    return ch.isalpha() or ch in _MONSTER_MARKS
 
 
 def _at(grid: list[str], y: int, x: int) -> str:
@@ -307,7 +333,7 @@ def _is_open_door(grid: list[str], cell: tuple[int, int]) -> bool:
 
 
 def _passable(ch: str) -> bool:
-    return ch in _WALKABLE or ch.isalpha() or ch == "@"
+    return ch in _WALKABLE or _is_monster(ch)
 
 
 def _is_door(grid: list[str], cell: tuple[int, int]) -> bool:

@@ -9,7 +9,8 @@ Two shapes of agent play the seeded games, and the benchmark accepts both:
   (:mod:`rllib_nethack.agents.checkpoint`), which turns a policy's action id
   into the key that sends it.
 * :class:`ToolAgent` - an MCP-style tool-calling loop: it sees each tool's
-  reply (:class:`ToolReply`, what an MCP client would get from ``serve --mcp``)
+  reply (:class:`ToolReply`: the text and structured content an MCP client
+  gets from ``serve --mcp``)
   and answers the next :class:`ToolCall` (``step``, ``commands``). It is how an
   LLM harness is measured without a network hop.
 

@@ -4,7 +4,8 @@ One implementation for every way an agent reaches them: the MCP server
 (:mod:`rllib_nethack.keystrokes.mcp_server`) registers these methods as MCP
 tools, and the agent benchmark (:mod:`rllib_nethack.agents.bench`) hands the
 same object to tool-calling agents in-process, so a tool-calling loop sees
-byte for byte what it would see over MCP. Nothing here imports the ``mcp``
+the results it would see over MCP (an error's line there comes after the
+SDK's "Error executing tool step: "). Nothing here imports the ``mcp``
 package.
 
 Validation is :class:`~rllib_nethack.keystrokes.Session`'s own: a keystroke
