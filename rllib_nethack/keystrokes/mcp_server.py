@@ -27,7 +27,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from rllib_nethack.errors import ConfigError
+from rllib_nethack.errors import ConfigError, check_int
 from rllib_nethack.keystrokes.session import StepResult
 from rllib_nethack.keystrokes.tools import (
     COMMANDS_DESCRIPTION,
@@ -126,6 +126,8 @@ def run(http_port: int | None = None) -> int:
         The exit status: 0, 2 when the SDK is missing (one line on stderr).
     """
     try:
+        if http_port is not None:
+            check_int("--http PORT", http_port, 1, 65535)
         server = build_server()
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)

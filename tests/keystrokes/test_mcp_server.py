@@ -116,6 +116,15 @@ def test_tools_refuse_without_moving() -> None:
         tools.close()
 
 
+def test_bad_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from rllib_nethack.serve import main
+
+    assert main(["--mcp", "--http", "70000"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --http PORT must be an integer between 1 and 65535, got 70000"
+    )
+
+
 def test_missing_sdk_is_one_line() -> None:
     code = (
         "import sys; sys.modules['mcp'] = None; "
