@@ -15,8 +15,9 @@ call (a bad keystroke, a seed out of range, a step after the game ended) is a
 tool error (``isError``) with one line naming the problem; the game does not
 move. A ``step`` before any ``reset`` plays seed 0.
 
-The HTTP transport binds 127.0.0.1 only: the game is a local tool, not a
-network service.
+The server plays one game: every client of one server (over HTTP there may
+be several) shares it, so run one server per agent. The HTTP transport binds
+127.0.0.1 only: the game is a local tool, not a network service.
 """
 
 # No `from __future__ import annotations`: the SDK reads the tool signatures at
