@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,17 @@ class CrashOnSeedOne:
     def act(self, result: StepResult) -> str:
         if self.seed == 1 and result.steps == 3:
             raise RuntimeError("agent bug\nwith a second line")
+        return "s"
+
+
+class DieOnSeedOne:
+    """Takes its whole process down in game 1, as a NetHack segfault would."""
+
+    def start(self, seed: int) -> None:
+        if seed == 1:
+            os._exit(3)
+
+    def act(self, result: StepResult) -> str:
         return "s"
 
 
@@ -87,6 +99,15 @@ def test_a_failing_episode_is_an_error_row_and_the_rest_go_on(tmp_path: Path) ->
     assert rows[0]["error"] is None and rows[0]["steps"] == 20
     assert rows[2]["error"] is None and rows[2]["steps"] == 20
     assert summary["errors"] == 1 and summary["mean_steps"] == 20.0
+
+
+@pytest.mark.slow  # starts up to four worker processes
+def test_a_dead_worker_process_costs_only_its_own_seed(tmp_path: Path) -> None:
+    config = BenchConfig(f"{__name__}:DieOnSeedOne", (0, 2), 10, 2, str(tmp_path))
+    rows = {r["seed"]: r for r in run_bench(config)["per_episode"]}
+    assert "worker process died" in rows[1]["error"]
+    assert rows[0]["steps"] == rows[2]["steps"] == 10
+    assert rows[0]["error"] is None and rows[2]["error"] is None
 
 
 def test_tool_agent_plays_the_same_game_as_a_keystroke_agent(tmp_path: Path) -> None:
