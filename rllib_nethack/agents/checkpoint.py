@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from rllib_nethack.envs.catalog import SEEDED_TASK
+from rllib_nethack.envs.options import MAX_EPISODE_STEPS
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.keystrokes.keymap import key_name
 from rllib_nethack.keystrokes.session import StepResult
@@ -42,7 +43,8 @@ class CheckpointAgent:
 
     def __init__(self, path: str) -> None:
         self.policy = _load_policy(path)
-        self._env = self.policy.make_env(SEEDED_TASK)
+        # The copy must outlast the benchmark's game, whatever limit training used.
+        self._env = self.policy.make_env(SEEDED_TASK, max_episode_steps=MAX_EPISODE_STEPS)
         # The action ids of the env the model was built for, as NetHack key codes.
         self._codes = [int(a) for a in self._env.unwrapped.actions]
         self._obs: Any = None
