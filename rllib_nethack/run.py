@@ -51,9 +51,10 @@ def _job(cfg: DictConfig) -> None:
     except RllibNethackError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt as interrupt:  # before training started: nothing to save
-        print("stopped before training started: nothing to save", file=sys.stderr)
-        sys.exit(SIGNAL_STOPS[stop_name(interrupt)])
+    except KeyboardInterrupt as interrupt:  # during start-up (or a second Ctrl-C while saving)
+        name = stop_name(interrupt)
+        print(f"{name}: stopped before a final checkpoint, nothing saved", file=sys.stderr)
+        sys.exit(SIGNAL_STOPS[name])
     if summary.stopped_by in SIGNAL_STOPS:  # saved, but the caller asked it to stop
         sys.exit(SIGNAL_STOPS[summary.stopped_by])
 

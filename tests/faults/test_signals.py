@@ -89,7 +89,7 @@ def test_sigterm_during_start_up_exits_143_without_a_traceback(
     run.wait_for(r"^task ")  # printed just before Ray starts
     run.send(signal.SIGTERM)
     assert run.finish(timeout=120) == 143
-    assert "nothing to save" in run.err
+    assert "nothing saved" in run.err
     assert "Traceback" not in run.err
 
 
