@@ -84,13 +84,22 @@ def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
 
 @contextlib.contextmanager
 def keep_sigterm_handler() -> Iterator[None]:
-    """Undo a SIGTERM handler installed by the code inside (``ray.init`` installs one
-    that exits at once, which would skip the final checkpoint)."""
+    """Undo a SIGTERM handler installed by the code inside.
+
+    ``ray.init`` installs one that calls ``sys.exit(15)``, which would skip the
+    final checkpoint. A SIGTERM that arrives while it is in force (Ray is
+    starting: nothing to save yet) comes out as :class:`TerminationRequested`,
+    so the process still ends with status 143.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.getsignal(signal.SIGTERM)
     try:
         yield
+    except SystemExit as exit_:
+        if exit_.code != signal.SIGTERM or signal.getsignal(signal.SIGTERM) is previous:
+            raise
+        raise TerminationRequested("SIGTERM while Ray was starting") from None
     finally:
         signal.signal(signal.SIGTERM, previous)

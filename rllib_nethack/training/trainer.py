@@ -193,13 +193,13 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
     model = describe_model(cfg, algo_config)
     run_dir = create_run_dir(cfg)
 
-    print(f"run dir  {run_dir}", file=out)
-    print(
-        f"task     {cfg.task.name} ({cfg.task.family})  model {model}  algo {cfg.algo.name}",
-        file=out,
-    )
-    started_ray = False
     with sigterm_as_interrupt():
+        print(f"run dir  {run_dir}", file=out)
+        print(
+            f"task     {cfg.task.name} ({cfg.task.family})  model {model}  algo {cfg.algo.name}",
+            file=out,
+        )
+        started_ray = False
         try:
             with keep_sigterm_handler():  # ray.init's own handler would exit unsaved
                 started_ray = init_ray(cfg.cluster)

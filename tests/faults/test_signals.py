@@ -3,6 +3,7 @@ the output piped into a reader that is gone, SIGKILL followed by a resume."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -15,7 +16,11 @@ import pytest
 
 from rllib_nethack.training.checkpoints import checkpoint_problem, checkpoints_in
 from rllib_nethack.training.reporting import read_progress
-from rllib_nethack.training.signals import SIGNAL_STOPS
+from rllib_nethack.training.signals import (
+    SIGNAL_STOPS,
+    TerminationRequested,
+    keep_sigterm_handler,
+)
 
 SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
 ENDLESS = ("stop.iterations=100000",)
@@ -61,6 +66,19 @@ def test_a_save_that_hangs_after_sigterm_ends_with_143_after_the_grace_period() 
     assert done.returncode == 143
     assert done.stdout == "saving\n"
     assert "grace period" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_sigterm_while_ray_starts_is_a_termination_request() -> None:
+    """`ray.init` installs a SIGTERM handler that calls `sys.exit(15)`; one that
+    fires before it is undone still ends the run with status 143."""
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(TerminationRequested), keep_sigterm_handler():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))  # as Ray does
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the handler runs here
+    assert signal.getsignal(signal.SIGTERM) is before
+    with pytest.raises(SystemExit), keep_sigterm_handler():  # any other exit stays one
+        sys.exit(3)
 
 
 @pytest.mark.slow
