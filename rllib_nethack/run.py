@@ -10,6 +10,10 @@ the config and hands it to :func:`rllib_nethack.training.trainer.train`. Example
     python -m rllib_nethack.run +task=challenge resume=runs/challenge-chaotic_dwarf-appo/...
 
 Add your own config directory with ``hydra.searchpath=[file:///path/to/conf]``.
+
+Exit status: 0 when a stop condition ended the run, 2 for input it rejects (one
+line on stderr), 1 when the final checkpoint could not be written, 143 after
+SIGTERM and 130 after Ctrl-C (both save a final checkpoint first).
 """
 
 from __future__ import annotations
@@ -19,26 +23,40 @@ from collections.abc import Sequence
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from rllib_nethack.config.cli import NoTaskGiven, canonical_task_args, task_table
 from rllib_nethack.config.paths import config_dir
 from rllib_nethack.config.store import register_task_configs
-from rllib_nethack.errors import RllibNethackError
+from rllib_nethack.console import pipe_safe_stdio
+from rllib_nethack.errors import ConfigError, RllibNethackError
 
 
 def _job(cfg: DictConfig) -> None:
+    from rllib_nethack.training.signals import SIGNAL_STOPS, stop_name
     from rllib_nethack.training.trainer import train
 
-    with open_dict(cfg):
-        # Hydra resolved the run directory once; `${now:...}` would move on.
-        cfg.experiment.run_dir = HydraConfig.get().runtime.output_dir
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        with open_dict(cfg):  # each job of a sweep writes where Hydra put it
+            cfg.experiment.run_dir = hydra_cfg.runtime.output_dir
+    # One resolution: `${now:...}` in the run directory is read once (Hydra caches it).
     OmegaConf.resolve(cfg)
     try:
-        train(cfg)
-    except RllibNethackError as err:
+        summary = train(cfg)
+    except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    except RllibNethackError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt as interrupt:  # during start-up (or a second Ctrl-C while saving)
+        name = stop_name(interrupt)
+        print(f"{name}: stopped before a final checkpoint, nothing saved", file=sys.stderr)
+        sys.exit(SIGNAL_STOPS[name])
+    if summary.stopped_by in SIGNAL_STOPS:  # saved, but the caller asked it to stop
+        sys.exit(SIGNAL_STOPS[summary.stopped_by])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -55,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     register_task_configs()
     sys.argv = [sys.argv[0], *args]
     app = hydra.main(config_path=str(config_dir()), config_name="config", version_base=None)(_job)
-    app()
+    with pipe_safe_stdio():  # `run ... | head` then Ctrl-C must still save
+        app()
 
 
 if __name__ == "__main__":

@@ -20,10 +20,13 @@ lines), ``cursor``, ``message``, ``stats``, ``reward``, ``done``, ``reason``,
 ``close`` ends the game; the server keeps reading until end of input, then
 exits 0. A request's ``"id"``, if any, is echoed in its reply.
 
-Errors never end the server: malformed JSON, an unknown method, bad params, a
+Errors never end the server: malformed JSON (nested too deeply included), a
+request line over :data:`MAX_REQUEST_CHARS`, an unknown method, bad params, a
 bad keystroke or a step with no game running each get
 ``{"error": {"type": ..., "message": ...}}`` and the game is left as it was.
-Only JSON goes to stdout; logs and anything NetHack prints go to stderr.
+Only JSON goes to stdout; logs and anything NetHack prints go to stderr. When
+the reader goes away (``serve --stdio | head -c 100``) the server ends its game
+and exits 0, quietly.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ from rllib_nethack.keystrokes.session import Session, SessionError, check_max_st
 log = logging.getLogger("rllib_nethack.serve")
 
 Reply = dict[str, Any]
+#: Longest request line read (characters). A step request is under 100; the cap
+#: keeps a runaway client from making the server hold an unbounded line.
+MAX_REQUEST_CHARS = 64 * 1024
 
 
 class RequestError(RllibNethackError):
@@ -99,8 +105,10 @@ class SessionServer:
             return None
         try:
             request = json.loads(line)
-        except json.JSONDecodeError as err:
+        except ValueError as err:  # JSONDecodeError, and numbers past Python's digit limit
             return _error("parse_error", f"request is not valid JSON: {err}")
+        except RecursionError:
+            return _error("parse_error", "request is not valid JSON: nested too deeply")
         return self.handle(request)
 
     def handle(self, request: Any) -> Reply:
@@ -211,19 +219,40 @@ class SessionServer:
         return {"closed": True}
 
 
+def read_requests(requests: TextIO, limit: int = MAX_REQUEST_CHARS) -> Iterator[str | None]:
+    """The lines of ``requests``; ``None`` for a line longer than ``limit``
+    characters, whose rest is read and dropped without being held."""
+    while True:
+        line = requests.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith("\n"):
+            yield line
+            continue
+        while line and not line.endswith("\n"):
+            line = requests.readline(limit)
+        yield None
+
+
 def serve(requests: TextIO, replies: TextIO) -> int:
-    """Answer request lines from ``requests`` on ``replies`` until end of input.
+    """Answer request lines from ``requests`` on ``replies`` until end of input
+    (or until nobody reads the replies any more).
 
     Returns:
         The exit status (0).
     """
     server = SessionServer()
+    too_long = _error(
+        "invalid_request", f"request line longer than {MAX_REQUEST_CHARS:,} characters"
+    )
     try:
-        for line in requests:
-            reply = server.handle_line(line)
+        for line in read_requests(requests):
+            reply = too_long if line is None else server.handle_line(line)
             if reply is not None:
                 replies.write(json.dumps(reply) + "\n")
                 replies.flush()
+    except BrokenPipeError:
+        log.info("the reader of the replies went away: stopping")
     finally:
         server.close({})
     return 0
@@ -244,7 +273,8 @@ def _private_stdout() -> Iterator[TextIO]:
     try:
         yield replies
     finally:
-        replies.close()
+        with contextlib.suppress(OSError):  # the reader may be gone: nothing to flush to
+            replies.close()
         os.dup2(saved_fd, 1)
         os.close(saved_fd)
         sys.stdout = saved_stdout

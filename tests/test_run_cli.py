@@ -69,5 +69,8 @@ def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> No
     assert (run_dir / "checkpoints" / "iter_000002" / "run_config.yaml").is_file()
     assert any((run_dir / "tensorboard").iterdir())
     assert (run_dir / "learning_curve.png").stat().st_size > 1000
-    assert (run_dir / ".hydra" / "config.yaml").is_file()
+    assert (run_dir / "run_config.yaml").is_file()
+    # Hydra writes nothing of its own: the run config is the record of the run.
+    assert not (run_dir / ".hydra").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
     assert "stopped by iterations" in done.stdout

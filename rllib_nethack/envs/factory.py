@@ -12,7 +12,9 @@ The stack, from the inside out:
 3. :class:`TruncationWrapper`: a step limit truncates, a death terminates;
 4. :class:`EpisodeStatsWrapper`: NetHack statistics at episode end;
 5. :class:`ObservationKeysWrapper`: the chosen keys, copied out of NLE's buffers;
-6. :class:`ScreenImageWrapper` and :class:`PrevActionWrapper` when asked for.
+6. :class:`ScreenImageWrapper` and :class:`PrevActionWrapper` when asked for;
+7. :class:`ActionCheckWrapper`: a bad action or a step after ``close()`` is one
+   clear error naming the action space, not NLE's ``IndexError``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rllib_nethack.envs.options import (
     parse_options,
 )
 from rllib_nethack.envs.wrappers import (
+    ActionCheckWrapper,
     EpisodeStatsWrapper,
     ObservationKeysWrapper,
     PrevActionWrapper,
@@ -82,6 +85,7 @@ def make_env(task: str, **options: Any) -> gym.Env:
             env = PrevActionWrapper(env)
         if len(copied) != len(raw_keys):  # tty observations fetched only to draw the image
             env = ObservationKeysWrapper(env, list(keys), copy=False)
+        env = ActionCheckWrapper(env)
     except BaseException:
         base.close()  # NetHack holds a temp dir and a C game; do not leak them
         raise

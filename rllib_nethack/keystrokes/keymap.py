@@ -6,7 +6,9 @@ actions over 118 distinct key codes (``+``, ``"`` and ``$`` are each both a
 text character and a command). This module names every one of those codes and
 parses what a person or a language model writes for a key:
 
-* a single character: ``k``, ``,``, ``<``, ``K`` (case matters: ``K`` runs);
+* a single character: ``k``, ``,``, ``<``, ``K`` (case matters: ``K`` runs).
+  Only ASCII characters are keys: ``é`` is code 233 = ``meta+i`` on a
+  terminal and would open ``#invoke``; meta keys are only ever asked for by name;
 * a control key: ``ctrl+d``, ``ctrl-d``, ``^d``, ``C-d``. Control keys are
   case-insensitive, as on a terminal (``ctrl+D`` is ``ctrl+d``);
 * a meta key: ``meta+j``, ``alt+j``, ``M-j``. The character keeps its case
@@ -67,6 +69,9 @@ _META = 0x80
 _CTRL_MASK = 0x1F
 _MODIFIER = re.compile(r"^(?P<mod>ctrl|control|ctl|c|meta|alt|m)[+-](?P<rest>.+)$", re.IGNORECASE)
 _CTRL_NAMES = frozenset({"ctrl", "control", "ctl", "c"})
+#: Longest keystroke quoted back in an error, and looked up for suggestions:
+#: an agent's runaway output must not come back whole (or be fuzzy-matched).
+_SHOWN_CHARS = 40
 
 
 class KeystrokeError(RllibNethackError, ValueError):
@@ -193,7 +198,16 @@ def _suggestion_pool() -> tuple[str, ...]:
     return (*keys, *NAMED_KEYS, *bare, *[q for q in qualified if len(q.split(".")[1]) > 1])
 
 
+def _shown(text: str) -> str:
+    """``repr(text)``, cut to a readable length."""
+    if len(text) <= _SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:_SHOWN_CHARS]!r}... ({len(text):,} characters)"
+
+
 def _suggest(text: str) -> tuple[str, ...]:
+    if len(text) > _SHOWN_CHARS:  # no key name is this long
+        return ()
     exact = [e.name for e in action_table() if e.name.split(".", 1)[1].lower() == text.lower()]
     if exact:  # an ambiguous bare name such as "ne": offer each action it could mean
         return tuple(exact)
@@ -205,9 +219,9 @@ def _unsupported(text: str, code: int | None, why: str = "") -> KeystrokeError:
     reason = f" ({why})" if why else ""
     which = f" (key code {code})" if code is not None else ""
     return KeystrokeError(
-        f"keystroke {text!r}{which} is not one of NLE's {len(accepted_codes())} "
+        f"keystroke {_shown(text)}{which} is not one of NLE's {len(accepted_codes())} "
         f"keys{reason}{did_you_mean(near)} (commands() lists them all)",
-        key=text,
+        key=text[:_SHOWN_CHARS],
         suggestions=near,
     )
 
@@ -215,10 +229,10 @@ def _unsupported(text: str, code: int | None, why: str = "") -> KeystrokeError:
 def _unknown(text: str) -> KeystrokeError:
     near = _suggest(text)
     return KeystrokeError(
-        f"unknown keystroke {text!r}{did_you_mean(near)} (write a character like 'k', "
+        f"unknown keystroke {_shown(text)}{did_you_mean(near)} (write a character like 'k', "
         "'ctrl+d', 'meta+j', 'enter', 'escape', 'space' or an action name like 'kick'; "
         "commands() lists them all)",
-        key=text,
+        key=text[:_SHOWN_CHARS],
         suggestions=near,
     )
 
@@ -226,12 +240,12 @@ def _unknown(text: str) -> KeystrokeError:
 def _parse_code(text: str) -> int | None:
     """A key code from a character, a named key or a modified key; ``None`` if not one."""
     if len(text) == 1:
-        return ord(text)
+        return ord(text) if text.isascii() else None
     lowered = text.lower()
     if lowered in NAMED_KEYS:
         return NAMED_KEYS[lowered]
     if len(text) == 2 and text[0] == "^":
-        return _CTRL_MASK & ord(text[1])
+        return _CTRL_MASK & ord(text[1]) if text[1].isascii() else None
     match = _MODIFIER.match(text)
     if match is None:
         return None
@@ -252,7 +266,8 @@ def parse_key(key: str) -> int:
     """
     if not isinstance(key, str):
         raise KeystrokeError(
-            f"a keystroke must be a string like 'k' or 'ctrl+d', got {key!r}", key=key
+            f"a keystroke must be a string like 'k' or 'ctrl+d', got {_shown(repr(key))}",
+            key=_shown(repr(key)),
         )
     if key == "":
         raise KeystrokeError("empty keystroke: write a key like 'k', 'enter' or 'ctrl+d'", key=key)
@@ -261,6 +276,12 @@ def parse_key(key: str) -> int:
     if lowered in UNSUPPORTED_NAMED_KEYS:
         raise _unsupported(text, None, UNSUPPORTED_NAMED_KEYS[lowered])
     code = _parse_code(text)
+    if code is None and len(text) == 1:
+        raise KeystrokeError(
+            f"keystroke {text!r} is not a key NetHack can type: keys are ASCII characters "
+            "(a meta key is written 'meta+x')",
+            key=text,
+        )
     if code is None:
         code = _action_names().get(lowered)
         if code is None:

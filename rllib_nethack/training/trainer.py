@@ -3,7 +3,9 @@
 It builds the RLlib algorithm from the composed config, trains until a stop
 condition holds, and on the way prints a progress line per iteration, writes
 TensorBoard event files and ``progress.csv``, checkpoints every N iterations
-and at the end (also on Ctrl-C), and draws the learning curve.
+and at the end (also on Ctrl-C and SIGTERM), and draws the learning curve.
+A checkpoint that cannot be written costs one line and is tried again at the
+next one; only a final checkpoint that cannot be written fails the run.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, cast
 
 from omegaconf import DictConfig, OmegaConf
 from ray.rllib.algorithms import Algorithm, AlgorithmConfig
@@ -26,9 +28,12 @@ from ray.rllib.utils.metrics import (
 )
 
 from rllib_nethack.config.translate import build_algorithm_config
+from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.training.checkpoints import (
+    RUN_CONFIG,
+    CheckpointWriteError,
     checkpoint_iteration,
     resolve_checkpoint,
     save_checkpoint,
@@ -45,6 +50,7 @@ from rllib_nethack.training.reporting import (
     progress_of,
     starting_point,
 )
+from rllib_nethack.training.signals import keep_sigterm_handler, sigterm_as_interrupt, stop_name
 
 
 @dataclass(frozen=True)
@@ -73,23 +79,32 @@ def stop_reason(stop: Mapping[str, Any], p: Progress, iterations_done: int) -> s
     return None
 
 
-def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: TextIO) -> DictConfig:
+def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> DictConfig:
     """The run config with the task and model a checkpoint was trained with.
 
     Resuming must rebuild the same network (LSTM size included) to load its
-    weights; algorithm settings such as the learning rate may change. The
-    experiment seed moves on by the checkpoint's iteration count, so the env
-    runners do not replay the games the run started with.
+    weights; algorithm settings such as the learning rate may change. Another
+    task, model or algorithm than the checkpoint's is refused (the run would
+    be named after one and train another); the settings of the same task and
+    model are taken from the checkpoint. The experiment seed moves on by the
+    checkpoint's iteration count, so the env runners do not replay the games
+    the run started with.
     """
     saved = saved_config(checkpoint)
     if saved is None:
         return cfg
-    if saved.algo.name != cfg.algo.name:
-        raise ConfigError(
-            f"resume: {checkpoint} was trained with algo={saved.algo.name}, not "
-            f"algo={cfg.algo.name} (its optimizer and losses cannot be carried over); "
-            f"add algo={saved.algo.name}"
-        )
+    for key, why in (
+        ("algo", "its optimizer and losses cannot be carried over"),
+        ("task", "a resumed run trains the task it was trained on"),
+        ("model", "its weights fit only that model"),
+    ):
+        theirs, ours = OmegaConf.select(saved, f"{key}.name"), cfg[key].get("name")
+        if theirs != ours:
+            add = f"+task={theirs}" if key == "task" else f"{key}={theirs}"
+            raise ConfigError(
+                f"resume: {checkpoint} was trained with {key}={theirs}, not {key}={ours} "
+                f"({why}); use {add}"
+            )
     merged = cfg.copy()
     for key in ("task", "model"):
         if OmegaConf.to_container(cfg[key]) != OmegaConf.to_container(saved[key]):
@@ -133,43 +148,80 @@ def restored_progress(algo: Algorithm) -> Progress:
     )
 
 
-def train(cfg: DictConfig, out: TextIO = sys.stdout) -> RunSummary:
-    """Train as ``cfg`` says. Raises ConfigError for bad input before Ray starts."""
-    checkpoint = resolve_checkpoint(cfg.resume) if cfg.get("resume") else None
-    if checkpoint is not None:
+def create_run_dir(cfg: DictConfig) -> Path:
+    """Create the run directory and save the run config in it: only once the
+    config is accepted, so a rejected command leaves no empty run directory.
+
+    Raises:
+        ConfigError: the directory cannot be created or written (read-only file
+            system, no permission, a file in the way).
+    """
+    run_dir = Path(cfg.experiment.run_dir).resolve()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(cfg, run_dir / RUN_CONFIG, resolve=True)
+    except OSError as err:
+        raise ConfigError(
+            f"experiment.root_dir: cannot write the run directory {run_dir}: "
+            f"{err.strerror or err} ({err.filename or run_dir})"
+        ) from None
+    return run_dir
+
+
+def _restore(algo: Algorithm, checkpoint: Path) -> None:
+    """Load a checkpoint that passed its checks, or fail in one line naming it."""
+    try:
+        algo.restore_from_path(str(checkpoint))
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        raise ConfigError(
+            f"resume: cannot restore {checkpoint}: {type(err).__name__}: {first}"
+        ) from None
+
+
+def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
+    """Train as ``cfg`` says. Raises ConfigError for bad input before Ray starts.
+
+    SIGTERM stops the run like Ctrl-C (a final checkpoint, then
+    ``stopped_by="SIGTERM"``); see :mod:`rllib_nethack.training.signals`.
+    """
+    checkpoint = None
+    if cfg.get("resume"):
+        checkpoint = resolve_checkpoint(cfg.resume, lambda note: print(f"resume: {note}", file=out))
         cfg = with_checkpoint_model(cfg, checkpoint, out)
     algo_config = build_algorithm_config(cfg)
     model = describe_model(cfg, algo_config)
-    run_dir = Path(cfg.experiment.run_dir).resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, run_dir / "run_config.yaml", resolve=True)
+    run_dir = create_run_dir(cfg)
 
-    print(f"run dir  {run_dir}", file=out)
-    print(
-        f"task     {cfg.task.name} ({cfg.task.family})  model {model}  algo {cfg.algo.name}",
-        file=out,
-    )
-    started_ray = init_ray(cfg.cluster)
-    try:
-        algo = algo_config.build_algo()
+    with sigterm_as_interrupt():
+        print(f"run dir  {run_dir}", file=out)
+        print(
+            f"task     {cfg.task.name} ({cfg.task.family})  model {model}  algo {cfg.algo.name}",
+            file=out,
+        )
+        started_ray = False
         try:
-            start = None
-            if checkpoint is not None:
-                algo.restore_from_path(str(checkpoint))
-                start = restored_progress(algo)
-                print(f"resumed  {checkpoint} (iteration {algo.iteration})", file=out)
-            return _train_loop(algo, cfg, run_dir, start, out)
+            with keep_sigterm_handler():  # ray.init's own handler would exit unsaved
+                started_ray = init_ray(cfg.cluster)
+            algo = algo_config.build_algo()
+            try:
+                start = None
+                if checkpoint is not None:
+                    _restore(algo, checkpoint)
+                    start = restored_progress(algo)
+                    print(f"resumed  {checkpoint} (iteration {algo.iteration})", file=out)
+                return _train_loop(algo, cfg, run_dir, start, out)
+            finally:
+                algo.stop()
         finally:
-            algo.stop()
-    finally:
-        if started_ray:
-            import ray
+            if started_ray:
+                import ray
 
-            ray.shutdown()
+                ray.shutdown()
 
 
 def _train_loop(
-    algo: Algorithm, cfg: DictConfig, run_dir: Path, start: Progress | None, out: TextIO
+    algo: Algorithm, cfg: DictConfig, run_dir: Path, start: Progress | None, out: Output
 ) -> RunSummary:
     """Iterate until a stop condition holds; checkpoint on the way and at the end."""
     stop = cast(dict[str, Any], OmegaConf.to_container(cfg.stop))
@@ -196,18 +248,28 @@ def _train_loop(
             if tensorboard is not None:
                 tensorboard.write(result, last.env_steps)
             if every and algo.iteration % every == 0:
-                latest, saved_iteration = save_checkpoint(algo, run_dir, cfg, keep), algo.iteration
+                try:
+                    latest = save_checkpoint(algo, run_dir, cfg, keep)
+                    saved_iteration = algo.iteration
+                except CheckpointWriteError as err:
+                    # Training goes on: the next checkpoint may find space again.
+                    kept = f"; keeping {latest}" if latest is not None else ""
+                    print(f"{err}{kept}; trying again at the next checkpoint", file=out)
             reason = stop_reason(stop, last, done)
-    except KeyboardInterrupt:
-        reason = "interrupted"
-        print("interrupted: saving a checkpoint", file=out)
+    except KeyboardInterrupt as interrupt:
+        reason = stop_name(interrupt)
+        print(f"{reason}: saving a checkpoint", file=out)
     finally:
         if tensorboard is not None:
             tensorboard.close()
-    # Only a run that stopped as asked (or by Ctrl-C) is saved: after a crash
-    # the algorithm may be half-updated, and its last periodic checkpoint stands.
+    # Only a run that stopped as asked (or by Ctrl-C / SIGTERM) is saved: after a
+    # crash the algorithm may be half-updated, and its last periodic checkpoint stands.
     if done and saved_iteration != algo.iteration:
-        latest = save_checkpoint(algo, run_dir, cfg, keep)
+        try:
+            latest = save_checkpoint(algo, run_dir, cfg, keep)
+        except CheckpointWriteError as err:
+            kept = f"; the last checkpoint written is {latest}" if latest is not None else ""
+            raise CheckpointWriteError(f"final {err}{kept}") from err
     if latest is not None:
         print(f"checkpoint {latest}", file=out)
     if cfg.experiment.plot:

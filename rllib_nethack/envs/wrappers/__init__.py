@@ -1,5 +1,10 @@
 """Gymnasium wrappers, one concern each, composed by :func:`rllib_nethack.make_env`."""
 
+from rllib_nethack.envs.wrappers.action_check import (
+    ActionCheckWrapper,
+    EnvClosedError,
+    InvalidActionError,
+)
 from rllib_nethack.envs.wrappers.episode_stats import EpisodeStatsWrapper
 from rllib_nethack.envs.wrappers.observation_keys import ObservationKeysWrapper
 from rllib_nethack.envs.wrappers.prev_action import PrevActionWrapper
@@ -8,7 +13,10 @@ from rllib_nethack.envs.wrappers.seeding import SeedingWrapper, task_seed_to_nle
 from rllib_nethack.envs.wrappers.truncation import TruncationWrapper
 
 __all__ = [
+    "ActionCheckWrapper",
+    "EnvClosedError",
     "EpisodeStatsWrapper",
+    "InvalidActionError",
     "ObservationKeysWrapper",
     "PrevActionWrapper",
     "ScreenImageWrapper",

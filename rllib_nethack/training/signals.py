@@ -1,0 +1,105 @@
+"""SIGTERM ends a training run the way Ctrl-C does: with a final checkpoint.
+
+``timeout``, Slurm, Kubernetes and ``ray job stop`` all stop a job with
+SIGTERM and follow with SIGKILL after a grace period (30 s by default for
+Kubernetes and Slurm). Python's default for SIGTERM is to die on the spot, and
+``ray.init`` replaces it with ``sys.exit``; either way the iterations since the
+last periodic checkpoint are lost.
+
+Here SIGTERM raises :class:`TerminationRequested` in the main thread, a
+``KeyboardInterrupt``, so everything that already unwinds cleanly on Ctrl-C
+(RLlib's loops, our training loop's final save, ``algo.stop()``) does so on
+SIGTERM too. A watchdog thread then makes sure the process is gone within the
+grace period, saved or not, before the scheduler's SIGKILL could catch it with
+a checkpoint half-written (a half-written checkpoint never replaces a whole one:
+see :mod:`rllib_nethack.training.checkpoints`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+#: Seconds from SIGTERM to a forced exit: inside the 30 s that Kubernetes
+#: (terminationGracePeriodSeconds) and Slurm (KillWait) give before SIGKILL.
+GRACE_S = 25.0
+#: The shell's exit status for a process ended by SIGTERM (128 + 15).
+SIGTERM_EXIT_STATUS = 128 + signal.SIGTERM
+#: How a run stopped by a signal reports it (``RunSummary.stopped_by``) -> exit status.
+SIGNAL_STOPS = {"SIGTERM": SIGTERM_EXIT_STATUS, "interrupted": 128 + signal.SIGINT}
+
+
+class TerminationRequested(KeyboardInterrupt):
+    """SIGTERM arrived: stop, save what can be saved, exit with status 143."""
+
+
+def stop_name(interrupt: KeyboardInterrupt) -> str:
+    """``"SIGTERM"`` or ``"interrupted"`` (Ctrl-C): a key of :data:`SIGNAL_STOPS`."""
+    return "SIGTERM" if isinstance(interrupt, TerminationRequested) else "interrupted"
+
+
+def _force_exit_after(grace_s: float) -> None:
+    time.sleep(grace_s)
+    message = f"terminated: still saving after the {grace_s:g} s grace period, exiting now\n"
+    with contextlib.suppress(OSError):
+        os.write(2, message.encode())
+    os._exit(SIGTERM_EXIT_STATUS)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
+    """Inside, SIGTERM raises :class:`TerminationRequested` in the main thread.
+
+    The first SIGTERM raises and starts a watchdog that exits the process with
+    status 143 after ``grace_s`` seconds; later ones are ignored so that they
+    cannot interrupt the final save. Outside the block the previous handler is
+    back. Does nothing when not called from the main thread (only the main
+    thread can receive Python signal handlers).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    requested = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if requested.is_set():
+            return
+        requested.set()
+        threading.Thread(
+            target=_force_exit_after, args=(grace_s,), name="sigterm-grace", daemon=True
+        ).start()
+        raise TerminationRequested(f"SIGTERM: saving and exiting within {grace_s:g} s")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def keep_sigterm_handler() -> Iterator[None]:
+    """Undo a SIGTERM handler installed by the code inside.
+
+    ``ray.init`` installs one that calls ``sys.exit(15)``, which would skip the
+    final checkpoint. A SIGTERM that arrives while it is in force (Ray is
+    starting: nothing to save yet) comes out as :class:`TerminationRequested`,
+    so the process still ends with status 143.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    except SystemExit as exit_:
+        if exit_.code != signal.SIGTERM or signal.getsignal(signal.SIGTERM) is previous:
+            raise
+        raise TerminationRequested("SIGTERM while Ray was starting") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)

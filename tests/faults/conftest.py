@@ -1,0 +1,172 @@
+"""Helpers for the fault suite: real training processes, real signals, real files.
+
+``spawn(*args)`` starts ``python -m rllib_nethack.run ARGS`` in its own process
+group with its stdout read line by line, so that a test can wait for a line,
+then signal, kill or starve the process, and read what it printed afterwards.
+Every process started is killed (with its process group) when the test ends.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+#: A smoke-sized run on two CPUs (about 20-30 s with Ray's start-up).
+SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
+
+
+class TrainingProcess:
+    """A ``python -m rllib_nethack.run`` subprocess whose output is watched.
+
+    Args:
+        args: The command-line arguments.
+        cwd: Where it runs (relative run directories go there).
+        env: Extra environment variables.
+        close_stdout_after: Stop reading stdout, and close the pipe, after the
+            first line matching this pattern (the reader of ``run | head`` leaving).
+    """
+
+    def __init__(
+        self,
+        args: tuple[str, ...],
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        close_stdout_after: str | None = None,
+    ) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rllib_nethack.run", *args],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read_stdout, args=(close_stdout_after,), daemon=True),
+            threading.Thread(target=self._read_stderr, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read_stdout(self, close_after: str | None) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.stdout.append(line)
+            self.lines.put(line)
+            if close_after is not None and re.search(close_after, line):
+                self.proc.stdout.close()
+                return
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr.append(line)
+
+    def wait_for(self, pattern: str, timeout: float = 300) -> str:
+        """The first stdout line (not yet waited for) that matches ``pattern``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                if self.proc.poll() is not None and self.lines.empty():
+                    break
+                continue
+            if re.search(pattern, line):
+                return line
+        raise AssertionError(
+            f"no line matching {pattern!r}; exit status {self.proc.poll()}\n"
+            f"stdout:\n{''.join(self.stdout)[-3000:]}\nstderr:\n{''.join(self.stderr)[-3000:]}"
+        )
+
+    def send(self, sig: int, group: bool = False) -> None:
+        """Send ``sig`` to the process (or to its whole process group, as a terminal does)."""
+        if group:
+            os.killpg(self.proc.pid, sig)
+        else:
+            os.kill(self.proc.pid, sig)
+
+    def finish(self, timeout: float = 300) -> int:
+        """Wait for the exit; the exit status (negative: killed by that signal)."""
+        status = self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=10)
+        return status
+
+    @property
+    def out(self) -> str:
+        return "".join(self.stdout)
+
+    @property
+    def err(self) -> str:
+        return "".join(self.stderr)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[..., TrainingProcess]]:
+    """``spawn(*args, env=..., close_stdout_after=...)``: a training process in ``tmp_path``."""
+    started: list[TrainingProcess] = []
+
+    def _spawn(
+        *args: str, env: dict[str, str] | None = None, close_stdout_after: str | None = None
+    ) -> TrainingProcess:
+        process = TrainingProcess(args, tmp_path, env, close_stdout_after)
+        started.append(process)
+        return process
+
+    yield _spawn
+    for process in started:
+        process.kill()
+
+
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m rllib_nethack.run ARGS`` to the end."""
+    return subprocess.run(
+        [sys.executable, "-m", "rllib_nethack.run", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """:func:`run_cli` as a fixture (test modules do not import conftest)."""
+    return run_cli
+
+
+def one_line_error(stderr: str) -> str:
+    """The ``error: ...`` line of a failed command; fails if there is a traceback."""
+    assert "Traceback" not in stderr, stderr[-3000:]
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, stderr[-3000:]
+    return errors[0]
+
+
+@pytest.fixture
+def error_line() -> Callable[[str], str]:
+    """:func:`one_line_error` as a fixture."""
+    return one_line_error

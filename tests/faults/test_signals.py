@@ -1,0 +1,159 @@
+"""Signals a training run gets in real life: SIGTERM from schedulers, Ctrl-C with
+the output piped into a reader that is gone, SIGKILL followed by a resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rllib_nethack.training.checkpoints import checkpoint_problem, checkpoints_in
+from rllib_nethack.training.reporting import read_progress
+from rllib_nethack.training.signals import (
+    SIGNAL_STOPS,
+    TerminationRequested,
+    keep_sigterm_handler,
+)
+
+SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
+ENDLESS = ("stop.iterations=100000",)
+
+
+def no_partials(run_dir: Path) -> None:
+    leftovers = [p.name for p in (run_dir / "checkpoints").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def wait_for_rows(csv: Path, rows: int, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if csv.is_file() and len(read_progress(csv)) >= rows:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{csv} never had {rows} rows")
+
+
+def test_the_exit_statuses_are_the_shells() -> None:
+    assert SIGNAL_STOPS == {"SIGTERM": 143, "interrupted": 130}
+
+
+_HUNG_SAVE = """
+import os, signal, sys, time
+from rllib_nethack.training.signals import TerminationRequested, sigterm_as_interrupt
+with sigterm_as_interrupt(grace_s=1.0):
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+    except TerminationRequested:
+        print("saving", flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)  # a second SIGTERM must not stop the save
+        time.sleep(30)  # a save that never ends
+print("not reached", flush=True)
+"""
+
+
+def test_a_save_that_hangs_after_sigterm_ends_with_143_after_the_grace_period() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _HUNG_SAVE], capture_output=True, text=True, timeout=25
+    )
+    assert done.returncode == 143
+    assert done.stdout == "saving\n"
+    assert "grace period" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_sigterm_while_ray_starts_is_a_termination_request() -> None:
+    """`ray.init` installs a SIGTERM handler that calls `sys.exit(15)`; one that
+    fires before it is undone still ends the run with status 143."""
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(TerminationRequested), keep_sigterm_handler():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))  # as Ray does
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the handler runs here
+    assert signal.getsignal(signal.SIGTERM) is before
+    with pytest.raises(SystemExit), keep_sigterm_handler():  # any other exit stays one
+        sys.exit(3)
+
+
+@pytest.mark.slow
+def test_sigterm_saves_a_final_checkpoint_and_exits_143(
+    spawn: Callable[..., Any], tmp_path: Path
+) -> None:
+    run = spawn(*SMOKE, *ENDLESS, "experiment.checkpoint_every=0", "experiment.run_dir=run")
+    run.wait_for(r"^iter +3 ")
+    run.send(signal.SIGTERM)
+    assert run.finish(timeout=120) == 143, run.err
+    assert "SIGTERM: saving a checkpoint" in run.out
+    assert "stopped by SIGTERM" in run.out
+    assert "Traceback" not in run.err
+    (final,) = checkpoints_in(tmp_path / "run")  # periodic checkpoints are off
+    iterations = len(read_progress(tmp_path / "run" / "progress.csv"))
+    assert final.name == f"iter_{iterations:06d}" and iterations >= 3
+    assert checkpoint_problem(final) is None
+    no_partials(tmp_path / "run")
+
+
+@pytest.mark.slow
+def test_sigterm_during_start_up_exits_143_without_a_traceback(
+    spawn: Callable[..., Any],
+) -> None:
+    run = spawn(*SMOKE, *ENDLESS, "experiment.run_dir=run")
+    run.wait_for(r"^task ")  # printed just before Ray starts
+    run.send(signal.SIGTERM)
+    assert run.finish(timeout=120) == 143
+    assert "nothing saved" in run.err
+    assert "Traceback" not in run.err
+
+
+@pytest.mark.slow
+def test_ctrl_c_after_the_reader_of_the_output_left_still_saves(
+    spawn: Callable[..., Any], tmp_path: Path
+) -> None:
+    """`run ... | head -3` then Ctrl-C: printing into the closed pipe must not stop the save."""
+    run = spawn(
+        *SMOKE,
+        *ENDLESS,
+        "experiment.checkpoint_every=0",
+        "experiment.run_dir=run",
+        close_stdout_after=r"^iter +1 ",
+    )
+    run.wait_for(r"^iter +1 ")
+    # Two more iterations printed into the closed pipe.
+    wait_for_rows(tmp_path / "run" / "progress.csv", 3)
+    run.send(signal.SIGINT, group=True)  # as a terminal does
+    assert run.finish(timeout=120) == 130, run.err
+    assert "BrokenPipeError" not in run.err, run.err
+    assert "Traceback" not in run.err, run.err
+    (final,) = checkpoints_in(tmp_path / "run")
+    assert checkpoint_problem(final) is None
+    assert final.name == f"iter_{len(read_progress(tmp_path / 'run' / 'progress.csv')):06d}"
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_keeps_the_step_counter(
+    spawn: Callable[..., Any], cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    run = spawn(*SMOKE, *ENDLESS, "experiment.checkpoint_every=1", "experiment.run_dir=first")
+    run.wait_for(r"^iter +4 ")
+    run.send(signal.SIGKILL, group=True)
+    assert run.finish(timeout=60) == -signal.SIGKILL
+
+    newest = checkpoints_in(tmp_path / "first")[-1]
+    done_iterations = int(newest.name.split("_")[1])
+    steps_then = read_progress(tmp_path / "first" / "progress.csv")[done_iterations - 1]
+    resumed = cli(
+        *SMOKE, "stop.iterations=1", "resume=first", "experiment.run_dir=second", cwd=tmp_path
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"(iteration {done_iterations})" in resumed.stdout
+    (row,) = read_progress(tmp_path / "second" / "progress.csv")
+    assert row["iteration"] == done_iterations + 1
+    assert row["env_steps"] > steps_then["env_steps"]
+    # The killed run's half-written checkpoint, if any, was never taken for a whole one.
+    assert checkpoint_problem(newest) is None
