@@ -12,6 +12,7 @@ TensorBoard, NetHack metrics, the learning curve) works unchanged.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import fields
 from typing import Any, cast
 
@@ -91,6 +92,17 @@ class MuZeroConfig(AlgorithmConfig):
         self.priority_beta = 1.0
         self.learning_starts = 1000
         self.replay_ratio = 1.0
+
+    def training(self, **kwargs: Any) -> MuZeroConfig:
+        """RLlib's ``training()``, also taking every MuZero setting by name."""
+        base = inspect.signature(AlgorithmConfig.training).parameters
+        own = {k: kwargs.pop(k) for k in list(kwargs) if k not in base}
+        super().training(**kwargs)
+        for key, value in own.items():
+            if key not in vars(self):
+                raise TypeError(f"{key!r} is not a MuZero setting{suggestion(key, vars(self))}")
+            setattr(self, key, value)
+        return self
 
     # ------------------------------------------------------------------ RLlib hooks
     def get_default_learner_class(self) -> type[Learner]:
