@@ -32,9 +32,12 @@ def test_translation_builds_the_muzero_config_and_rejects_bad_settings() -> None
     assert settings["search"]["num_simulations"] == config.num_simulations
     assert settings["search"]["discount"] == config.gamma
     perceiver = ["+task=room5x5", "algo=muzero", "model=perceiver"]
-    assert "Perceiver" in build_algorithm_config(
-        compose_config([*perceiver, "task.options.observation_keys=[glyphs,blstats,message]"])
-    ).rl_module_spec.module_class.__name__
+    assert (
+        "Perceiver"
+        in build_algorithm_config(
+            compose_config([*perceiver, "task.options.observation_keys=[glyphs,blstats,message]"])
+        ).rl_module_spec.module_class.__name__
+    )
     with pytest.raises(ConfigError, match="search_policy"):
         build_algorithm_config(
             compose_config(["+task=room5x5", "algo=muzero", "algo.search_policy=greedy"])
