@@ -79,6 +79,7 @@ class MuZeroConfig(AlgorithmConfig):
         self.value_support = net.value_support
         self.reward_support = net.reward_support
         self.temperature = net.temperature
+        self.memory_size = net.memory_size
         # Learning.
         self.num_unroll_steps = 5
         self.td_steps = 10

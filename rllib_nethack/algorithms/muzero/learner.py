@@ -55,8 +55,11 @@ class MuZeroTorchLearner(TorchLearner):
         if bool(redo.any()):
             with torch.no_grad():
                 obs = {k: batch[f"boot_obs/{k}"][redo] for k in module.obs_keys}
+                state = module.state_at(batch, "boot_state", slice(None))
+                if state is not None:
+                    state = {k: v[redo] for k, v in state.items()}
                 boot = boot.clone()
-                boot[redo] = module.value(obs).to(boot.dtype)
+                boot[redo] = module.value(obs, state).to(boot.dtype)
         value_target = batch["value_reward_sum"] + batch["value_boot_discount"] * boot
 
         value_loss = _cross_entropy(
@@ -86,7 +89,10 @@ class MuZeroTorchLearner(TorchLearner):
                     k: batch[f"obs/{k}"][:, 1:].reshape(-1, *batch[f"obs/{k}"].shape[2:])
                     for k in module.obs_keys
                 }
-                target = module.project(module.represent(obs), predictor=False)
+                state = module.state_at(batch, "state_in", slice(1, None))
+                if state is not None:
+                    state = {k: v.reshape(-1, v.shape[-1]) for k, v in state.items()}
+                target = module.project(module.represent(obs, state), predictor=False)
             predicted = module.project(
                 out["hidden"][:, 1:].reshape(-1, out["hidden"].shape[-1]), predictor=True
             )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar, cast
 
 import gymnasium as gym
+import numpy as np
 import torch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.torch import TorchRLModule
@@ -50,6 +51,7 @@ class NetworkSettings:
     value_support: int = 20  #: half width of the value support (after scaling)
     reward_support: int = 5  #: half width of the reward support (after scaling)
     temperature: float = 1.0  #: visit-count temperature when acting to explore
+    memory_size: int = 0  #: LSTM memory in the representation (0: none)
 
 
 def _settings(cls: type, values: Mapping[str, Any], where: str) -> Any:
@@ -98,7 +100,11 @@ class MuZeroRLModule(TorchRLModule):
                 f"which the task does not provide (it has: {', '.join(sorted(spaces))})"
             )
         n = self.net
-        self.to_hidden = nn.Linear(self.encoder.out_dim, n.hidden_size)
+        # The memory sits between the encoder and the hidden state: the root
+        # of each search sees the history; the dynamics unroll from there.
+        self.memory = nn.LSTMCell(self.encoder.out_dim, n.memory_size) if n.memory_size else None
+        features = n.memory_size or self.encoder.out_dim
+        self.to_hidden = nn.Linear(features, n.hidden_size)
         self.dynamics = mlp(n.hidden_size + self.num_actions, n.dynamics_hidden)
         width = n.dynamics_hidden[-1] if n.dynamics_hidden else n.hidden_size + self.num_actions
         self.next_hidden = nn.Linear(width, n.hidden_size)
@@ -119,10 +125,31 @@ class MuZeroRLModule(TorchRLModule):
         nn.init.zeros_(self.policy_head.weight)
         nn.init.zeros_(self.policy_head.bias)
 
+    # ------------------------------------------------------------------ state
+    def get_initial_state(self) -> dict[str, Any]:
+        if self.memory is None:
+            return {}
+        zeros = np.zeros(self.net.memory_size, dtype=np.float32)
+        return {"h": zeros, "c": zeros.copy()}
+
     # ------------------------------------------------------------------ networks
-    def represent(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        """Observations ``[B, ...]`` -> hidden states ``[B, H]``."""
-        return _scale_hidden(self.to_hidden(self.encoder(dict(obs))))
+    def represent(
+        self, obs: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        """Observations ``[B, ...]`` (and memory state ``[B, M]``) -> hidden states ``[B, H]``."""
+        return self.represent_with_state(obs, state)[0]
+
+    def represent_with_state(
+        self, obs: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """:meth:`represent`, also returning the memory's next state (``{}`` without memory)."""
+        features = self.encoder(dict(obs))
+        if self.memory is None:
+            return _scale_hidden(self.to_hidden(features)), {}
+        if state is None:
+            raise ValueError("a MuZero module with memory needs the memory state")
+        h, c = self.memory(features, (state["h"].to(features), state["c"].to(features)))
+        return _scale_hidden(self.to_hidden(h)), {"h": h, "c": c}
 
     def predict(self, hidden: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Hidden states -> (policy logits ``[B, A]``, value logits ``[B, V]``)."""
@@ -150,9 +177,11 @@ class MuZeroRLModule(TorchRLModule):
             logits_to_scalar(value_logits, self.net.value_support),
         )
 
-    def value(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    def value(
+        self, obs: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor] | None = None
+    ) -> torch.Tensor:
         """The prediction network's value of observations (Reanalyze's bootstrap)."""
-        _, value_logits = self.predict(self.represent(obs))
+        _, value_logits = self.predict(self.represent(obs, state))
         return logits_to_scalar(value_logits, self.net.value_support)
 
     def project(self, hidden: torch.Tensor, predictor: bool) -> torch.Tensor:
@@ -160,10 +189,22 @@ class MuZeroRLModule(TorchRLModule):
         z = self.projection(hidden)
         return self.predictor(z) if predictor else z
 
+    def state_at(
+        self, batch: Mapping[str, Any], prefix: str, step: int | slice
+    ) -> dict[str, torch.Tensor] | None:
+        """The stored memory state ``<prefix>/h``, ``<prefix>/c`` at unroll ``step`` (or None)."""
+        if self.memory is None:
+            return None
+        return {k: batch[f"{prefix}/{k}"][:, step] for k in ("h", "c")}
+
     # ------------------------------------------------------------------ RLlib forwards
     def _search(self, batch: Mapping[str, Any], explore: bool) -> dict[str, Any]:
+        obs, state = batch[Columns.OBS], None
+        if self.memory is not None:  # RLlib adds a time rank of one step for stateful modules
+            obs = {k: v[:, 0] for k, v in obs.items()}
+            state = batch[Columns.STATE_IN]
         with torch.no_grad():
-            hidden = self.represent(batch[Columns.OBS])
+            hidden, state_out = self.represent_with_state(obs, state)
             logits, _ = self.predict(hidden)
             s = self.search_settings
             noise = (
@@ -173,13 +214,19 @@ class MuZeroRLModule(TorchRLModule):
             )
             result = search(hidden, logits, self.recurrent, s, noise)
             actions = act(result.policy, self.net.temperature, explore)
-        return {
+        out = {
             Columns.ACTIONS: actions,
             # The search policy as logits, for anything that reads a distribution.
             Columns.ACTION_DIST_INPUTS: torch.log(result.policy.clamp(min=1e-8)),
             SEARCH_POLICY: result.policy,
             ROOT_VALUE: result.value,
         }
+        if self.memory is None:
+            return out
+        # Outputs carry the time rank back; the state does not (RLlib's convention).
+        timed: dict[str, Any] = {k: v.unsqueeze(1) for k, v in out.items()}
+        timed[Columns.STATE_OUT] = state_out
+        return timed
 
     def _forward_exploration(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return self._search(batch, explore=True)
@@ -195,11 +242,13 @@ class MuZeroRLModule(TorchRLModule):
 
         ``batch`` holds ``obs/<key>`` ``[B, K + 1, ...]`` and ``actions`` ``[B, K]``
         (see :mod:`.replay`). Returns policy and value logits ``[B, K + 1, ...]``,
-        reward logits ``[B, K, R]`` and the hidden states ``[B, K + 1, H]``.
+        reward logits ``[B, K, R]`` and the hidden states ``[B, K + 1, H]``. With
+        memory, the LSTM starts from the state stored when acting (``state_in/h``,
+        ``state_in/c``): R2D2's stored-state strategy, without burn-in.
         """
         obs0 = {k: batch[f"obs/{k}"][:, 0] for k in self.obs_keys}
         actions = batch[Columns.ACTIONS]
-        hidden = self.represent(obs0)
+        hidden = self.represent(obs0, self.state_at(batch, "state_in", 0))
         hiddens, rewards = [hidden], []
         for k in range(actions.shape[1]):
             hidden, reward_logits = self.dynamics_step(hidden, actions[:, k])

@@ -19,7 +19,9 @@ A sample is a dict of numpy arrays, one row per position ``t``:
   learner recomputes with the current network (a sampled fraction of rows,
   and every bootstrap whose search value is unknown: the last observation of
   a truncated or still running episode);
-* ``value_mask``, ``consistency_mask`` ``[B, K + 1]``, ``weights`` ``[B]``.
+* ``value_mask``, ``consistency_mask`` ``[B, K + 1]``, ``weights`` ``[B]``;
+* with an LSTM memory, ``state_in/{h,c}`` and ``boot_state/{h,c}`` ``[B, K + 1, M]``:
+  the memory state stored when acting at those observations.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from ray.rllib.core.columns import Columns
 from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 
 from rllib_nethack.algorithms.muzero.module import ROOT_VALUE, SEARCH_POLICY
@@ -50,6 +53,8 @@ class Trajectory:
     values: list[float] = field(default_factory=list)
     priorities: list[float] = field(default_factory=list)
     terminated: bool = False
+    #: With memory: the state the LSTM started each observation from ([T + 1] per key).
+    states: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -99,6 +104,13 @@ class MuZeroReplayBuffer:
                 float(v) for v in np.asarray(episode.get_extra_model_outputs(ROOT_VALUE))
             )
             known.priorities.extend([self.max_priority] * steps)
+            if Columns.STATE_OUT in episode.extra_model_outputs:
+                # state_in of step t + 1 is state_out of step t; step 0 starts from zeros.
+                outs = episode.get_extra_model_outputs(Columns.STATE_OUT)
+                for key, stored in outs.items():
+                    array = np.asarray(stored)
+                    column = known.states.setdefault(key, [np.zeros_like(array[0])])
+                    column.extend(array)
             known.terminated = bool(episode.is_terminated)
             self.num_steps += steps
         while self.num_steps > self.capacity and len(self.trajectories) > 1:
@@ -191,6 +203,9 @@ class MuZeroReplayBuffer:
         row.update(
             {f"boot_obs/{key}": np.stack([v[i] for i in boot]) for key, v in traj.obs.items()}
         )
+        for key, states in traj.states.items():
+            row[f"state_in/{key}"] = np.stack([states[i] for i in obs_index])
+            row[f"boot_state/{key}"] = np.stack([states[i] for i in boot])
         # Past a terminal the target is 0; past the end of a running episode unknown.
         row["value_mask"] = (inside | traj.terminated).astype(np.float32)
         row["consistency_mask"] = inside.astype(np.float32)

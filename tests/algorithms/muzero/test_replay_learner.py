@@ -170,3 +170,48 @@ def test_module_acts_by_search(env: gym.Env, observations: list[dict[str, Any]])
     # Inference takes the search policy's argmax.
     out = module.forward_inference({Columns.OBS: obs})
     assert torch.equal(out[Columns.ACTIONS], out[SEARCH_POLICY].argmax(-1))
+
+
+def test_memory_carries_state_from_acting_through_replay_to_the_learner(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    learner = build_learner(env, memory_size=8)
+    module = learner.module[DEFAULT_MODULE_ID]
+    assert module.is_stateful()
+    # Acting: RLlib's connectors add a one-step time rank and the state.
+    obs = {
+        k: torch.from_numpy(np.stack([o[k] for o in observations[:3]]))[:, None]
+        for k in observations[0]
+    }
+    state = {k: torch.from_numpy(np.stack([v] * 3)) for k, v in module.get_initial_state().items()}
+    out = module.forward_exploration({Columns.OBS: obs, Columns.STATE_IN: state})
+    assert out[Columns.ACTIONS].shape == (3, 1) and out[SEARCH_POLICY].shape[:2] == (3, 1)
+    assert out[Columns.STATE_OUT]["h"].shape == (3, 8)
+    assert not torch.equal(out[Columns.STATE_OUT]["h"], state["h"])  # the memory moved
+
+    # Replay: state_in of step t + 1 is the state_out of step t; step 0 starts at zeros.
+    ep = chunk(observations, 0, 5, "m", True, int(env.action_space.n))
+    outs = np.arange(5 * 8, dtype=np.float32).reshape(5, 8)
+    ep = SingleAgentEpisode(
+        id_="m",
+        observations=observations[:6],
+        actions=list(ep.get_actions()),
+        rewards=list(ep.get_rewards()),
+        extra_model_outputs={
+            SEARCH_POLICY: list(ep.get_extra_model_outputs(SEARCH_POLICY)),
+            ROOT_VALUE: list(ep.get_extra_model_outputs(ROOT_VALUE)),
+            Columns.STATE_OUT: [{"h": outs[i], "c": -outs[i]} for i in range(5)],
+        },
+        terminated=True,
+        len_lookback_buffer=0,
+    )
+    ep.to_numpy()
+    buffer = MuZeroReplayBuffer(capacity=100, seed=3)
+    buffer.add([ep])
+    data, keys = buffer.sample(6, K, TD, GAMMA, beta=1.0, reanalyze_fraction=1.0)
+    for row, (_, t) in enumerate(keys):
+        want = np.zeros(8) if t == 0 else outs[t - 1]
+        assert np.array_equal(data["state_in/h"][row, 0], want)
+    batch = MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(dict(data))}, env_steps=6)
+    results = learner.update(batch=batch, timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: 0})
+    assert np.isfinite(float(results[DEFAULT_MODULE_ID]["total_loss"].peek()))
