@@ -70,6 +70,7 @@ class MuZeroConfig(AlgorithmConfig):
         self.exploration_fraction = search.exploration_fraction
         self.search_policy = search.search_policy
         self.regularized_c = search.regularized_c
+        self.min_value_spread = search.min_value_spread
         # Networks (see module.NetworkSettings).
         net = NetworkSettings()
         self.hidden_size = net.hidden_size

@@ -46,6 +46,10 @@ class SearchSettings:
     search_policy: str = "visits"  #: "visits" or "regularized" (Grill et al. 2020)
     regularized_c: float = 1.0  #: scale of the regularised policy's lambda_N
     bisection_steps: int = 32
+    #: Least spread the min-max normalisation divides by (0: the paper's rule).
+    #: With rewards of +-0.01 per step, dividing by the tree's tiny spread turns
+    #: noise into decisive Q differences and the search policy collapses.
+    min_value_spread: float = 0.0
 
     def __post_init__(self) -> None:
         if self.num_simulations < 1:
@@ -69,7 +73,10 @@ class SearchResult(NamedTuple):
 class _Trees:
     """The preallocated node arrays of a batch of trees."""
 
-    def __init__(self, hidden: torch.Tensor, num_actions: int, num_nodes: int) -> None:
+    def __init__(
+        self, hidden: torch.Tensor, num_actions: int, num_nodes: int, min_spread: float = 0.0
+    ) -> None:
+        self.min_spread = min_spread
         batch, device, dtype = hidden.shape[0], hidden.device, hidden.dtype
         self.batch = torch.arange(batch, device=device)
         self.visits = torch.zeros(batch, num_nodes, device=device, dtype=dtype)
@@ -89,8 +96,8 @@ class _Trees:
     def normalize(self, q: torch.Tensor) -> torch.Tensor:
         """Q mapped to [0, 1] by the tree's min and max (unchanged before a spread exists)."""
         low, high = self.low.unsqueeze(-1), self.high.unsqueeze(-1)
-        spread = high - low
-        ok = spread > 0
+        spread = (high - low).clamp(min=self.min_spread)
+        ok = (spread > 0) & torch.isfinite(low)
         return torch.where(ok, (q - low) / torch.where(ok, spread, torch.ones_like(spread)), q)
 
     def child_stats(self, node: torch.Tensor, discount: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -137,7 +144,7 @@ def search(
     """
     s = settings
     num_actions = root_logits.shape[-1]
-    trees = _Trees(root_hidden, num_actions, s.num_simulations + 1)
+    trees = _Trees(root_hidden, num_actions, s.num_simulations + 1, s.min_value_spread)
     prior = torch.softmax(root_logits, dim=-1)
     if noise is not None:
         prior = (1.0 - s.exploration_fraction) * prior + s.exploration_fraction * noise

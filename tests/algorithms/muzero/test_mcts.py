@@ -31,10 +31,11 @@ def chain_model(hidden: torch.Tensor, action: torch.Tensor):
     return torch.nn.functional.one_hot(nxt, CHAIN).to(hidden.dtype), reward, logits, reward * 0
 
 
-def test_chain_game_goes_right_from_every_start() -> None:
+@pytest.mark.parametrize("min_spread", [0.0, 1.0])
+def test_chain_game_goes_right_from_every_start(min_spread: float) -> None:
     starts = torch.arange(CHAIN - 1)
     hidden = torch.nn.functional.one_hot(starts, CHAIN).double()
-    settings = SearchSettings(num_simulations=300, discount=0.9)
+    settings = SearchSettings(num_simulations=300, discount=0.9, min_value_spread=min_spread)
     result = search(hidden, torch.zeros(len(starts), 3, dtype=torch.float64), chain_model, settings)
     assert result.visit_counts.argmax(-1).tolist() == [RIGHT] * len(starts)
     # The search value approaches the true one, 0.9^(steps to go - 1), from below.
