@@ -4,6 +4,7 @@ How to run:
     python benchmarks/learn_minihack.py                                  # Room-5x5, 300k steps
     python benchmarks/learn_minihack.py --task corridor_r2 --env-steps 1000000
     python benchmarks/learn_minihack.py --task river --env-steps 2000000 algo=ppo
+    python benchmarks/learn_minihack.py --algo muzero --env-steps 50000
 
 Trains with `python -m rllib_nethack.run`'s own loop and config (family
 `minihack`: the MiniHack model, APPO, the family's learning settings), prints
@@ -28,6 +29,7 @@ def main() -> None:
     parser.add_argument("--env-steps", type=int, default=300_000)
     parser.add_argument("--target", type=float, default=0.9, help="mean return to report reaching")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--algo", default=None, help="algorithm (conf/algo), e.g. muzero")
     parser.add_argument("overrides", nargs="*", help="extra config overrides (key=value)")
     args = parser.parse_args()
     _summary, rows = train_in_scratch_dir(
@@ -35,6 +37,7 @@ def main() -> None:
             f"+task={args.task}",
             f"stop.env_steps={args.env_steps}",
             f"experiment.seed={args.seed}",
+            *([f"algo={args.algo}"] if args.algo else []),
             *args.overrides,
         ]
     )
@@ -48,6 +51,7 @@ def main() -> None:
             {
                 "benchmark": "learn_minihack",
                 "task": args.task,
+                "algo": args.algo or "default",
                 "env_steps": int(rows[-1]["env_steps"]) if rows else 0,
                 "minutes": round(rows[-1]["time_s"] / 60, 1) if rows else 0,
                 "final_return_mean": round(final, 3),

@@ -18,6 +18,7 @@ from ray.rllib.algorithms.impala import IMPALAConfig
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
+from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig
 from rllib_nethack.envs.catalog import TaskSpec, get_task
 from rllib_nethack.envs.options import parse_options
 from rllib_nethack.envs.registration import register_task
@@ -31,6 +32,7 @@ from rllib_nethack.training.connectors import ClipRewardsFactory
 ALGORITHMS: dict[str, type[AlgorithmConfig]] = {
     "appo": APPOConfig,
     "impala": IMPALAConfig,
+    "muzero": MuZeroConfig,
     "ppo": PPOConfig,
 }
 #: Keys of a ``model`` config that are not architecture settings.
@@ -124,7 +126,10 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     check_settings(config, algo, "algo")
     check_settings(config, runner, "cluster.rllib")
 
-    module_cls = get_model_class(str(plain["model"]["name"]))
+    module_cls: type = get_model_class(str(plain["model"]["name"]))
+    class_for = getattr(config, "rl_module_class_for", None)
+    if class_for is not None:  # an algorithm with its own RLModule (MuZero)
+        module_cls = class_for(str(plain["model"]["name"]))
     config.update_from_dict({**runner, **algo})
     rollout = config.rollout_fragment_length
     if isinstance(rollout, bool) or not isinstance(rollout, int) or rollout < 1:

@@ -1,0 +1,1 @@
+"""Algorithms of our own, built on RLlib's current API stack (MuZero)."""

@@ -1,0 +1,1 @@
+"""MuZero on RLlib's API stack: batched search, value scaling, targets, and the algorithm."""

@@ -1,0 +1,126 @@
+"""MuZero's losses on RLlib's ``TorchLearner``.
+
+Per sample, the model unrolls K steps from one observation along the actions
+really taken; at every step it is trained towards the search policy (cross
+entropy), the n-step value target and the observed reward (cross entropy
+against their scaled categorical encodings), optionally plus the consistency
+loss (negative cosine similarity between the projected dynamics state and the
+projected representation of the observation actually reached). Losses are
+weighted by the prioritised-replay importance weights; the new priority of a
+sample is its first-step value error.
+
+Reanalyze happens here, where the current network lives: the bootstrap values
+the buffer marks (a fraction of the samples, and every bootstrap whose search
+value is unknown) are recomputed with the current prediction network.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import torch
+from ray.rllib.core.learner.torch.torch_learner import TorchLearner
+from ray.rllib.utils.typing import ModuleID, TensorType
+
+from rllib_nethack.algorithms.muzero.module import MuZeroRLModule
+from rllib_nethack.algorithms.muzero.scaling import logits_to_scalar, scalar_to_target
+
+#: The learner metric holding each sample's new priority (popped before logging).
+PRIORITIES_KEY = "muzero_priorities"
+
+
+def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return -(target * torch.log_softmax(logits, dim=-1)).sum(-1)
+
+
+class MuZeroTorchLearner(TorchLearner):
+    """The MuZero losses (see the module docstring)."""
+
+    def compute_loss_for_module(
+        self,
+        *,
+        module_id: ModuleID,
+        config: Any,
+        batch: dict[str, Any],
+        fwd_out: dict[str, TensorType],
+    ) -> TensorType:
+        out = cast(dict[str, torch.Tensor], fwd_out)
+        module = self.module[module_id].unwrapped()
+        assert isinstance(module, MuZeroRLModule)
+        net = module.net
+
+        # ---- value targets, with Reanalyze's fresh bootstraps
+        boot = batch["value_boot"]
+        redo = batch["reanalyze"] > 0
+        if bool(redo.any()):
+            with torch.no_grad():
+                obs = {k: batch[f"boot_obs/{k}"][redo] for k in module.obs_keys}
+                state = module.state_at(batch, "boot_state", slice(None))
+                if state is not None:
+                    state = {k: v[redo] for k, v in state.items()}
+                boot = boot.clone()
+                boot[redo] = module.value(obs, state).to(boot.dtype)
+        value_target = batch["value_reward_sum"] + batch["value_boot_discount"] * boot
+
+        value_loss = _cross_entropy(
+            out["value_logits"], scalar_to_target(value_target, net.value_support)
+        )
+        reward_loss = _cross_entropy(
+            out["reward_logits"], scalar_to_target(batch["target_reward"], net.reward_support)
+        )
+        policy_logits = out["policy_logits"]
+        policy_loss = _cross_entropy(policy_logits, batch["target_policy"])
+        probs = torch.softmax(policy_logits, dim=-1)
+        entropy = -(probs * torch.log_softmax(policy_logits, dim=-1)).sum(-1)
+
+        policy_mask, value_mask = batch["policy_mask"], batch["value_mask"]
+        per_sample = (
+            (policy_loss * policy_mask).sum(1)
+            + config.value_loss_coeff * (value_loss * value_mask).sum(1)
+            + reward_loss.sum(1)
+            - config.entropy_coeff * (entropy * policy_mask).sum(1)
+        )
+        consistency = torch.zeros_like(per_sample)
+        if config.consistency_loss_coeff > 0:
+            k1 = out["hidden"].shape[1]
+            mask = batch["consistency_mask"][:, 1:]
+            with torch.no_grad():
+                obs = {
+                    k: batch[f"obs/{k}"][:, 1:].reshape(-1, *batch[f"obs/{k}"].shape[2:])
+                    for k in module.obs_keys
+                }
+                state = module.state_at(batch, "state_in", slice(1, None))
+                if state is not None:
+                    state = {k: v.reshape(-1, v.shape[-1]) for k, v in state.items()}
+                target = module.project(module.represent(obs, state), predictor=False)
+            predicted = module.project(
+                out["hidden"][:, 1:].reshape(-1, out["hidden"].shape[-1]), predictor=True
+            )
+            cosine = torch.nn.functional.cosine_similarity(predicted, target, dim=-1)
+            consistency = -(cosine.reshape(-1, k1 - 1) * mask).sum(1)
+            per_sample = per_sample + config.consistency_loss_coeff * consistency
+        # Every unroll step counts equally, whatever K (MuZero scales by 1/K).
+        steps = float(out["value_logits"].shape[1])
+        loss = (batch["weights"] * per_sample).mean() / steps
+
+        with torch.no_grad():
+            predicted_value = logits_to_scalar(out["value_logits"][:, 0], net.value_support)
+            priorities = (predicted_value - value_target[:, 0]).abs() + 1e-6
+        # One value per sample, in batch order (as DQN logs its TD errors).
+        self.metrics.log_value((module_id, PRIORITIES_KEY), priorities, reduce="item_series")
+        self.metrics.log_dict(
+            {
+                "policy_loss": (policy_loss * policy_mask).sum() / policy_mask.sum().clamp(min=1),
+                "value_loss": (value_loss * value_mask).sum() / value_mask.sum().clamp(min=1),
+                "reward_loss": reward_loss.mean(),
+                "consistency_loss": consistency.mean(),
+                "policy_entropy": entropy[:, 0].mean(),
+                "value_target_mean": value_target[:, 0].mean(),
+                "predicted_value_mean": predicted_value.mean(),
+                "reanalyzed_fraction": redo.float().mean(),
+                "total_loss": loss,
+            },
+            key=module_id,
+            window=1,
+        )
+        return loss

@@ -1,0 +1,217 @@
+"""MuZero's replay buffer, RLModule and Learner on real MiniHack observations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from ray.rllib.core import DEFAULT_MODULE_ID
+from ray.rllib.core.columns import Columns
+from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+from ray.rllib.env.single_agent_episode import SingleAgentEpisode
+from ray.rllib.policy.sample_batch import MultiAgentBatch, SampleBatch
+from ray.rllib.utils.metrics import NUM_ENV_STEPS_SAMPLED_LIFETIME
+
+from rllib_nethack import make_env
+from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig
+from rllib_nethack.algorithms.muzero.learner import PRIORITIES_KEY
+from rllib_nethack.algorithms.muzero.module import (
+    ROOT_VALUE,
+    SEARCH_POLICY,
+    MuZeroMiniHackModule,
+)
+from rllib_nethack.algorithms.muzero.replay import MuZeroReplayBuffer
+from rllib_nethack.algorithms.muzero.targets import n_step_targets
+from rllib_nethack.envs.sampling import random_observations
+
+SMALL_MODEL = {"glyph_embedding": 4, "map_channels": [4], "crop_channels": [4], "hidden": [32]}
+GAMMA, TD, K = 0.9, 3, 2
+
+
+@pytest.fixture(scope="module")
+def env() -> gym.Env:
+    return make_env("room5x5")
+
+
+@pytest.fixture(scope="module")
+def observations(env: gym.Env) -> list[dict[str, Any]]:
+    return random_observations(env, 16)
+
+
+def chunk(
+    obs: list[dict[str, Any]], start: int, steps: int, ep_id: str, terminated: bool, actions: int
+) -> SingleAgentEpisode:
+    """Steps ``start .. start + steps`` of a synthetic episode over real observations."""
+    rng = np.random.default_rng(start)
+    policies = rng.dirichlet(np.ones(actions), size=steps).astype(np.float32)
+    ep = SingleAgentEpisode(
+        id_=ep_id,
+        observations=obs[start : start + steps + 1],
+        actions=[(start + i) % actions for i in range(steps)],
+        rewards=[float(start + i) / 10 for i in range(steps)],
+        extra_model_outputs={
+            SEARCH_POLICY: list(policies),
+            ROOT_VALUE: [float(start + i) for i in range(steps)],
+        },
+        terminated=terminated,
+        len_lookback_buffer=0,
+    )
+    ep.to_numpy()
+    return ep
+
+
+def test_buffer_joins_chunks_and_builds_the_targets(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    actions = int(env.action_space.n)
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=0)
+    buffer.add([chunk(observations, 0, 4, "a", False, actions)])
+    buffer.add([chunk(observations, 4, 3, "a", True, actions)])  # the same episode, ended
+    assert len(buffer) == 7 and len(buffer.trajectories) == 1
+    traj = buffer.trajectories["a"]
+    assert len(traj.obs["glyphs"]) == 8 and traj.actions == [i % actions for i in range(7)]
+
+    batch, keys = buffer.sample(64, K, TD, GAMMA, beta=1.0, reanalyze_fraction=0.0)
+    rewards = np.arange(7) / 10
+    values = np.append(np.arange(7, dtype=np.float64), 0.0)  # terminal: bootstrap 0
+    expected = n_step_targets(rewards, values, GAMMA, TD)
+    for row, (_, t) in enumerate(keys):
+        for k in range(K + 1):
+            target = (
+                batch["value_reward_sum"][row, k]
+                + batch["value_boot_discount"][row, k] * batch["value_boot"][row, k]
+            )
+            want = expected[t + k] if t + k < 7 else 0.0  # past the end: 0
+            assert target == pytest.approx(want, abs=1e-5)
+            assert batch["policy_mask"][row, k] == float(t + k < 7)
+            assert np.array_equal(
+                batch["obs/glyphs"][row, k], observations[min(t + k, 7)]["glyphs"]
+            )
+        assert batch["actions"][row, 0] == t % actions
+        assert batch["reanalyze"][row].sum() == 0  # all values known, none chosen
+    assert np.allclose(batch["weights"], 1.0)  # equal priorities: uniform weights
+
+
+def test_running_episode_bootstraps_are_reanalysed_and_priorities_steer_sampling(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=1)
+    buffer.add([chunk(observations, 0, 5, "b", False, int(env.action_space.n))])
+    batch, keys = buffer.sample(32, K, TD, GAMMA, beta=1.0, reanalyze_fraction=0.0)
+    for row, (_, t) in enumerate(keys):
+        boot_at_end = np.minimum(np.arange(t, t + K + 1) + TD, 5) == 5
+        inside = np.arange(t, t + K + 1) <= 5
+        assert np.array_equal(batch["reanalyze"][row] > 0, boot_at_end & inside)
+    buffer.update_priorities(np.array([[0, p] for p in range(5)]), np.array([0, 0, 5.0, 0, 0]))
+    _, keys = buffer.sample(20, K, TD, GAMMA, beta=1.0, reanalyze_fraction=1.0)
+    assert set(keys[:, 1].tolist()) == {2}
+
+
+def build_learner(env: gym.Env, **settings: Any) -> Any:
+    config = MuZeroConfig().training(
+        num_simulations=4,
+        hidden_size=16,
+        dynamics_hidden=[32],
+        prediction_hidden=[32],
+        projection=[16],
+        lr=3e-3,
+        **settings,
+    )
+    config.environment(observation_space=env.observation_space, action_space=env.action_space)
+    config.rl_module(
+        rl_module_spec=RLModuleSpec(
+            module_class=MuZeroMiniHackModule,
+            observation_space=env.observation_space,
+            action_space=env.action_space,
+            model_config=SMALL_MODEL,
+        )
+    )
+    learner = config.build_learner(env=None, spaces=None)
+    learner.build()
+    return learner
+
+
+@pytest.mark.slow  # 12 gradient steps: tens of seconds on a busy 2-CPU machine
+def test_learner_fits_a_fixed_batch_and_reports_one_priority_per_sample(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    torch.manual_seed(0)
+    learner = build_learner(env, consistency_loss_coeff=1.0, reanalyze_fraction=0.5)
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=2)
+    buffer.add([chunk(observations, 0, 6, "c", True, int(env.action_space.n))])
+    data, keys = buffer.sample(12, K, TD, GAMMA, beta=1.0, reanalyze_fraction=0.5)
+    losses = []
+    for _ in range(12):
+        batch = MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(dict(data))}, env_steps=12)
+        results = learner.update(batch=batch, timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: 0})
+        module_results = results[DEFAULT_MODULE_ID]
+        priorities = np.asarray(module_results.pop(PRIORITIES_KEY).peek()).ravel()
+        assert len(priorities) == len(keys) and np.all(priorities > 0)
+        losses.append(float(module_results["total_loss"].peek()))
+    assert losses[-1] < 0.8 * losses[0]
+
+
+def test_module_acts_by_search(env: gym.Env, observations: list[dict[str, Any]]) -> None:
+    learner = build_learner(env)
+    module = learner.module[DEFAULT_MODULE_ID]
+    obs = {k: torch.from_numpy(np.stack([o[k] for o in observations[:5]])) for k in observations[0]}
+    for explore in (True, False):
+        forward = module.forward_exploration if explore else module.forward_inference
+        out = forward({Columns.OBS: obs})
+        actions = out[Columns.ACTIONS]
+        assert actions.shape == (5,) and bool(
+            ((actions >= 0) & (actions < env.action_space.n)).all()
+        )
+        assert torch.allclose(out[SEARCH_POLICY].sum(-1), torch.ones(5))
+        assert out[ROOT_VALUE].shape == (5,)
+    # Inference takes the search policy's argmax.
+    out = module.forward_inference({Columns.OBS: obs})
+    assert torch.equal(out[Columns.ACTIONS], out[SEARCH_POLICY].argmax(-1))
+
+
+def test_memory_carries_state_from_acting_through_replay_to_the_learner(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    learner = build_learner(env, memory_size=8)
+    module = learner.module[DEFAULT_MODULE_ID]
+    assert module.is_stateful()
+    # Acting: RLlib's connectors add a one-step time rank and the state.
+    obs = {
+        k: torch.from_numpy(np.stack([o[k] for o in observations[:3]]))[:, None]
+        for k in observations[0]
+    }
+    state = {k: torch.from_numpy(np.stack([v] * 3)) for k, v in module.get_initial_state().items()}
+    out = module.forward_exploration({Columns.OBS: obs, Columns.STATE_IN: state})
+    assert out[Columns.ACTIONS].shape == (3, 1) and out[SEARCH_POLICY].shape[:2] == (3, 1)
+    assert out[Columns.STATE_OUT]["h"].shape == (3, 8)
+    assert not torch.equal(out[Columns.STATE_OUT]["h"], state["h"])  # the memory moved
+
+    # Replay: state_in of step t + 1 is the state_out of step t; step 0 starts at zeros.
+    ep = chunk(observations, 0, 5, "m", True, int(env.action_space.n))
+    outs = np.arange(5 * 8, dtype=np.float32).reshape(5, 8)
+    ep = SingleAgentEpisode(
+        id_="m",
+        observations=observations[:6],
+        actions=list(ep.get_actions()),
+        rewards=list(ep.get_rewards()),
+        extra_model_outputs={
+            SEARCH_POLICY: list(ep.get_extra_model_outputs(SEARCH_POLICY)),
+            ROOT_VALUE: list(ep.get_extra_model_outputs(ROOT_VALUE)),
+            Columns.STATE_OUT: [{"h": outs[i], "c": -outs[i]} for i in range(5)],
+        },
+        terminated=True,
+        len_lookback_buffer=0,
+    )
+    ep.to_numpy()
+    buffer = MuZeroReplayBuffer(capacity=100, seed=3)
+    buffer.add([ep])
+    data, keys = buffer.sample(6, K, TD, GAMMA, beta=1.0, reanalyze_fraction=1.0)
+    for row, (_, t) in enumerate(keys):
+        want = np.zeros(8) if t == 0 else outs[t - 1]
+        assert np.array_equal(data["state_in/h"][row, 0], want)
+    batch = MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(dict(data))}, env_steps=6)
+    results = learner.update(batch=batch, timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: 0})
+    assert np.isfinite(float(results[DEFAULT_MODULE_ID]["total_loss"].peek()))
