@@ -15,6 +15,8 @@ Add your own sweep files with ``hydra.searchpath=[file:///path/to/conf]``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -49,15 +51,20 @@ def check_sweep_name(args: Sequence[str]) -> None:
 def _job(cfg: DictConfig) -> None:
     from rllib_nethack.training.tuning import run_sweep
 
+    output_dir = HydraConfig.get().runtime.output_dir
     with open_dict(cfg):
         # Hydra resolved the directory once; `${now:...}` would move on.
-        cfg.experiment.run_dir = HydraConfig.get().runtime.output_dir
+        cfg.experiment.run_dir = output_dir
     OmegaConf.resolve(cfg)
     try:
         run_sweep(cfg)
     except RllibNethackError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+    finally:
+        # Hydra made a new sweep directory; a resumed (or refused) sweep left it empty.
+        with contextlib.suppress(OSError):
+            os.rmdir(output_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -86,6 +86,12 @@ def check_cpus(needed: float, available: float | None, where: str) -> None:
         )
 
 
+def trial_dirname(trial: Any) -> str:
+    """``trial_<id>``: Tune's default name holds ``key=value`` pairs, and a checkpoint
+    path with ``=`` in it cannot be passed as ``resume=PATH`` on Hydra's command line."""
+    return f"trial_{trial.trial_id}"
+
+
 def _sweep_dir_to_resume(path: str) -> Path:
     directory = Path(path).expanduser().resolve()
     if not (directory / SWEEP_CONFIG).is_file():
@@ -164,6 +170,7 @@ def _fit(cfg: DictConfig, spec: SweepSpec, directory: Path, cpus: float, resume:
                 scheduler=spec.build_scheduler(),
                 num_samples=spec.num_samples,
                 max_concurrent_trials=spec.max_concurrent,
+                trial_dirname_creator=trial_dirname,
             ),
             run_config=tune.RunConfig(
                 name=directory.name,
