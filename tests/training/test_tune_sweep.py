@@ -92,3 +92,37 @@ def test_pbt_two_trials_perturb_once_and_finish(tmp_path: Path) -> None:
     assert policies, "PBT never perturbed a trial"
     exploited = json.loads(policies[0])
     assert exploited[-2]["algo"] != exploited[-1]["algo"]  # lr / entropy_coeff mutated
+
+
+@pytest.mark.slow
+def test_an_interrupted_sweep_resumes(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    args = [*SMOKE, "sweep=grid", "stop.iterations=3"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rllib_nethack.tune", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not list(tmp_path.glob("runs/*/sweeps/*/trial_*/checkpoint_*")):
+            assert proc.poll() is None and time.monotonic() < deadline, "no trial checkpoint"
+            time.sleep(2)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: Tune saves the experiment state and stops
+        proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    sweep = only_sweep_dir(tmp_path)
+    before = json.loads((sweep / "summary.json").read_text())
+    assert any(t["status"] != "TERMINATED" for t in before["trials"]) or len(before["trials"]) < 2
+
+    cli("rllib_nethack.tune", *SMOKE, f"resume={sweep}", cwd=tmp_path)
+    assert only_sweep_dir(tmp_path) == sweep  # no second sweep directory
+    after = json.loads((sweep / "summary.json").read_text())
+    assert len(after["trials"]) == 2
+    assert all(t["status"] == "TERMINATED" and t["iterations"] == 3 for t in after["trials"])
