@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from rllib_nethack.training.sweep_trial import STOPPED_BY
 from rllib_nethack.training.sweeps import flat, result_value
 
 
@@ -43,6 +44,23 @@ def best_of(values: Iterable[float], mode: str) -> float:
         if _better(value, best, mode):
             best = value
     return best
+
+
+def trial_status(result: Any, early_stopping: bool) -> str:
+    """``TERMINATED`` (a ``stop.*`` condition held), ``STOPPED_EARLY`` (by ASHA),
+    ``ERROR``, ``PENDING`` (never reported) or ``INTERRUPTED`` (resume continues it).
+
+    From the trial's own last report: after Ctrl-C Tune calls every trial it
+    stopped terminated.
+    """
+    last = result.metrics or {}
+    if result.error:
+        return "ERROR"
+    if last.get(STOPPED_BY):
+        return "TERMINATED"
+    if not last.get("training_iteration"):
+        return "PENDING"
+    return "STOPPED_EARLY" if early_stopping else "INTERRUPTED"
 
 
 def record_of(result: Any, status: str, metric: str, mode: str) -> TrialRecord:

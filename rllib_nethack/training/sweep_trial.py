@@ -31,6 +31,8 @@ from rllib_nethack.training.sweeps import result_value, trial_config
 
 #: The trial's progress and last metric value, inside each trial checkpoint.
 TRIAL_STATE = "trial_state.json"
+#: Result key of a trial's last report: the ``stop.*`` condition that ended it.
+STOPPED_BY = "stopped_by"
 #: Keys of RLlib's result that are Tune's own bookkeeping (the trial's Tune
 #: session adds its own); everything else is reported.
 _TUNE_KEYS = frozenset(
@@ -148,6 +150,8 @@ def trial(
             reason = stop_reason(stop, last, algo.iteration)
             metrics = trial_result(result, metric, last, metric_value)
             metric_value = result_value(metrics, metric)
+            if reason is not None:
+                metrics[STOPPED_BY] = reason  # finished as asked (the summary's status)
             if reason is not None or (checkpoint_every and algo.iteration % checkpoint_every == 0):
                 checkpoint = save_trial_checkpoint(algo, cfg, last, metric_value)
                 try:

@@ -53,7 +53,6 @@ MODES = ("max", "min")
 # Where RLlib and our callback put the numbers a sweep reads (one place to
 # repoint when the result keys move).
 ENV_RUNNERS = "env_runners"
-ENV_STEPS_KEY = "num_env_steps_sampled_lifetime"
 
 
 def reported_metrics() -> tuple[str, ...]:

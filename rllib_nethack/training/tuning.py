@@ -27,6 +27,7 @@ from rllib_nethack.training.sweep_summary import (
     best_record,
     plot_trials,
     record_of,
+    trial_status,
     write_summary,
 )
 from rllib_nethack.training.sweeps import SweepSpec, nested, parse_sweep, trial_config
@@ -185,11 +186,8 @@ def _fit(cfg: DictConfig, spec: SweepSpec, directory: Path, cpus: float, resume:
 def _summarise(
     cfg: DictConfig, spec: SweepSpec, directory: Path, results: Any, out: TextIO
 ) -> SweepResult:
-    statuses = {Path(t.path).name: str(t.status) for t in results._experiment_analysis.trials}
-    records = [
-        record_of(r, statuses.get(Path(r.path).name, "UNKNOWN"), spec.metric, spec.mode)
-        for r in results
-    ]
+    early = spec.scheduler == "asha"
+    records = [record_of(r, trial_status(r, early), spec.metric, spec.mode) for r in results]
     records.sort(key=lambda r: r.trial)
     json_path, csv_path = write_summary(directory, records, spec.metric, spec.mode)
     print(f"summary  {json_path} ({csv_path.name})", file=out)
