@@ -73,8 +73,8 @@ def record_of(result: Any, status: str, metric: str, mode: str) -> TrialRecord:
         value = result_value(metrics, metric)
         if checkpoint is None or _better(value, best_ckpt_value, mode):
             checkpoint, best_ckpt_value = ckpt, value
-    if checkpoint is None:
-        checkpoint = result.checkpoint
+    if checkpoint is None or math.isnan(best_ckpt_value):
+        checkpoint = result.checkpoint  # nothing measured: the latest
     last = result.metrics or {}
     return TrialRecord(
         trial=Path(result.path).name,
