@@ -5,7 +5,9 @@ The public API:
 * :func:`list_tasks` - every task name (the 8 NLE tasks, the seeded suite and
   every MiniHack id the installed ``minihack`` registers);
 * :func:`make_env` - build a task's gymnasium env with options;
-* :func:`register_envs` - register every task with RLlib (idempotent);
+* :func:`register_envs` - register every task with RLlib and gymnasium (idempotent);
+* :func:`algorithm_config` - the RLlib ``AlgorithmConfig`` that ``run`` trains,
+  for a user's own RLlib or Tune code;
 * :class:`Session` - one seeded keystroke game (``rllib_nethack.keystrokes``).
 
 Sub-packages load on first use: ``rllib_nethack.keystrokes`` (the keystroke
@@ -26,7 +28,10 @@ __version__ = "0.1.0"
 
 _LAZY_SUBMODULES = ("config", "keystrokes", "models", "training")
 #: Names re-exported lazily: attribute -> the module that defines it.
-_LAZY_NAMES = {"Session": "rllib_nethack.keystrokes"}
+_LAZY_NAMES = {
+    "Session": "rllib_nethack.keystrokes",
+    "algorithm_config": "rllib_nethack.config.api",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -46,6 +51,7 @@ __all__ = [
     "Session",
     "UnknownTaskError",
     "__version__",
+    "algorithm_config",
     "list_tasks",
     "make_env",
     "register_envs",

@@ -12,13 +12,14 @@ from rllib_nethack.config.paths import config_dir
 from rllib_nethack.config.store import register_task_configs
 
 
-def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
+def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
     """The config ``python -m rllib_nethack.run OVERRIDES`` would run with.
 
     For scripts, notebooks and sweeps that build configs programmatically, e.g.
-    ``compose_config(["+task=room5x5", "algo=ppo"])``.
+    ``compose_config(["+task=room5x5", "algo=ppo"])``; ``config_name="tune"``
+    composes what ``python -m rllib_nethack.tune`` runs.
     """
     args = canonical_task_args(overrides, require=False)  # same task names as the CLI
     register_task_configs()
     with initialize_config_dir(str(config_dir()), version_base=None):
-        return compose("config", overrides=args)
+        return compose(config_name, overrides=args)

@@ -1,4 +1,4 @@
-"""Registering every task with RLlib.
+"""Registering every task with RLlib and with gymnasium.
 
 ``register_envs()`` puts one env creator per task name (and alias) into Ray
 Tune's registry, which Ray stores in the cluster's key-value store: env runners
@@ -6,6 +6,10 @@ on other nodes then build the env by name without importing anything first.
 Nothing is registered at import time; calling it twice is harmless.
 Registering before Ray starts is fine: Ray's registry keeps the entries and
 writes them to the cluster when ``ray.init`` connects.
+
+The same call registers each name with gymnasium as ``rllib_nethack/<name>``
+(``gymnasium.make("rllib_nethack/score", character="val-dwa-law-fem")``): an
+entry point string, so nothing is built or imported until ``make``.
 """
 
 from __future__ import annotations
@@ -41,8 +45,36 @@ def register_task(name: str) -> None:
     register_env(name, TaskEnvCreator(name))
 
 
+#: Gymnasium namespace of our task ids.
+GYM_NAMESPACE = "rllib_nethack"
+
+
+def gym_id(name: str) -> str:
+    """The gymnasium id of task name ``name``: ``rllib_nethack/<name>``."""
+    return f"{GYM_NAMESPACE}/{name}"
+
+
+def register_gymnasium(names: list[str] | None = None) -> list[str]:
+    """Register task names (default: all, aliases included) with gymnasium; ids
+    already registered are left alone, so calling it twice is harmless.
+
+    Returns:
+        The gymnasium ids.
+    """
+    ids = []
+    for name in task_names_and_aliases() if names is None else names:
+        env_id = gym_id(name)
+        if env_id not in gym.registry:
+            gym.register(
+                id=env_id, entry_point="rllib_nethack.envs.factory:make_env", kwargs={"task": name}
+            )
+        ids.append(env_id)
+    return ids
+
+
 def register_envs() -> list[str]:
-    """Register every task under each of its names with ``ray.tune.registry.register_env``.
+    """Register every task under each of its names with ``ray.tune.registry.register_env``
+    and with gymnasium (``rllib_nethack/<name>``).
 
     Returns:
         The names registered (canonical task names and aliases).
@@ -50,4 +82,5 @@ def register_envs() -> list[str]:
     names = task_names_and_aliases()
     for name in names:
         register_task(name)
+    register_gymnasium(names)
     return names

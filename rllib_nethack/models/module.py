@@ -53,7 +53,11 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
 
     def setup(self) -> None:
         arch = ARCHITECTURES[self.architecture]
-        config = dict(cast(Mapping[str, Any], self.model_config or {}))
+        # RLlib's connectors read the training sequence length from the module's
+        # model_config; a hand-built RLModuleSpec without one gets RLlib's default.
+        config = {"max_seq_len": DefaultModelConfig.max_seq_len}
+        config.update(cast(Mapping[str, Any], self.model_config or {}))
+        self.model_config = config
         settings = arch.parse(config, COMMON_MODEL_KEYS)
         if not isinstance(self.observation_space, gym.spaces.Dict):
             raise ConfigError(

@@ -1,0 +1,128 @@
+"""Real sweeps on 2 CPUs through `python -m rllib_nethack.tune` (slow: Ray, NLE, torch).
+
+A grid of two learning rates finishes, writes summary.json with both trials and
+their checkpoints, and its best checkpoint continues as a single run; PBT with
+two trials perturbs once, carrying the checkpoint over.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
+
+
+def cli(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def only_sweep_dir(root: Path) -> Path:
+    (found,) = list(root.glob("runs/*/sweeps/*"))
+    return found
+
+
+@pytest.mark.slow
+def test_grid_sweep_summary_and_best_checkpoint_resumes_as_a_run(tmp_path: Path) -> None:
+    done = cli(
+        "rllib_nethack.tune",
+        *SMOKE,
+        "sweep=grid",
+        "sweep.search.algo.lr.grid=[3e-4,1e-3]",
+        cwd=tmp_path,
+    )
+    assert "2 CPUs per trial" in done.stdout
+    sweep = only_sweep_dir(tmp_path)
+    summary = json.loads((sweep / "summary.json").read_text())
+    trials = summary["trials"]
+    assert sorted(t["overrides"]["algo.lr"] for t in trials) == [3e-4, 1e-3]
+    for t in trials:
+        assert t["status"] == "TERMINATED" and t["iterations"] == 2 and t["env_steps"] > 0
+        checkpoint = Path(t["checkpoint"])
+        assert (checkpoint / "rllib_checkpoint.json").is_file()
+        assert (checkpoint / "run_config.yaml").is_file()
+        assert list(Path(checkpoint.parent).glob("events.out.tfevents.*"))  # TensorBoard per trial
+    assert (sweep / "summary.csv").read_text().count("\n") == 3
+    assert (sweep / "learning_curves.png").stat().st_size > 0
+    best = (
+        next(t for t in trials if t["trial"] == summary["best"]) if summary["best"] else trials[0]
+    )
+    assert f"resume={best['checkpoint']}" in done.stdout or summary["best"] is None
+
+    run = cli(
+        "rllib_nethack.run",
+        *SMOKE,
+        f"resume={best['checkpoint']}",
+        "stop.iterations=1",
+        cwd=tmp_path,
+    )
+    assert "resumed" in run.stdout and "(iteration 2)" in run.stdout
+    assert "iter    3" in run.stdout
+
+
+@pytest.mark.slow
+def test_pbt_two_trials_perturb_once_and_finish(tmp_path: Path) -> None:
+    # One CPU per trial (no remote env runner), so both train side by side on 2 CPUs.
+    cli(
+        "rllib_nethack.tune",
+        *SMOKE,
+        "sweep=pbt",
+        "cluster.rllib.num_env_runners=0",
+        "sweep.num_samples=2",
+        "sweep.scheduler.perturbation_interval=2",
+        "sweep.scheduler.synch=true",
+        "sweep.scheduler.quantile_fraction=0.5",
+        "stop.iterations=4",
+        cwd=tmp_path,
+    )
+    sweep = only_sweep_dir(tmp_path)
+    summary = json.loads((sweep / "summary.json").read_text())
+    assert len(summary["trials"]) == 2
+    assert all(t["status"] == "TERMINATED" and t["checkpoint"] for t in summary["trials"])
+    # Tune's PBT logs each exploit: (target, source, iterations, ..., old config, new config).
+    policies = [line for p in sweep.glob("pbt_policy_*.txt") for line in p.read_text().splitlines()]
+    assert policies, "PBT never perturbed a trial"
+    exploited = json.loads(policies[0])
+    assert exploited[-2]["algo"] != exploited[-1]["algo"]  # lr / entropy_coeff mutated
+
+
+@pytest.mark.slow
+def test_an_interrupted_sweep_resumes(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    args = [*SMOKE, "sweep=grid", "stop.iterations=3"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rllib_nethack.tune", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while not list(tmp_path.glob("runs/*/sweeps/*/trial_*/checkpoint_*")):
+            assert proc.poll() is None and time.monotonic() < deadline, "no trial checkpoint"
+            time.sleep(2)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: Tune saves the experiment state and stops
+        proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    sweep = only_sweep_dir(tmp_path)
+    before = json.loads((sweep / "summary.json").read_text())
+    assert any(t["status"] != "TERMINATED" for t in before["trials"]) or len(before["trials"]) < 2
+
+    cli("rllib_nethack.tune", *SMOKE, f"resume={sweep}", cwd=tmp_path)
+    assert only_sweep_dir(tmp_path) == sweep  # no second sweep directory
+    after = json.loads((sweep / "summary.json").read_text())
+    assert len(after["trials"]) == 2
+    assert all(t["status"] == "TERMINATED" and t["iterations"] == 3 for t in after["trials"])
