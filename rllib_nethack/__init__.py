@@ -6,7 +6,8 @@ The public API:
   every MiniHack id the installed ``minihack`` registers);
 * :func:`make_env` - build a task's gymnasium env with options;
 * :func:`register_envs` - register every task with RLlib (idempotent);
-* :class:`Session` - one seeded keystroke game (``rllib_nethack.keystrokes``).
+* :class:`Session` - one seeded keystroke game (``rllib_nethack.keystrokes``);
+* :func:`load_policy` - a trained agent from a checkpoint (``rllib_nethack.policy``).
 
 Sub-packages load on first use: ``rllib_nethack.keystrokes`` (the keystroke
 interface), ``rllib_nethack.models``, ``rllib_nethack.config``,
@@ -26,7 +27,11 @@ __version__ = "0.1.0"
 
 _LAZY_SUBMODULES = ("config", "keystrokes", "models", "training")
 #: Names re-exported lazily: attribute -> the module that defines it.
-_LAZY_NAMES = {"Session": "rllib_nethack.keystrokes"}
+_LAZY_NAMES = {
+    "Session": "rllib_nethack.keystrokes",
+    "Policy": "rllib_nethack.policy",
+    "load_policy": "rllib_nethack.policy",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -42,11 +47,13 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ConfigError",
+    "Policy",
     "RllibNethackError",
     "Session",
     "UnknownTaskError",
     "__version__",
     "list_tasks",
+    "load_policy",
     "make_env",
     "register_envs",
 ]

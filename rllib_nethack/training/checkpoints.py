@@ -45,22 +45,24 @@ def checkpoints_in(run_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: checkpoint_iteration(p) or 0)
 
 
-def resolve_checkpoint(path: str | os.PathLike[str]) -> Path:
+def resolve_checkpoint(path: str | os.PathLike[str], what: str = "resume") -> Path:
     """A checkpoint directory, or a run directory's latest checkpoint.
+
+    ``what`` names the setting in error messages (``resume``, ``checkpoint``).
 
     Raises:
         ConfigError: the path does not exist, or holds no checkpoint.
     """
     candidate = Path(path).expanduser().resolve()
     if not candidate.exists():
-        raise ConfigError(f"resume: {path} does not exist")
+        raise ConfigError(f"{what}: {path} does not exist")
     if is_checkpoint(candidate):
         return candidate
     found = checkpoints_in(candidate)
     if found:
         return found[-1]
     raise ConfigError(
-        f"resume: {path} is neither a checkpoint (no {RLLIB_MARKER}) nor a run directory "
+        f"{what}: {path} is neither a checkpoint (no {RLLIB_MARKER}) nor a run directory "
         f"with checkpoints under {CHECKPOINTS_DIR}/"
     )
 

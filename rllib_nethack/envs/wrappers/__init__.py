@@ -3,6 +3,7 @@
 from rllib_nethack.envs.wrappers.episode_stats import EpisodeStatsWrapper
 from rllib_nethack.envs.wrappers.observation_keys import ObservationKeysWrapper
 from rllib_nethack.envs.wrappers.prev_action import PrevActionWrapper
+from rllib_nethack.envs.wrappers.rendering import RenderWrapper
 from rllib_nethack.envs.wrappers.screen_image import ScreenImageWrapper
 from rllib_nethack.envs.wrappers.seeding import SeedingWrapper, task_seed_to_nle_seeds
 from rllib_nethack.envs.wrappers.truncation import TruncationWrapper
@@ -11,6 +12,7 @@ __all__ = [
     "EpisodeStatsWrapper",
     "ObservationKeysWrapper",
     "PrevActionWrapper",
+    "RenderWrapper",
     "ScreenImageWrapper",
     "SeedingWrapper",
     "TruncationWrapper",
