@@ -9,39 +9,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf, open_dict
+from omegaconf import open_dict
 
-from rllib_nethack import make_env
 from rllib_nethack.config import compose_config
-from rllib_nethack.config.translate import build_algorithm_config
-from rllib_nethack.policy import MODULE_PATH
-from rllib_nethack.training.checkpoints import RLLIB_MARKER, RUN_CONFIG
-
-
-def write_untrained_checkpoint(path: Path, overrides: Sequence[str]) -> Path:
-    """Save an untrained module of the composed run config as a checkpoint at ``path``."""
-    cfg = compose_config(["debug=smoke", *overrides])
-    with open_dict(cfg):
-        cfg.experiment.run_dir = str(path.parent)
-    algo_config = build_algorithm_config(cfg)
-    spec = algo_config.rl_module_spec
-    env = make_env(str(algo_config.env), **algo_config.env_config)
-    try:
-        module = spec.module_class(
-            observation_space=env.observation_space,
-            action_space=env.action_space,
-            model_config=spec.model_config,
-        )
-    finally:
-        env.close()
-    module.save_to_path(str(path / MODULE_PATH))
-    (path / RLLIB_MARKER).write_text("{}")
-    OmegaConf.save(cfg, path / RUN_CONFIG, resolve=True)
-    return path
+from rllib_nethack.evaluation.untrained import write_untrained_checkpoint
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +23,8 @@ def untrained_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Room-5x5 run directory with one untrained checkpoint (``checkpoints/iter_000001``)."""
     run_dir = tmp_path_factory.mktemp("untrained") / "run"
     return write_untrained_checkpoint(
-        run_dir / "checkpoints" / "iter_000001", ["+task=room5x5", "model.rnn_size=32"]
+        run_dir / "checkpoints" / "iter_000001",
+        ["+task=room5x5", "debug=smoke", "model.rnn_size=32"],
     )
 
 

@@ -17,6 +17,7 @@ from rllib_nethack import ConfigError
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.evaluation.cli import parse_settings
 from rllib_nethack.evaluation.command import EvaluateSettings, run_evaluation
+from rllib_nethack.evaluation.untrained import write_untrained_checkpoint
 from rllib_nethack.training.callbacks import HOW_DONE
 
 
@@ -104,10 +105,9 @@ def test_sampled_episodes_depend_only_on_their_seeds(
 
 
 def test_several_checkpoints_side_by_side(untrained_checkpoint: Path, tmp_path: Path) -> None:
-    from conftest import write_untrained_checkpoint
-
     other = write_untrained_checkpoint(
-        tmp_path / "other" / "checkpoints" / "iter_000002", ["+task=room5x5", "model.rnn_size=0"]
+        tmp_path / "other" / "checkpoints" / "iter_000002",
+        ["+task=room5x5", "debug=smoke", "model.rnn_size=0"],
     )
     summaries, text = evaluate(
         f"checkpoint=[{untrained_checkpoint},{other}]",
@@ -115,6 +115,7 @@ def test_several_checkpoints_side_by_side(untrained_checkpoint: Path, tmp_path: 
         "workers=0",
         f"out={tmp_path / 'eval'}",
         "task=room15x15",
+        "max_steps=20",
     )
     assert len(summaries) == 2
     assert all(s["meta"]["task"] == "MiniHack-Room-15x15-v0" for s in summaries.values())

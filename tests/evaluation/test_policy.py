@@ -50,7 +50,7 @@ def test_greedy_is_deterministic_and_sampling_follows_its_rng(untrained_checkpoi
             for s in (5, 5)
         ]
         assert draws[0] == draws[1]
-        many = {policy.act(obs, greedy=False)[0] for _ in range(200)}
+        many = {policy.act(obs, greedy=False)[0] for _ in range(40)}
         assert len(many) > 1  # an untrained policy is near uniform: sampling varies
     finally:
         env.close()
