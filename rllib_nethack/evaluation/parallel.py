@@ -18,9 +18,12 @@ from typing import Any
 
 import torch
 
+from rllib_nethack.errors import RllibNethackError
 from rllib_nethack.evaluation.episodes import EpisodeRecord, play_episodes
 from rllib_nethack.policy import Policy
 
+#: Worker crashes tolerated in one evaluation before it gives up.
+_MAX_CRASHES = 10
 #: Called with (episodes finished, env steps they took) as chunks come back.
 ProgressCallback = Callable[[int, int], None]
 
@@ -125,33 +128,51 @@ def _evaluate_on_ray(
     progress: ProgressCallback | None,
 ) -> list[EpisodeRecord]:
     import ray
+    from ray.exceptions import RayActorError
 
-    # NLE can crash a process: Ray restarts the actor and retries its chunk.
-    remote_worker = ray.remote(num_cpus=1, max_restarts=3, max_task_retries=3)(EvalWorker)
+    remote_worker = ray.remote(num_cpus=1)(EvalWorker)
     policy_ref = ray.put(policy)
-    actors: list[Any] = [
-        remote_worker.remote(policy_ref, task, options, batch)  # type: ignore[attr-defined]
-        for _ in range(min(workers, len(chunks)))
-    ]
+
+    def new_actor() -> Any:
+        return remote_worker.remote(policy_ref, task, options, batch)  # type: ignore[attr-defined]
+
+    actors: list[Any] = [new_actor() for _ in range(min(workers, len(chunks)))]
     results: dict[int, list[dict[str, Any]]] = {}
-    in_flight: dict[Any, tuple[int, Any]] = {}
-    queue = list(enumerate(chunks))
+    in_flight: dict[Any, tuple[int, int]] = {}  # ref -> (chunk index, actor slot)
+    queue = list(range(len(chunks)))
+    crashes = 0
+
+    def submit(slot: int) -> None:
+        if queue:
+            index = queue.pop(0)
+            in_flight[actors[slot].play.remote(chunks[index], greedy)] = (index, slot)
+
     try:
         # Two chunks per actor in flight, so an actor never waits for the driver.
-        for actor in actors * 2:
-            if queue:
-                index, chunk = queue.pop(0)
-                in_flight[actor.play.remote(chunk, greedy)] = (index, actor)
+        for slot in list(range(len(actors))) * 2:
+            submit(slot)
         while in_flight:
             ready, _ = ray.wait(list(in_flight), num_returns=1)
-            index, actor = in_flight.pop(ready[0])
-            done = ray.get(ready[0])
+            index, slot = in_flight.pop(ready[0])
+            try:
+                done = ray.get(ready[0])
+            except RayActorError as err:
+                # NLE can crash its process: replace the worker and play the chunk again.
+                crashes += 1
+                if crashes > _MAX_CRASHES:
+                    raise RllibNethackError(
+                        f"evaluation workers crashed {crashes} times; last: {err}"
+                    ) from None
+                queue.insert(0, index)
+                if not any(s == slot for _, s in in_flight.values()):
+                    actors[slot] = new_actor()
+                    submit(slot)
+                    submit(slot)
+                continue
             results[index] = done
             if progress is not None:
                 progress(len(done), sum(int(r["steps"]) for r in done))
-            if queue:
-                next_index, chunk = queue.pop(0)
-                in_flight[actor.play.remote(chunk, greedy)] = (next_index, actor)
+            submit(slot)
     finally:
         for actor in actors:
             with contextlib.suppress(Exception):  # a dead actor has nothing left to close

@@ -177,3 +177,16 @@ def test_smoke_trained_checkpoint_on_ray_workers(smoke_checkpoint: Path, tmp_pat
     check_against_csv(summary, read_csv(a / "episodes.csv"), 8)
     assert (a / "eval.json").read_bytes() == (b / "eval.json").read_bytes()
     assert (a / "episodes.csv").read_bytes() == (b / "episodes.csv").read_bytes()
+
+
+def test_seeded_suite_plays_task_seed_k(make: Any) -> None:
+    from rllib_nethack.evaluation.episodes import reset_seeded, uses_task_seeds
+
+    seeded, plain = make("nethack_seeded"), make("score")
+    assert uses_task_seeds(seeded) and not uses_task_seeds(plain)
+    _, info = reset_seeded(seeded, 7)
+    assert info["task_seed"] == 7
+    first, _ = reset_seeded(plain, 7)
+    first = first["tty_chars"].copy()
+    again, _ = reset_seeded(plain, 7)
+    np.testing.assert_array_equal(first, again["tty_chars"])
