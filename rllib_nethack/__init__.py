@@ -8,7 +8,8 @@ The public API:
 * :func:`register_envs` - register every task with RLlib and gymnasium (idempotent);
 * :func:`algorithm_config` - the RLlib ``AlgorithmConfig`` that ``run`` trains,
   for a user's own RLlib or Tune code;
-* :class:`Session` - one seeded keystroke game (``rllib_nethack.keystrokes``).
+* :class:`Session` - one seeded keystroke game (``rllib_nethack.keystrokes``);
+* :func:`load_policy` - a trained agent from a checkpoint (``rllib_nethack.policy``).
 
 Sub-packages load on first use: ``rllib_nethack.keystrokes`` (the keystroke
 interface), ``rllib_nethack.models``, ``rllib_nethack.config``,
@@ -31,6 +32,8 @@ _LAZY_SUBMODULES = ("config", "keystrokes", "models", "training")
 _LAZY_NAMES = {
     "Session": "rllib_nethack.keystrokes",
     "algorithm_config": "rllib_nethack.config.api",
+    "Policy": "rllib_nethack.policy",
+    "load_policy": "rllib_nethack.policy",
 }
 
 
@@ -47,12 +50,14 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ConfigError",
+    "Policy",
     "RllibNethackError",
     "Session",
     "UnknownTaskError",
     "__version__",
     "algorithm_config",
     "list_tasks",
+    "load_policy",
     "make_env",
     "register_envs",
 ]

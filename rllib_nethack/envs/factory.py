@@ -15,6 +15,7 @@ The stack, from the inside out:
 6. :class:`ScreenImageWrapper` and :class:`PrevActionWrapper` when asked for;
 7. :class:`ActionCheckWrapper`: a bad action or a step after ``close()`` is one
    clear error naming the action space, not NLE's ``IndexError``.
+8. :class:`RenderWrapper` for a ``render_mode`` (``ansi``, ``rgb_array``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from rllib_nethack.envs.wrappers import (
     EpisodeStatsWrapper,
     ObservationKeysWrapper,
     PrevActionWrapper,
+    RenderWrapper,
     ScreenImageWrapper,
     SeedingWrapper,
     TruncationWrapper,
@@ -56,7 +58,7 @@ def make_env(task: str, **options: Any) -> gym.Env:
             (``character``, ``max_episode_steps``, ``observation_keys``,
             ``penalty_step``, ``penalty_time``, ``savedir``, ``save_ttyrec_every``,
             ``actions``, ``seeds``, ``crop_dim``, ``pixel_size``,
-            ``fix_moon_phase``, ``env_kwargs``).
+            ``fix_moon_phase``, ``env_kwargs``, ``render_mode``).
 
     Returns:
         A gymnasium env with a ``Dict`` observation space and a ``Discrete``
@@ -73,7 +75,10 @@ def make_env(task: str, **options: Any) -> gym.Env:
     wants_image = "screen_image" in keys
     copied = raw_keys + [k for k in TTY_KEYS if wants_image and k not in raw_keys]
 
-    base = env = _make_base_env(spec, opts, copied)
+    # Rendering draws the terminal NLE tracks: ask NLE for it, without adding it
+    # to the observations.
+    rendered = [k for k in TTY_KEYS if opts.render_mode and k not in copied]
+    base = env = _make_base_env(spec, opts, copied + rendered)
     try:
         env = SeedingWrapper(env, seeds=opts.seeds)
         env = TruncationWrapper(env)
@@ -86,6 +91,8 @@ def make_env(task: str, **options: Any) -> gym.Env:
         if len(copied) != len(raw_keys):  # tty observations fetched only to draw the image
             env = ObservationKeysWrapper(env, list(keys), copy=False)
         env = ActionCheckWrapper(env)
+        if opts.render_mode is not None:
+            env = RenderWrapper(env, opts.render_mode)
     except BaseException:
         base.close()  # NetHack holds a temp dir and a C game; do not leak them
         raise

@@ -156,3 +156,26 @@ def last_xlog_record(path: str, truncate: bool, since: int = 0) -> dict[str, str
         key, _, value = field.partition("=")
         record[key] = value
     return record
+
+
+def tracks_tty(base: NLE) -> bool:
+    """Whether NLE was asked for the terminal observations (chars, colours, cursor)."""
+    return all(k in base._observation_keys for k in ("tty_chars", "tty_colors", "tty_cursor"))
+
+
+def tty_screen(base: NLE) -> tuple[NDArray[np.uint8], NDArray[np.int8], NDArray[np.uint8]] | None:
+    """The terminal of the current step (chars, colours, cursor), or None.
+
+    NLE's own buffers (copy them to keep them); None before the first reset or
+    unless NLE tracks the tty observations (see :func:`tracks_tty`; ``make_env``
+    asks for them when ``render_mode`` is set).
+    """
+    keys = base._observation_keys
+    obs = base.last_observation
+    if not tracks_tty(base) or len(obs) != len(keys):
+        return None
+    return (
+        obs[keys.index("tty_chars")],
+        obs[keys.index("tty_colors")],
+        obs[keys.index("tty_cursor")],
+    )

@@ -105,6 +105,8 @@ MAX_EPISODE_STEPS = 1_000_000
 SEED_BOUND = 2**63 - 1
 
 ActionSet = Literal["task", "full"]
+RenderMode = Literal["ansi", "rgb_array"]
+RENDER_MODES: tuple[str, ...] = ("ansi", "rgb_array")
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,9 @@ class EnvOptions:
             any day.
         env_kwargs: Extra keyword arguments for the underlying NLE/MiniHack
             class (for example ``des_file`` for MiniHack's custom tasks).
+        render_mode: gymnasium's ``render_mode``: ``"ansi"`` (the terminal as
+            text with colour escapes) or ``"rgb_array"`` (the terminal drawn
+            as an image, a fresh array per call, for ``RecordVideo``).
     """
 
     character: str | None = None
@@ -148,6 +153,7 @@ class EnvOptions:
     pixel_size: int = 6
     fix_moon_phase: bool = True
     env_kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    render_mode: RenderMode | None = None
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(EnvOptions))
@@ -337,6 +343,13 @@ def parse_options(spec: TaskSpec, options: Mapping[str, Any]) -> EnvOptions:
                 f"option 'fix_moon_phase' must be true or false, got {merged['fix_moon_phase']!r}"
             )
         checked["fix_moon_phase"] = merged["fix_moon_phase"]
+    if merged.get("render_mode") is not None:
+        if merged["render_mode"] not in RENDER_MODES:
+            raise ConfigError(
+                f"option 'render_mode' must be one of {', '.join(RENDER_MODES)}, "
+                f"got {merged['render_mode']!r}"
+            )
+        checked["render_mode"] = merged["render_mode"]
     env_kwargs = dict(merged.get("env_kwargs", {}))
     for name in spec.required:
         if name not in env_kwargs:

@@ -159,3 +159,42 @@ class TerminalRenderer:
         np.add(window[:, None, :], self._row_offsets, out=self._index)
         side = self.crop_dim * self.pixel_size
         return self._rows.take(self._index).view(np.uint8).reshape(side, side, 3)
+
+
+#: Pixels per terminal cell in whole-screen pictures (``render_mode="rgb_array"``,
+#: videos): 80 x 24 cells at 12 px give 960 x 288 frames, readable at 1x.
+SCREEN_CELL = 12
+
+
+def ansi_color(color: int) -> str:
+    """The SGR escape that sets NetHack colour ``color`` (0..15) as the foreground.
+
+    Black (0) is bright black, as in the pictures, so black monsters stay
+    visible; "no colour" (8) is the terminal's default colour.
+    """
+    color &= _NUM_COLORS - 1
+    if color == 0:
+        return "\x1b[90m"
+    if color == 8:
+        return "\x1b[39m"
+    return f"\x1b[{30 + color}m" if color < 8 else f"\x1b[{90 + color - 8}m"
+
+
+def ansi_screen(chars: NDArray[np.uint8], colors: NDArray[np.int8]) -> str:
+    """The terminal as text, one line per row, coloured with ANSI escapes.
+
+    An escape is written only where the colour changes, and every line ends
+    with a reset, so lines can be printed or cut on their own.
+    """
+    lines = []
+    for row_chars, row_colors in zip(chars.tolist(), colors.view(np.uint8).tolist(), strict=True):
+        parts: list[str] = []
+        current = -1
+        for code, color in zip(row_chars, row_colors, strict=True):
+            color &= _NUM_COLORS - 1
+            if code != 32 and color != current:
+                parts.append(ansi_color(color))
+                current = color
+            parts.append(chr(code) if 32 <= code < 127 else " ")
+        lines.append("".join(parts).rstrip() + "\x1b[0m")
+    return "\n".join(lines)

@@ -156,7 +156,9 @@ def checkpoint_problem(checkpoint: Path) -> str | None:
 
 
 def resolve_checkpoint(
-    path: str | os.PathLike[str], report: Callable[[str], None] | None = None
+    path: str | os.PathLike[str],
+    report: Callable[[str], None] | None = None,
+    what: str = "resume",
 ) -> Path:
     """A whole checkpoint: ``path`` itself, or a run directory's newest whole checkpoint.
 
@@ -164,21 +166,23 @@ def resolve_checkpoint(
     returned. In a run directory, corrupt checkpoints newer than the one
     returned are skipped, each with one line to ``report``.
 
+    ``what`` names the setting in error messages (``resume``, ``checkpoint``).
+
     Raises:
         ConfigError: the path does not exist, holds no checkpoint, or no whole one.
     """
     candidate = Path(path).expanduser().resolve()
     if not candidate.exists():
-        raise ConfigError(f"resume: {path} does not exist")
+        raise ConfigError(f"{what}: {path} does not exist")
     if is_checkpoint(candidate):
         problem = checkpoint_problem(candidate)
         if problem is not None:
-            raise ConfigError(f"resume: checkpoint {candidate} is corrupt: {problem}")
+            raise ConfigError(f"{what}: checkpoint {candidate} is corrupt: {problem}")
         return candidate
     found = checkpoints_in(candidate)
     if not found:
         raise ConfigError(
-            f"resume: {path} is neither a checkpoint (no {RLLIB_MARKER}) nor a run directory "
+            f"{what}: {path} is neither a checkpoint (no {RLLIB_MARKER}) nor a run directory "
             f"with checkpoints under {CHECKPOINTS_DIR}/"
         )
     skipped: list[tuple[str, str]] = []
@@ -192,7 +196,7 @@ def resolve_checkpoint(
         skipped.append((checkpoint.name, problem))
     newest, why = skipped[0]
     raise ConfigError(
-        f"resume: none of the {len(found)} checkpoints under {candidate / CHECKPOINTS_DIR} "
+        f"{what}: none of the {len(found)} checkpoints under {candidate / CHECKPOINTS_DIR} "
         f"is whole (newest, {newest}: {why})"
     )
 

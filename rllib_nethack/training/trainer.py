@@ -220,6 +220,20 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
                 ray.shutdown()
 
 
+def _evaluate(
+    algo: Algorithm, cfg: DictConfig, run_dir: Path, tensorboard: Any, step: int, out: Output
+) -> None:
+    """Seeded evaluation games with the current weights (``experiment.eval_every``)."""
+    from rllib_nethack.evaluation.during_training import evaluate_during_training
+
+    summary = evaluate_during_training(algo, cfg, run_dir, tensorboard, step)
+    print(
+        f"eval     {summary['episodes']} episodes | return {summary['reward/reward']:.2f} | "
+        f"score {summary.get('policy_stats/avg_score', float('nan')):.1f}",
+        file=out,
+    )
+
+
 def _train_loop(
     algo: Algorithm, cfg: DictConfig, run_dir: Path, start: Progress | None, out: Output
 ) -> RunSummary:
@@ -230,6 +244,7 @@ def _train_loop(
         print(f"tensorboard --logdir {tensorboard.directory}", file=out)
     progress_csv = ProgressCsv(run_dir / "progress.csv")
     every = int(cfg.experiment.checkpoint_every or 0)
+    eval_every = int(cfg.experiment.get("eval_every") or 0)
     keep = int(cfg.experiment.keep_checkpoints or 0)
 
     clock = time.monotonic()
@@ -247,6 +262,8 @@ def _train_loop(
             progress_csv.append(last)
             if tensorboard is not None:
                 tensorboard.write(result, last.env_steps)
+            if eval_every and algo.iteration % eval_every == 0:
+                _evaluate(algo, cfg, run_dir, tensorboard, last.env_steps, out)
             if every and algo.iteration % every == 0:
                 try:
                     latest = save_checkpoint(algo, run_dir, cfg, keep)

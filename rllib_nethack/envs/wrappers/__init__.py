@@ -8,6 +8,7 @@ from rllib_nethack.envs.wrappers.action_check import (
 from rllib_nethack.envs.wrappers.episode_stats import EpisodeStatsWrapper
 from rllib_nethack.envs.wrappers.observation_keys import ObservationKeysWrapper
 from rllib_nethack.envs.wrappers.prev_action import PrevActionWrapper
+from rllib_nethack.envs.wrappers.rendering import RenderWrapper
 from rllib_nethack.envs.wrappers.screen_image import ScreenImageWrapper
 from rllib_nethack.envs.wrappers.seeding import SeedingWrapper, task_seed_to_nle_seeds
 from rllib_nethack.envs.wrappers.truncation import TruncationWrapper
@@ -19,6 +20,7 @@ __all__ = [
     "InvalidActionError",
     "ObservationKeysWrapper",
     "PrevActionWrapper",
+    "RenderWrapper",
     "ScreenImageWrapper",
     "SeedingWrapper",
     "TruncationWrapper",

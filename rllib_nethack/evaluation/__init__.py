@@ -1,0 +1,15 @@
+"""Evaluating, watching and replaying agents.
+
+* :mod:`.episodes` - play seeded episodes with a :class:`~rllib_nethack.policy.Policy`;
+* :mod:`.parallel` - many episodes over Ray workers (or in this process);
+* :mod:`.report` - ``eval.json`` (Sample Factory's shape), ``episodes.csv``, comparison tables;
+* :mod:`.during_training` - a few seeded episodes every N training iterations;
+* :mod:`.video`, :mod:`.ttyrec`, :mod:`.terminal` - video files, NLE's ttyrecs, a VT100 screen;
+* :mod:`.cli` - the ``key=value`` command lines of ``evaluate``, ``watch`` and ``replay``.
+"""
+
+from rllib_nethack.evaluation.episodes import EpisodeRecord, play_episodes
+from rllib_nethack.evaluation.parallel import evaluate_policy
+from rllib_nethack.evaluation.report import summarize
+
+__all__ = ["EpisodeRecord", "evaluate_policy", "play_episodes", "summarize"]

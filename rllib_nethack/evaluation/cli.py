@@ -1,0 +1,164 @@
+"""``key=value`` command lines for ``evaluate``, ``watch`` and ``replay``.
+
+The same style as ``python -m rllib_nethack.run`` (``episodes=1024``,
+``seeds=[0,1023]``, ``greedy=false``), without Hydra: these commands have a
+handful of flat settings and no config groups. Values are read as YAML
+scalars and lists; every setting is checked against its declared type, and a
+bad command line is one line naming the setting (with the closest valid
+names for a typo).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import yaml
+
+from rllib_nethack.errors import ConfigError, RllibNethackError, suggestion
+
+T = TypeVar("T")
+
+
+def _convert(name: str, value: Any, kind: Any) -> Any:
+    """``value`` as ``kind`` (int, float, bool, str, list[str], list[int], their Optionals)."""
+    args = typing.get_args(kind)
+    if type(None) in args:
+        if value is None:
+            return None
+        kind = next(a for a in args if a is not type(None))
+        args = typing.get_args(kind)
+    origin = typing.get_origin(kind)
+    if origin in (list, tuple):
+        items = value if isinstance(value, list) else [value]
+        return [_convert(name, item, args[0]) for item in items]
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if kind is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    if kind is str:
+        if isinstance(value, list | dict) or value is None:
+            raise ConfigError(f"{name} must be a single value, got {value!r}")
+        return str(value)
+    raise TypeError(f"unsupported setting type {kind!r}")  # pragma: no cover
+
+
+def parse_settings(cls: type[T], argv: Sequence[str], positional: str | None = None) -> T:
+    """Build the settings dataclass ``cls`` from ``key=value`` arguments.
+
+    Args:
+        cls: A dataclass whose fields are the settings (with defaults, or required).
+        argv: The arguments.
+        positional: A field that one bare argument (without ``=``) sets.
+
+    Raises:
+        ConfigError: an unknown key, a bad value, a repeated or missing setting.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    given: dict[str, Any] = {}
+    for arg in argv:
+        key, sep, text = arg.partition("=")
+        if not sep:
+            if positional is None or positional in given:
+                raise ConfigError(
+                    f"expected key=value, got {arg!r} (settings: {', '.join(fields)})"
+                )
+            key, text = positional, arg
+        key = key.strip().lstrip("+")
+        if key not in fields:
+            raise ConfigError(
+                f"unknown setting {key!r}{suggestion(key, fields)} (settings: {', '.join(fields)})"
+            )
+        if key in given:
+            raise ConfigError(f"setting {key!r} is given twice")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text  # a plain string YAML cannot read, e.g. a path with ': '
+        if hints[key] is str or hints[key] == (str | None):
+            value = text if value is not None else None  # keep "007" and "1e3" as typed
+        given[key] = _convert(key, value, hints[key])
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in given
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"missing setting {missing[0]}=...")
+    return cls(**given)
+
+
+def settings_help(cls: type[Any], usage: str) -> str:
+    """The ``--help`` text: usage, then each setting with its default and the
+    description from the class docstring's ``Attributes:`` section."""
+    doc = cls.__doc__ or ""
+    descriptions: dict[str, str] = {}
+    current = None
+    for line in doc.splitlines():
+        stripped = line.strip()
+        name, colon, rest = stripped.partition(":")
+        if (
+            colon
+            and name.isidentifier()
+            and line.startswith(" " * 8)
+            and not line.startswith(" " * 12)
+        ):
+            current = name
+            descriptions[name] = rest.strip()
+        elif current and stripped and line.startswith(" " * 12):
+            descriptions[current] += " " + stripped
+        elif not stripped:
+            current = None
+    lines = [usage, "", "settings (key=value):"]
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            default = (
+                "null"
+                if f.default is None
+                else str(f.default).lower()
+                if isinstance(f.default, bool)
+                else str(f.default)
+            )
+        else:
+            default = "required"
+        lines.append(f"  {f.name:<12} [{default}] {descriptions.get(f.name, '')}".rstrip())
+    return "\n".join(lines)
+
+
+def run_command(
+    cls: type[T],
+    main: Callable[[T], Any],
+    usage: str,
+    argv: Sequence[str] | None,
+    positional: str | None = None,
+) -> None:
+    """Parse ``argv`` into ``cls``, run ``main``, and turn user errors into one line + exit 2."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help", "help") for a in args):
+        print(settings_help(cls, usage))
+        return
+    try:
+        settings = parse_settings(cls, args, positional=positional)
+        code = main(settings)
+    except RllibNethackError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        sys.exit(code)

@@ -1,0 +1,50 @@
+"""Checkpoints of untrained models, laid out as training writes them.
+
+For tests, benchmarks and baselines: a freshly initialised model of any
+composed run config, saved where :func:`rllib_nethack.load_policy` looks
+(RLlib's module directory, the checkpoint marker and ``run_config.yaml``), in a
+second and without Ray. Evaluating one measures the machinery (or a random-ish
+policy's play), not learning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from omegaconf import OmegaConf, open_dict
+
+from rllib_nethack.policy import MODULE_PATH
+
+
+def write_untrained_checkpoint(path: Path, overrides: Sequence[str]) -> Path:
+    """Save an untrained model of ``compose_config(overrides)`` as a checkpoint at ``path``.
+
+    Args:
+        path: The checkpoint directory to create (``.../checkpoints/iter_000000``
+            to look like a run's).
+        overrides: Run-config overrides, as on the command line (``+task=room5x5``).
+    """
+    from rllib_nethack.config import compose_config
+    from rllib_nethack.config.translate import build_algorithm_config
+    from rllib_nethack.envs import make_env
+    from rllib_nethack.training.checkpoints import RLLIB_MARKER, RUN_CONFIG
+
+    cfg = compose_config(list(overrides))
+    with open_dict(cfg):
+        cfg.experiment.run_dir = str(path.parent.parent)
+    algo_config = build_algorithm_config(cfg)
+    spec = algo_config.rl_module_spec
+    env = make_env(str(algo_config.env), **algo_config.env_config)
+    try:
+        module = spec.module_class(
+            observation_space=env.observation_space,
+            action_space=env.action_space,
+            model_config=spec.model_config,
+        )
+    finally:
+        env.close()
+    module.save_to_path(str(path / MODULE_PATH))
+    (path / RLLIB_MARKER).write_text("{}")
+    OmegaConf.save(cfg, path / RUN_CONFIG, resolve=True)
+    return path
