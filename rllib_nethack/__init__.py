@@ -27,7 +27,7 @@ from rllib_nethack.errors import ConfigError, RllibNethackError, UnknownTaskErro
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("config", "keystrokes", "models", "training")
+_LAZY_SUBMODULES = ("config", "evaluation", "keystrokes", "models", "policy", "training")
 #: Names re-exported lazily: attribute -> the module that defines it.
 _LAZY_NAMES = {
     "Session": "rllib_nethack.keystrokes",
