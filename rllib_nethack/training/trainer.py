@@ -258,8 +258,8 @@ def _train_loop(
             result = algo.train()
             done += 1
             last = progress_of(result, time.monotonic() - clock, last)
+            progress_csv.append(last)  # the record first, the courtesy line after
             print(format_progress(last, eta_seconds(last, stop, done)), file=out, flush=True)
-            progress_csv.append(last)
             if tensorboard is not None:
                 tensorboard.write(result, last.env_steps)
             if eval_every and algo.iteration % eval_every == 0:

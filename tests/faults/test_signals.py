@@ -93,8 +93,10 @@ def test_sigterm_saves_a_final_checkpoint_and_exits_143(
     assert "stopped by SIGTERM" in run.out
     assert "Traceback" not in run.err
     (final,) = checkpoints_in(tmp_path / "run")  # periodic checkpoints are off
-    iterations = len(read_progress(tmp_path / "run" / "progress.csv"))
-    assert final.name == f"iter_{iterations:06d}" and iterations >= 3
+    rows = len(read_progress(tmp_path / "run" / "progress.csv"))
+    # The iteration under way when SIGTERM came is saved (its row, if the signal
+    # landed between the iteration and its bookkeeping, is the one missing).
+    assert final.name in (f"iter_{rows:06d}", f"iter_{rows + 1:06d}") and rows >= 3
     assert checkpoint_problem(final) is None
     no_partials(tmp_path / "run")
 
@@ -132,7 +134,8 @@ def test_ctrl_c_after_the_reader_of_the_output_left_still_saves(
     assert "Traceback" not in run.err, run.err
     (final,) = checkpoints_in(tmp_path / "run")
     assert checkpoint_problem(final) is None
-    assert final.name == f"iter_{len(read_progress(tmp_path / 'run' / 'progress.csv')):06d}"
+    rows = len(read_progress(tmp_path / "run" / "progress.csv"))
+    assert final.name in (f"iter_{rows:06d}", f"iter_{rows + 1:06d}") and rows >= 3
 
 
 @pytest.mark.slow
