@@ -25,6 +25,7 @@ from rllib_nethack.config.cli import NoTaskGiven, canonical_task_args, task_tabl
 from rllib_nethack.config.paths import config_dir
 from rllib_nethack.config.store import register_task_configs
 from rllib_nethack.errors import RllibNethackError
+from rllib_nethack.training.storage import register_resolvers, remote_of
 
 
 def _job(cfg: DictConfig) -> None:
@@ -32,7 +33,8 @@ def _job(cfg: DictConfig) -> None:
 
     with open_dict(cfg):
         # Hydra resolved the run directory once; `${now:...}` would move on.
-        cfg.experiment.run_dir = HydraConfig.get().runtime.output_dir
+        output_dir = HydraConfig.get().runtime.output_dir
+        cfg.experiment.run_dir = remote_of(output_dir) or output_dir
     OmegaConf.resolve(cfg)
     try:
         train(cfg)
@@ -53,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     register_task_configs()
+    register_resolvers()
     sys.argv = [sys.argv[0], *args]
     app = hydra.main(config_path=str(config_dir()), config_name="config", version_base=None)(_job)
     app()

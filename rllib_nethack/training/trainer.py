@@ -45,6 +45,7 @@ from rllib_nethack.training.reporting import (
     progress_of,
     starting_point,
 )
+from rllib_nethack.training.storage import fetch, local_path, sync_up
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,12 @@ def restored_progress(algo: Algorithm) -> Progress:
 
 def train(cfg: DictConfig, out: TextIO = sys.stdout) -> RunSummary:
     """Train as ``cfg`` says. Raises ConfigError for bad input before Ray starts."""
-    checkpoint = resolve_checkpoint(cfg.resume) if cfg.get("resume") else None
+    checkpoint = resolve_checkpoint(fetch(cfg.resume)) if cfg.get("resume") else None
     if checkpoint is not None:
         cfg = with_checkpoint_model(cfg, checkpoint, out)
     algo_config = build_algorithm_config(cfg)
     model = describe_model(cfg, algo_config)
-    run_dir = Path(cfg.experiment.run_dir).resolve()
+    run_dir = Path(local_path(str(cfg.experiment.run_dir))).resolve()  # a URI's mirror
     run_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, run_dir / "run_config.yaml", resolve=True)
 
@@ -215,6 +216,8 @@ def _train_loop(
         png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
         if png is not None:
             print(f"learning curve {png}", file=out)
+    if (uri := sync_up(run_dir)) is not None:
+        print(f"uploaded {uri}", file=out)
     print(f"stopped by {reason} after {done} iterations", file=out)
     return RunSummary(
         run_dir=run_dir,
