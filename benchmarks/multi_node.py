@@ -20,9 +20,15 @@ node; scaling figures need real machines (README: "Scaling to 100 nodes").
 
 from __future__ import annotations
 
+import os
+
+# This driver joins a head that listens on 127.0.0.1 only: in Ray's cluster mode
+# it would rewrite that address into the machine's routable one. Read by Ray at
+# import, so set before anything imports Ray.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+
 import argparse
 import json
-import os
 import secrets
 import tempfile
 from pathlib import Path

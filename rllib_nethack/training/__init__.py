@@ -5,7 +5,9 @@
 * :mod:`.reporting` - progress lines, ``progress.csv``, TensorBoard, the curve;
 * :mod:`.callbacks` - NetHack episode metrics in RLlib's results;
 * :mod:`.connectors` - ConnectorV2 pieces for the learner (reward clipping);
-* :mod:`.ray_start` - starting an embedded Ray or joining a cluster.
+* :mod:`.ray_start` - starting an embedded Ray or joining a cluster;
+* :mod:`.storage` - run directories at a URI (staging mirror, upload, fetch for resume);
+* :mod:`.loopback_cluster` - head/worker Ray nodes on 127.0.0.1 for tests and benchmarks.
 
 Nothing is imported here: each module pulls in Ray and torch, and entry points
 import only what they use.

@@ -5,8 +5,10 @@ loopback: Ray turns 127.0.0.1 into the machine's routable address and its gRPC
 servers listen there. Ray's single-machine mode
 (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` in the environment of ``ray start``)
 keeps every server on 127.0.0.1 (see :mod:`rllib_nethack.training.ray_start`).
-That mode refuses ``ray start --address`` (a second node), so a worker node
-started here sets it to 1 while also naming ``--node-ip-address 127.0.0.1``.
+That mode refuses ``ray start --address`` (a second node) and, switched off,
+Ray rewrites the head's 127.0.0.1 into the routable address the head does not
+listen on. So a worker node here runs ``ray start`` in single-machine mode
+through :data:`_WORKER_START`, which lifts only the CLI's refusal.
 
 Each cluster has its own temp directory, its own ports and its own token
 (``RAY_AUTH_MODE=token`` + ``RAY_AUTH_TOKEN``), so it never touches
@@ -33,6 +35,22 @@ from types import TracebackType
 from rllib_nethack.training.ray_start import SINGLE_MACHINE_ENV
 
 LOOPBACK_IP = "127.0.0.1"
+
+# `ray start` for a worker node, with only the CLI's "multi-node clusters are
+# not supported" check seeing cluster mode on; every address lookup (Ray's
+# services module) keeps single-machine mode, so the node joins and listens on
+# 127.0.0.1. For one machine only: real clusters run plain `ray start`.
+_WORKER_START = """
+import sys, types
+from ray._private import ray_constants
+import ray.scripts.scripts as scripts
+view = types.ModuleType("ray_constants_view")
+view.__dict__.update(vars(ray_constants))
+view.ENABLE_RAY_CLUSTER = True
+scripts.ray_constants = view
+sys.argv[0] = "ray"
+scripts.main()
+"""
 
 
 def free_port() -> int:
@@ -73,17 +91,18 @@ class LoopbackCluster:
         """The Jobs API address (``JobSubmissionClient``, ``ray job submit --address``)."""
         return f"http://{LOOPBACK_IP}:{self.dashboard_port}"
 
-    def node_env(self, single_machine: bool) -> dict[str, str]:
+    def node_env(self) -> dict[str, str]:
         """The environment of ``ray start``: token on, the venv's ``python`` first on PATH."""
         env = dict(os.environ)
         env.update(auth_env(self.token))
-        env[SINGLE_MACHINE_ENV] = "0" if single_machine else "1"
+        env[SINGLE_MACHINE_ENV] = "0"  # loopback only (see the module docstring)
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         env.pop("RAY_ADDRESS", None)
         return env
 
-    def _ray_start(self, args: list[str], env: Mapping[str, str]) -> None:
-        command = [sys.executable, "-m", "ray.scripts.scripts", "start", *args]
+    def _ray_start(self, args: list[str], env: Mapping[str, str], worker: bool = False) -> None:
+        launcher = ["-c", _WORKER_START] if worker else ["-m", "ray.scripts.scripts"]
+        command = [sys.executable, *launcher, "start", *args]
         # A new session: the node's daemons inherit its process group, which
         # stop() signals, and nothing else.
         proc = subprocess.Popen(
@@ -118,7 +137,7 @@ class LoopbackCluster:
                 f"--temp-dir={self.temp_dir / 'ray'}",
                 "--disable-usage-stats",
             ],
-            self.node_env(single_machine=True),
+            self.node_env(),
         )
         return self
 
@@ -134,7 +153,7 @@ class LoopbackCluster:
         ]
         if resources:
             args.append(f"--resources={resources}")
-        self._ray_start(args, self.node_env(single_machine=False))
+        self._ray_start(args, self.node_env(), worker=True)
 
     def stop(self, grace_s: float = 10.0) -> None:
         """End every process the nodes started (their process groups), and nothing else."""
