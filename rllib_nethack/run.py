@@ -31,6 +31,7 @@ from rllib_nethack.config.paths import config_dir
 from rllib_nethack.config.store import register_task_configs
 from rllib_nethack.console import pipe_safe_stdio
 from rllib_nethack.errors import ConfigError, RllibNethackError
+from rllib_nethack.training.storage import register_resolvers, remote_of
 
 
 def _job(cfg: DictConfig) -> None:
@@ -40,7 +41,8 @@ def _job(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode == RunMode.MULTIRUN:
         with open_dict(cfg):  # each job of a sweep writes where Hydra put it
-            cfg.experiment.run_dir = hydra_cfg.runtime.output_dir
+            output_dir = hydra_cfg.runtime.output_dir
+            cfg.experiment.run_dir = remote_of(output_dir) or output_dir
     # One resolution: `${now:...}` in the run directory is read once (Hydra caches it).
     OmegaConf.resolve(cfg)
     try:
@@ -71,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     register_task_configs()
+    register_resolvers()
     sys.argv = [sys.argv[0], *args]
     app = hydra.main(config_path=str(config_dir()), config_name="config", version_base=None)(_job)
     with pipe_safe_stdio():  # `run ... | head` then Ctrl-C must still save

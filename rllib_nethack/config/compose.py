@@ -10,6 +10,7 @@ from omegaconf import DictConfig
 from rllib_nethack.config.cli import canonical_task_args
 from rllib_nethack.config.paths import config_dir
 from rllib_nethack.config.store import register_task_configs
+from rllib_nethack.training.storage import register_resolvers
 
 
 def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
@@ -21,5 +22,6 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -
     """
     args = canonical_task_args(overrides, require=False)  # same task names as the CLI
     register_task_configs()
+    register_resolvers()
     with initialize_config_dir(str(config_dir()), version_base=None):
         return compose(config_name, overrides=args)

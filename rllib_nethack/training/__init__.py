@@ -10,6 +10,8 @@
 * :mod:`.sweep_trial` - one sweep trial (the loop as a Tune function trainable);
 * :mod:`.sweep_summary` - ``summary.json``/``.csv`` and every trial's curve;
 * :mod:`.tuning` - ``python -m rllib_nethack.tune``: checks, Ray, Tune, summary.
+* :mod:`.storage` - run directories at a URI (staging mirror, upload, fetch for resume);
+* :mod:`.loopback_cluster` - head/worker Ray nodes on 127.0.0.1 for tests and benchmarks.
 
 Nothing is imported here: each module pulls in Ray and torch, and entry points
 import only what they use.

@@ -23,6 +23,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.errors import ConfigError, RllibNethackError
+from rllib_nethack.training.storage import sync_up
 
 #: File RLlib writes at the root of every algorithm checkpoint.
 RLLIB_MARKER = "rllib_checkpoint.json"
@@ -283,4 +284,5 @@ def save_checkpoint(algo: Any, run_dir: Path, config: DictConfig, keep: int) -> 
     if keep > 0:
         for old in checkpoints_in(run_dir)[:-keep]:
             shutil.rmtree(old, ignore_errors=True)
+    sync_up(run_dir)  # a URI's staging mirror goes up with every checkpoint
     return final

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 
 
 @contextlib.contextmanager
@@ -36,18 +36,18 @@ def _single_machine_mode() -> Iterator[None]:
     """
     from ray._private import ray_constants
 
-    saved_env = os.environ.get(_SINGLE_MACHINE_ENV)
+    saved_env = os.environ.get(SINGLE_MACHINE_ENV)
     saved_flag = ray_constants.ENABLE_RAY_CLUSTER
-    os.environ[_SINGLE_MACHINE_ENV] = "0"  # for the processes Ray starts
+    os.environ[SINGLE_MACHINE_ENV] = "0"  # for the processes Ray starts
     ray_constants.ENABLE_RAY_CLUSTER = False  # for this one, which imported Ray already
     try:
         yield
     finally:
         ray_constants.ENABLE_RAY_CLUSTER = saved_flag
         if saved_env is None:
-            os.environ.pop(_SINGLE_MACHINE_ENV, None)
+            os.environ.pop(SINGLE_MACHINE_ENV, None)
         else:
-            os.environ[_SINGLE_MACHINE_ENV] = saved_env
+            os.environ[SINGLE_MACHINE_ENV] = saved_env
 
 
 def init_ray(cluster: Mapping[str, Any]) -> bool:

@@ -51,6 +51,7 @@ from rllib_nethack.training.reporting import (
     starting_point,
 )
 from rllib_nethack.training.signals import keep_sigterm_handler, sigterm_as_interrupt, stop_name
+from rllib_nethack.training.storage import fetch, local_path, sync_up
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def create_run_dir(cfg: DictConfig) -> Path:
         ConfigError: the directory cannot be created or written (read-only file
             system, no permission, a file in the way).
     """
-    run_dir = Path(cfg.experiment.run_dir).resolve()
+    run_dir = Path(local_path(str(cfg.experiment.run_dir))).resolve()  # a URI's mirror
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(cfg, run_dir / RUN_CONFIG, resolve=True)
@@ -187,7 +188,9 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
     """
     checkpoint = None
     if cfg.get("resume"):
-        checkpoint = resolve_checkpoint(cfg.resume, lambda note: print(f"resume: {note}", file=out))
+        checkpoint = resolve_checkpoint(
+            fetch(cfg.resume), lambda note: print(f"resume: {note}", file=out)
+        )
         cfg = with_checkpoint_model(cfg, checkpoint, out)
     algo_config = build_algorithm_config(cfg)
     model = describe_model(cfg, algo_config)
@@ -294,6 +297,8 @@ def _train_loop(
         png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
         if png is not None:
             print(f"learning curve {png}", file=out)
+    if (uri := sync_up(run_dir)) is not None:
+        print(f"uploaded {uri}", file=out)
     print(f"stopped by {reason} after {done} iterations", file=out)
     return RunSummary(
         run_dir=run_dir,
