@@ -26,6 +26,7 @@ from rllib_nethack.models.architectures import ARCHITECTURES
 from rllib_nethack.models.module import get_model_class
 from rllib_nethack.training.callbacks import NetHackMetricsCallback
 from rllib_nethack.training.connectors import ClipRewardsFactory
+from rllib_nethack.training.learners import LEARNERS
 
 #: Algorithm name (``algo.name``) -> RLlib config class.
 ALGORITHMS: dict[str, type[AlgorithmConfig]] = {
@@ -118,7 +119,8 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     parse_options(spec, options)  # bad options fail here, not inside an env runner
 
     algo = dict(plain["algo"])
-    algo_cls = algorithm_class(str(algo.pop("name", None)))
+    algo_name = str(algo.pop("name", None))
+    algo_cls = algorithm_class(algo_name)
     runner = dict(plain.get("cluster", {}).get("rllib") or {})
     config = algo_cls()
     check_settings(config, algo, "algo")
@@ -147,6 +149,9 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
         )
     )
     config.callbacks(NetHackMetricsCallback)
+    if algo_name in LEARNERS:
+        # RLlib 2.60's V-trace drops the bootstrap value of cut chunks.
+        config.learners(learner_class=LEARNERS[algo_name])
     clip = algo.get("clip_rewards")
     if clip is not None and clip is not False:
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:
