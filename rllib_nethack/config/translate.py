@@ -149,9 +149,8 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
         )
     )
     config.callbacks(NetHackMetricsCallback)
-    if algo_name in LEARNERS:
-        # RLlib 2.60's V-trace drops the bootstrap value of cut chunks.
-        config.learners(learner_class=LEARNERS[algo_name])
+    # Our learners fix RLlib 2.60's handling of the appended bootstrap step.
+    config.learners(learner_class=LEARNERS[algo_name])
     clip = algo.get("clip_rewards")
     if clip is not None and clip is not False:
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:

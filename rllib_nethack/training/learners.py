@@ -1,9 +1,10 @@
-"""Our IMPALA and APPO torch learners: RLlib's, with V-trace bootstrapping fixed.
+"""Our torch learners: RLlib 2.60's, with the bootstrap step handled right.
 
-The only change is :func:`rllib_nethack.training.vtrace.bootstrap_rewards`
-applied to the batch before RLlib's own loss runs (see that module for the
-bug). The translation (:mod:`rllib_nethack.config.translate`) selects these
-classes for ``algo=appo`` and ``algo=impala``.
+IMPALA/APPO: :func:`rllib_nethack.training.vtrace.bootstrap_rewards` applied to
+the batch before RLlib's own loss runs (see that module for the bug). PPO: its
+GAE targets are right, but its advantages are standardised over the bootstrap
+steps too; :class:`StandardiseAdvantages` redoes that over the real steps. The
+translation (:mod:`rllib_nethack.config.translate`) selects these classes.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from typing import Any
 
 from ray.rllib.algorithms.appo.torch.appo_torch_learner import APPOTorchLearner
 from ray.rllib.algorithms.impala.torch.impala_torch_learner import IMPALATorchLearner
+from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
 from ray.rllib.core.columns import Columns
 
+from rllib_nethack.training.connectors import StandardiseAdvantages
 from rllib_nethack.training.vtrace import bootstrap_rewards
 
 
@@ -44,8 +47,22 @@ class NetHackAPPOTorchLearner(_BootstrapFix, APPOTorchLearner):  # type: ignore[
     """APPO whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
 
 
-#: Algorithm name -> our learner class (algorithms without one use RLlib's).
+class NetHackPPOTorchLearner(PPOTorchLearner):
+    """PPO whose advantages are standardised over real steps only."""
+
+    def build(self) -> None:
+        super().build()
+        if (
+            self._learner_connector is not None
+            and self.config.add_default_connectors_to_learner_pipeline
+        ):
+            # After RLlib's GAE connector, which super().build() appended last.
+            self._learner_connector.append(StandardiseAdvantages())
+
+
+#: Algorithm name -> our learner class.
 LEARNERS: dict[str, type[Any]] = {
     "appo": NetHackAPPOTorchLearner,
     "impala": NetHackIMPALATorchLearner,
+    "ppo": NetHackPPOTorchLearner,
 }
