@@ -106,6 +106,18 @@ def task_spec(cfg: DictConfig | Mapping[str, Any]) -> TaskSpec:
     return get_task(task["name"])
 
 
+def check_local_gpu(config: AlgorithmConfig) -> None:
+    """A learner in this process on a GPU needs one here (remote learners find theirs)."""
+    if config.num_learners == 0 and (config.num_gpus_per_learner or 0) > 0:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                "cluster.rllib.num_gpus_per_learner > 0 puts the learner on a GPU, but this "
+                f"torch ({torch.__version__}) sees none: use cluster=local, or a CUDA build"
+            )
+
+
 def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConfig:
     """Translate a composed config (``task``, ``model``, ``algo``, ``cluster``,
     ``experiment``) into the RLlib ``AlgorithmConfig`` that trains it.
@@ -156,6 +168,7 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:
             raise ConfigError(f"algo.clip_rewards must be a positive number or null, got {clip!r}")
         config.learners(learner_connector=ClipRewardsFactory(float(clip)))
+    check_local_gpu(config)
     seed = plain.get("experiment", {}).get("seed")
     if seed is not None:
         config.debugging(seed=int(seed))

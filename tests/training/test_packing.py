@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
 from ray.rllib.core.columns import Columns
 
 from rllib_nethack import make_env
+from rllib_nethack.config import build_algorithm_config
+from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.envs.sampling import random_observations, stack_sequences
 from rllib_nethack.models import MODELS
 from rllib_nethack.models.cores import RESETS, LSTMCore
@@ -44,6 +48,45 @@ def test_chunks_from_a_live_state_start_their_own_row() -> None:
     assert len(rows) == 4  # 21 steps in rows of 6: the fewest that can hold them
 
 
+WIDTH = 6
+SEQ_LENS = np.array([5, 2, 3, 6, 1, 4])
+LIVE = np.array([True, False, False, True, False, False])  # chunks that continue an episode
+
+
+def unpacked_batch(env: Any, rnn_size: int) -> dict[str, Any]:
+    """RLlib's layout: one zero-padded row per chunk, its last step the bootstrap step."""
+    n = len(SEQ_LENS)
+    obs = stack_sequences(random_observations(env, n * WIDTH), n, WIDTH)
+    valid = np.arange(WIDTH)[None, :] < SEQ_LENS[:, None]
+    real = np.arange(WIDTH)[None, :] < SEQ_LENS[:, None] - 1
+    rng = np.random.default_rng(0)
+    state = {
+        k: rng.normal(size=(n, rnn_size)).astype(np.float32) * LIVE[:, None] for k in ("h", "c")
+    }
+    terminated = np.zeros((n, WIDTH), dtype=bool)
+    terminated[2, SEQ_LENS[2] - 2] = True
+    return {
+        Columns.OBS: {k: v * valid.reshape(n, WIDTH, *[1] * (v.ndim - 2)) for k, v in obs.items()},
+        Columns.LOSS_MASK: real,
+        Columns.TERMINATEDS: terminated,
+        Columns.REWARDS: (rng.normal(size=(n, WIDTH)) * real).astype(np.float32),
+        Columns.ACTIONS: rng.integers(0, env.action_space.n, size=(n, WIDTH)) * valid,
+        Columns.ACTION_LOGP: (-rng.uniform(1.0, 3.0, size=(n, WIDTH)) * valid).astype(np.float32),
+        "step_id": np.where(valid, np.arange(n * WIDTH).reshape(n, WIDTH) + 1, 0),
+        Columns.STATE_IN: state,
+        "seq_lens": SEQ_LENS,
+    }
+
+
+def as_torch(batch: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: {kk: torch.as_tensor(vv) for kk, vv in v.items()}
+        if isinstance(v, dict)
+        else torch.as_tensor(v)
+        for k, v in batch.items()
+    }
+
+
 @pytest.mark.parametrize("use_torch", [True, False], ids=["torch", "numpy"])
 def test_packed_batch_gives_the_model_the_same_outputs(use_torch: bool) -> None:
     env = make_env("room5x5")
@@ -53,39 +96,15 @@ def test_packed_batch_gives_the_model_the_same_outputs(use_torch: bool) -> None:
         action_space=env.action_space,
         model_config={"rnn_size": 16},
     )
-    width, seq_lens = 6, np.array([5, 2, 3, 6, 1, 4])
-    live = np.array([True, False, False, True, False, False])  # chunks that continue an episode
-    n = len(seq_lens)
-    obs = stack_sequences(random_observations(env, n * width), n, width)
-    valid = np.arange(width)[None, :] < seq_lens[:, None]
-    rng = np.random.default_rng(0)
-    state = {k: rng.normal(size=(n, 16)).astype(np.float32) * live[:, None] for k in ("h", "c")}
-    batch = {
-        Columns.OBS: {k: v * valid.reshape(n, width, *[1] * (v.ndim - 2)) for k, v in obs.items()},
-        Columns.LOSS_MASK: valid,
-        Columns.REWARDS: (rng.normal(size=(n, width)) * valid).astype(np.float32),
-        "step_id": np.where(valid, np.arange(n * width).reshape(n, width) + 1, 0),
-        Columns.STATE_IN: state,
-        "seq_lens": seq_lens,
-    }
+    batch = unpacked_batch(env, 16)
     if use_torch:
-        batch = {
-            k: {kk: torch.as_tensor(vv) for kk, vv in v.items()}
-            if isinstance(v, dict)
-            else torch.as_tensor(v)
-            for k, v in batch.items()
-        }
+        batch = as_torch(batch)
     packed = pack_module_batch(batch)
-    assert len(packed["seq_lens"]) < n
-    assert int(np.asarray(packed[Columns.LOSS_MASK]).sum()) == int(seq_lens.sum())
+    assert len(packed["seq_lens"]) < len(SEQ_LENS)
+    assert int(np.asarray(packed["seq_lens"]).sum()) == int(SEQ_LENS.sum())
 
     def outputs(b: dict) -> tuple[np.ndarray, np.ndarray]:
-        tb = {
-            k: {kk: torch.as_tensor(vv) for kk, vv in v.items()}
-            if isinstance(v, dict)
-            else torch.as_tensor(v)
-            for k, v in b.items()
-        }
+        tb = as_torch(b)
         with torch.no_grad():
             out = module.forward_train(tb)
             values = module.compute_values(tb, embeddings=out[Columns.EMBEDDINGS])
@@ -95,11 +114,31 @@ def test_packed_batch_gives_the_model_the_same_outputs(use_torch: bool) -> None:
     packed_logits, packed_values = outputs(packed)
     ids = np.asarray(packed["step_id"])
     for row, t in zip(*np.nonzero(ids), strict=True):
-        src = divmod(int(ids[row, t]) - 1, width)
+        src = divmod(int(ids[row, t]) - 1, WIDTH)
         assert np.allclose(packed_logits[row, t], logits[src], atol=1e-5)
         assert np.isclose(packed_values[row, t], values[src], atol=1e-5)
-        assert (
-            np.asarray(packed[Columns.REWARDS])[row, t] == np.asarray(batch[Columns.REWARDS])[src]
-        )
+        for col in (Columns.REWARDS, Columns.LOSS_MASK, Columns.ACTIONS):
+            assert np.asarray(packed[col])[row, t] == np.asarray(batch[col])[src]
+    valid = np.asarray(batch["step_id"]) > 0
     assert sorted(ids[ids > 0].tolist()) == sorted(np.asarray(batch["step_id"])[valid].tolist())
-    assert np.asarray(packed[RESETS]).sum() == len(seq_lens) - len(packed["seq_lens"])
+    assert np.asarray(packed[RESETS]).sum() == len(SEQ_LENS) - len(packed["seq_lens"])
+
+
+@pytest.mark.slow  # builds RLlib learners: ~10 s each on a busy machine
+@pytest.mark.parametrize("algo", ["impala", "appo"])
+def test_packed_and_padded_batches_give_the_same_loss(algo: str) -> None:
+    config = build_algorithm_config(compose_run(["+task=room5x5", f"algo={algo}", "debug=smoke"]))
+    env = make_env("room5x5")
+    torch.manual_seed(0)
+    learner = config.build_learner(env=env)
+    module = learner.module["default_policy"]
+    batch = unpacked_batch(env, int(module.model_config["rnn_size"]))
+    losses = []
+    for b in (batch, pack_module_batch(batch)):
+        tb = as_torch(b)
+        fwd_out = module.forward_train(tb)
+        loss = learner.compute_loss_for_module(
+            module_id="default_policy", config=config, batch=tb, fwd_out=fwd_out
+        )
+        losses.append(float(loss.detach()))
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
