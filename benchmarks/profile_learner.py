@@ -103,8 +103,8 @@ def main() -> None:
     update_s = (time.perf_counter() - start) / args.updates
     print(f"env runner: {steps / sample_s:,.0f} env steps/s ({args.envs} envs, one process)")
     print(
-        f"learner:    {update:.2f} s per update of {args.batch} steps "
-        f"({args.batch / update:,.0f} trained steps/s)"
+        f"learner:    {update_s:.2f} s per update of {args.batch} steps "
+        f"({args.batch / update_s:,.0f} trained steps/s)"
     )
     parts = {}
     for label, (suffix, name) in PARTS.items():
@@ -122,6 +122,7 @@ def main() -> None:
         )
     )
     stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,23 @@
+"""The CNN's float input rendered in one step equals the uint8 render / 255 exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from rllib_nethack import make_env
+from rllib_nethack.envs.sampling import random_observations
+from rllib_nethack.models.encoders import ScreenRenderer
+
+
+def test_unit_render_is_the_uint8_render_over_255() -> None:
+    obs = random_observations(make_env("challenge"), 8)
+    chars, colors, cursor = (
+        torch.from_numpy(np.stack([o[k] for o in obs]))
+        for k in ("tty_chars", "tty_colors", "tty_cursor")
+    )
+    renderer = ScreenRenderer(18, 6)
+    unit = renderer(chars, colors, cursor, unit=True)
+    assert unit.dtype == torch.float32 and unit.is_contiguous()
+    assert torch.equal(unit, renderer(chars, colors, cursor).float() / 255.0)
+    assert unit.max() > 0  # something was drawn
