@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -230,6 +231,12 @@ class ScreenRenderer(nn.Module):
     """
 
     atlas: torch.Tensor
+    #: The last render of any renderer: (inputs, their key, pixels).
+    #: APPO's target network (a deep copy, renderer included) encodes the very
+    #: batch the trained network just did; the render has no weights, so the
+    #: second render of each update (~10% of it, measured) is this lookup.
+    #: One tuple, replaced whole, so a reader never sees half an entry.
+    _last: ClassVar[tuple[Any, ...] | None] = None
 
     def __init__(self, crop_dim: int = 18, pixel_size: int = 6) -> None:
         super().__init__()
@@ -242,6 +249,23 @@ class ScreenRenderer(nn.Module):
         self, chars: torch.Tensor, colors: torch.Tensor, cursor: torch.Tensor, unit: bool = False
     ) -> torch.Tensor:
         """uint8 pixels, or with ``unit`` float32 pixels / 255 (the CNN's input)."""
+        inputs = (chars, colors, cursor)
+        # Views of the same memory (each forward flattens the batch anew), not
+        # written since: the entry holds the inputs, so that memory is not reused.
+        key = (
+            *((t.data_ptr(), t.shape, t.stride(), t.dtype, t.device, t._version) for t in inputs),
+            (self.crop_dim, self.pixel_size, unit, self.atlas.device),
+        )
+        last = ScreenRenderer._last
+        if last is not None and last[1] == key:
+            return last[2]
+        pixels = self._render(chars, colors, cursor, unit)
+        ScreenRenderer._last = (inputs, key, pixels)
+        return pixels
+
+    def _render(
+        self, chars: torch.Tensor, colors: torch.Tensor, cursor: torch.Tensor, unit: bool
+    ) -> torch.Tensor:
         codes = chars.long() * 16 + (colors.long() & 15)
         cursor = cursor.long()
         window = crop_around(codes, cursor[:, 0], cursor[:, 1], self.crop_dim, fill=0)
