@@ -5,10 +5,15 @@ How to run:
     python benchmarks/learn_minihack.py --task corridor_r2 --env-steps 1000000
     python benchmarks/learn_minihack.py --task river --env-steps 2000000 algo=ppo
     python benchmarks/learn_minihack.py --algo muzero --env-steps 50000
+    python benchmarks/learn_minihack.py --vtrace-fix off --pack off      # "before" (RLlib's)
 
 Trains with `python -m rllib_nethack.run`'s own loop and config (family
 `minihack`: the MiniHack model, APPO, the family's learning settings), prints
 the learning curve (mean return against env steps) and one JSON line.
+``--vtrace-fix off`` / ``--pack off`` switch off our learners' bootstrap fix and
+sequence packing (``rllib_nethack.training.learners.SWITCHES``) for before/after
+comparisons; the JSON line names both, and the env steps/s of the run's first
+and last thirds (packing keeps the late, short-episode phase from slowing down).
 
 Results to expect: MiniHack-Room-5x5-v0 reaches a mean return of at least 0.9
 within 300k env steps on 2 CPUs (see the issue notes for measured curves).
@@ -23,6 +28,14 @@ import math
 from training_run import train_in_scratch_dir
 
 
+def _rate(rows: list[dict[str, float]]) -> float | None:
+    """Env steps/s from the first to the last of ``rows``."""
+    if len(rows) < 2 or rows[-1]["time_s"] <= rows[0]["time_s"]:
+        return None
+    steps = rows[-1]["env_steps"] - rows[0]["env_steps"]
+    return round(steps / (rows[-1]["time_s"] - rows[0]["time_s"]), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--task", default="room5x5")
@@ -30,14 +43,19 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.9, help="mean return to report reaching")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--algo", default=None, help="algorithm (conf/algo), e.g. muzero")
+    parser.add_argument("--vtrace-fix", choices=["on", "off"], default="on")
+    parser.add_argument("--pack", choices=["on", "off"], default="on")
     parser.add_argument("overrides", nargs="*", help="extra config overrides (key=value)")
     args = parser.parse_args()
+    switches = {"vtrace_fix": args.vtrace_fix == "on", "pack_sequences": args.pack == "on"}
+    as_yaml = ",".join(f"{k}:{str(v).lower()}" for k, v in switches.items())
     _summary, rows = train_in_scratch_dir(
         [
             f"+task={args.task}",
             f"stop.env_steps={args.env_steps}",
             f"experiment.seed={args.seed}",
             *([f"algo={args.algo}"] if args.algo else []),
+            f"+algo.learner_config_dict={{{as_yaml}}}",
             *args.overrides,
         ]
     )
@@ -46,6 +64,7 @@ def main() -> None:
     for r in rows:
         print(f"{int(r['env_steps'])},{r['return_mean']:.3f}")
     final = rows[-1]["return_mean"] if rows else math.nan
+    third = max(1, len(rows) // 3)
     print(
         json.dumps(
             {
@@ -57,6 +76,9 @@ def main() -> None:
                 "final_return_mean": round(final, 3),
                 "target": args.target,
                 "env_steps_to_target": reached,
+                **switches,
+                "steps_per_s_first_third": _rate(rows[1 : third + 1]),
+                "steps_per_s_last_third": _rate(rows[-third:]),
             }
         )
     )

@@ -92,11 +92,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sequences", type=int, default=32)
     parser.add_argument("--seq-len", type=int, default=32)
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", nargs="+", default=list(CASES))
     args = parser.parse_args()
     b, t, device = args.sequences, args.seq_len, args.device
+    if device == "cuda" and not torch.cuda.is_available():
+        parser.exit(
+            2,
+            "model_throughput: --device cuda, but this torch sees no CUDA GPU "
+            f"(torch {torch.__version__}, built for {torch.version.cuda or 'CPU only'})\n",
+        )
     rows = [measure(name, b, t, device, args.repeats) for name in args.models]
     threads = torch.get_num_threads()
     print(f"batch: {b} sequences x {t} steps = {b * t} samples on {device}, {threads} threads")

@@ -3,24 +3,33 @@
 How to run:
     python benchmarks/train_throughput.py                  # 2 env runners x 16 envs, 5 minutes
     python benchmarks/train_throughput.py --minutes 2 --env-runners 2 --envs 16
+    python benchmarks/train_throughput.py +algo.learner_config_dict.pack_sequences=false
 
 Runs the real training loop (`rllib_nethack.training.trainer.train`) on an embedded Ray
 instance with Sample Factory's NetHack settings: rollout 32, batch 1024, LSTM
-512. Prints the progress lines, then the env steps/s over the run after the
-first iteration (warm-up excluded) and one JSON line.
+512. Prints the progress lines, then, over the run after the first iteration
+(warm-up excluded): sampled and trained env steps/s, and how the CPU time of
+that window split between the learner (this driver process), the env runners
+and the rest of Ray (read from /proc for the processes this run started, so
+other programs on the machine do not count; approximate at the window's ends).
+One JSON line last.
 
-Results to expect: Sample Factory, same model and batch, 2 CPUs of this kind:
-371 env steps/s end to end. Target: at least 1.2x that (445).
+Results to expect: compare with Sample Factory on the same machine, same
+settings, one run after the other. Measured side by side on the 2-CPU VM kind
+this project is developed on (4-5 minutes each): Sample Factory 489-538 env
+steps/s; this script 373-427 env steps/s before the learner changes of issue
+10. Figures from another machine, or a busy one, are not comparable.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import time
 
+from cpu_split import CpuSplit
 from training_run import train_in_scratch_dir
-
-SAMPLE_FACTORY_STEPS_PER_S = 371
 
 
 def main() -> None:
@@ -31,6 +40,8 @@ def main() -> None:
     parser.add_argument("--task", default="challenge")
     parser.add_argument("overrides", nargs="*", help="extra config overrides (key=value)")
     args = parser.parse_args()
+    split = CpuSplit()
+    split.start()
     summary, rows = train_in_scratch_dir(
         [
             f"+task={args.task}",
@@ -41,14 +52,23 @@ def main() -> None:
             *args.overrides,
         ]
     )
+    split.stop()
     first, last = rows[0], rows[-1]
-    steps = last["env_steps"] - first["env_steps"]
     seconds = last["time_s"] - first["time_s"]
-    rate = steps / seconds if seconds > 0 else float("nan")
-    print(
-        f"\nend-to-end: {rate:,.0f} env steps/s over {seconds:.0f} s "
-        f"({rate / SAMPLE_FACTORY_STEPS_PER_S:.2f}x Sample Factory's {SAMPLE_FACTORY_STEPS_PER_S})"
+    rate = (last["env_steps"] - first["env_steps"]) / seconds if seconds > 0 else float("nan")
+    trained = (
+        (last["trained_steps"] - first["trained_steps"]) / seconds if seconds > 0 else float("nan")
     )
+    # The measured window ended when training did, a moment before train() returned.
+    cpu, window = split.since(split.samples[-1][0] - seconds)
+    cores = os.cpu_count() or 1
+    print(
+        f"\nend-to-end: {rate:,.0f} env steps/s sampled, {trained:,.0f}/s trained, "
+        f"over {seconds:.0f} s"
+    )
+    print(f"CPU over the last {window:.0f} s ({cores} cores = {cores * window:.0f} CPU s):")
+    for role, used in sorted(cpu.items()):
+        print(f"  {role:<18}{used:8.0f} CPU s  {100 * used / max(window, 1e-9):6.0f}% of a core")
     print(
         json.dumps(
             {
@@ -57,9 +77,12 @@ def main() -> None:
                 "env_runners": args.env_runners,
                 "envs_per_runner": args.envs,
                 "env_steps_per_s": round(rate, 1),
-                "vs_sample_factory": round(rate / SAMPLE_FACTORY_STEPS_PER_S, 3),
+                "trained_steps_per_s": round(trained, 1),
+                "cpu_s": {k: round(v, 1) for k, v in cpu.items()},
+                "window_s": round(window, 1),
                 "iterations": summary.iterations,
                 "env_steps": summary.env_steps,
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
         )
     )

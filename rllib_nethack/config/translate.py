@@ -27,6 +27,7 @@ from rllib_nethack.models.architectures import ARCHITECTURES
 from rllib_nethack.models.module import get_model_class
 from rllib_nethack.training.callbacks import NetHackMetricsCallback
 from rllib_nethack.training.connectors import ClipRewardsFactory
+from rllib_nethack.training.learners import LEARNERS
 
 #: Algorithm name (``algo.name``) -> RLlib config class.
 ALGORITHMS: dict[str, type[AlgorithmConfig]] = {
@@ -107,6 +108,18 @@ def task_spec(cfg: DictConfig | Mapping[str, Any]) -> TaskSpec:
     return get_task(task["name"])
 
 
+def check_local_gpu(config: AlgorithmConfig) -> None:
+    """A learner in this process on a GPU needs one here (remote learners find theirs)."""
+    if config.num_learners == 0 and (config.num_gpus_per_learner or 0) > 0:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                "cluster.rllib.num_gpus_per_learner > 0 puts the learner on a GPU, but this "
+                f"torch ({torch.__version__}) sees none: use cluster=local, or a CUDA build"
+            )
+
+
 def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConfig:
     """Translate a composed config (``task``, ``model``, ``algo``, ``cluster``,
     ``experiment``) into the RLlib ``AlgorithmConfig`` that trains it.
@@ -120,7 +133,8 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     parse_options(spec, options)  # bad options fail here, not inside an env runner
 
     algo = dict(plain["algo"])
-    algo_cls = algorithm_class(str(algo.pop("name", None)))
+    algo_name = str(algo.pop("name", None))
+    algo_cls = algorithm_class(algo_name)
     runner = dict(plain.get("cluster", {}).get("rllib") or {})
     config = algo_cls()
     check_settings(config, algo, "algo")
@@ -152,11 +166,15 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
         )
     )
     config.callbacks(NetHackMetricsCallback)
+    if algo_name in LEARNERS:  # MuZero brings its own learner
+        # Our learners fix RLlib 2.60's handling of the appended bootstrap step.
+        config.learners(learner_class=LEARNERS[algo_name])
     clip = algo.get("clip_rewards")
     if clip is not None and clip is not False:
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:
             raise ConfigError(f"algo.clip_rewards must be a positive number or null, got {clip!r}")
         config.learners(learner_connector=ClipRewardsFactory(float(clip)))
+    check_local_gpu(config)
     seed = plain.get("experiment", {}).get("seed")
     if seed is not None:
         config.debugging(seed=int(seed))

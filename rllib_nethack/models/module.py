@@ -31,7 +31,7 @@ from torch import nn
 
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder
-from rllib_nethack.models.cores import IdentityCore, LSTMCore
+from rllib_nethack.models.cores import RESETS, IdentityCore, LSTMCore
 from rllib_nethack.models.layers import flatten_time
 
 #: model_config keys every model accepts besides its architecture's settings:
@@ -101,7 +101,7 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         first = next(iter(obs.values()))
         b, t = first.shape[:2]
         features = encoder({k: flatten_time(v, 2) for k, v in obs.items()}).reshape(b, t, -1)
-        return core(features, batch[Columns.STATE_IN])
+        return core(features, batch[Columns.STATE_IN], batch.get(RESETS))
 
     def _outputs(self, batch: Mapping[str, Any], train: bool) -> dict[str, Any]:
         embeddings, state = self._embed(batch, self.encoder, self.core)

@@ -1,0 +1,98 @@
+"""Our torch learners: RLlib 2.60's, with the bootstrap step handled right and
+short episodes packed into shared LSTM sequences.
+
+IMPALA/APPO: :func:`rllib_nethack.training.vtrace.bootstrap_rewards` applied to
+the batch before RLlib's own loss runs (see that module for the bug). PPO: its
+GAE targets are right, but its advantages are standardised over the bootstrap
+steps too; :class:`StandardiseAdvantages` redoes that over the real steps. All
+three end their learner pipeline with :class:`PackSequences`. The translation
+(:mod:`rllib_nethack.config.translate`) selects these classes.
+
+Both changes can be switched off for before/after comparisons through RLlib's
+``learner_config_dict`` (``algo.learner_config_dict={vtrace_fix: false,
+pack_sequences: false}``): see :data:`SWITCHES`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray.rllib.algorithms.appo.torch.appo_torch_learner import APPOTorchLearner
+from ray.rllib.algorithms.impala.torch.impala_torch_learner import IMPALATorchLearner
+from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
+from ray.rllib.core.columns import Columns
+
+from rllib_nethack.training.connectors import PackSequences, StandardiseAdvantages
+from rllib_nethack.training.vtrace import bootstrap_rewards
+
+#: ``learner_config_dict`` keys our learners read, all on unless set false.
+SWITCHES = ("vtrace_fix", "pack_sequences")
+
+
+def switched_on(learner: Any, name: str) -> bool:
+    """Whether switch ``name`` (one of :data:`SWITCHES`) is on in the learner's config."""
+    return bool((learner.config.learner_config_dict or {}).get(name, True))
+
+
+def _append_connectors(learner: Any, *connectors: Any) -> None:
+    # After RLlib's own pieces (super().build() put GAE last for PPO).
+    if (
+        learner._learner_connector is not None
+        and learner.config.add_default_connectors_to_learner_pipeline
+    ):
+        for connector in connectors:
+            learner._learner_connector.append(connector)
+
+
+class _VTraceFix:
+    """Mixin in front of an RLlib V-trace learner: fix the rewards, then RLlib's loss."""
+
+    def build(self) -> None:
+        super().build()  # type: ignore[misc]
+        if switched_on(self, "pack_sequences"):
+            _append_connectors(self, PackSequences())
+
+    def compute_loss_for_module(
+        self, *, module_id: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any]
+    ) -> Any:
+        if switched_on(self, "vtrace_fix"):
+            module = self.module[module_id].unwrapped()  # type: ignore[attr-defined]
+            # The value head on the trunk's embeddings, as RLlib's loss computes
+            # it: the same numbers, so the phantom step's delta is exactly zero.
+            values = module.compute_values(batch, embeddings=fwd_out.get(Columns.EMBEDDINGS))
+            batch = dict(batch)
+            batch[Columns.REWARDS] = bootstrap_rewards(
+                batch[Columns.REWARDS], values, batch[Columns.LOSS_MASK]
+            )
+        return super().compute_loss_for_module(  # type: ignore[misc]
+            module_id=module_id, config=config, batch=batch, fwd_out=fwd_out
+        )
+
+
+class NetHackIMPALATorchLearner(_VTraceFix, IMPALATorchLearner):  # type: ignore[misc]
+    """IMPALA whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
+
+
+class NetHackAPPOTorchLearner(_VTraceFix, APPOTorchLearner):  # type: ignore[misc]
+    """APPO whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
+
+
+class NetHackPPOTorchLearner(PPOTorchLearner):
+    """PPO whose advantages are standardised over real steps only."""
+
+    def build(self) -> None:
+        super().build()
+        connectors: list[Any] = []
+        if switched_on(self, "vtrace_fix"):  # the same bug family: the bootstrap step
+            connectors.append(StandardiseAdvantages())
+        if switched_on(self, "pack_sequences"):
+            connectors.append(PackSequences())
+        _append_connectors(self, *connectors)
+
+
+#: Algorithm name -> our learner class.
+LEARNERS: dict[str, type[Any]] = {
+    "appo": NetHackAPPOTorchLearner,
+    "impala": NetHackIMPALATorchLearner,
+    "ppo": NetHackPPOTorchLearner,
+}
