@@ -20,22 +20,12 @@ node; scaling figures need real machines (README: "Scaling to 100 nodes").
 
 from __future__ import annotations
 
-import os
-
-# This driver joins a head that listens on 127.0.0.1 only: in Ray's cluster mode
-# it would rewrite that address into the machine's routable one. Read by Ray at
-# import, so set before anything imports Ray.
-os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-
 import argparse
 import json
+import os
 import secrets
 import tempfile
 from pathlib import Path
-
-from training_run import train_in_scratch_dir
-
-from rllib_nethack.training.loopback_cluster import LoopbackCluster, auth_env
 
 
 def rate(rows: list[dict[str, float]]) -> float:
@@ -52,6 +42,17 @@ def main() -> None:
     parser.add_argument("--env-runners", type=int, default=2)
     parser.add_argument("--envs", type=int, default=8)
     args = parser.parse_args()
+    # Read by Ray once per process, so set before anything imports Ray: this
+    # driver joins a head that listens on 127.0.0.1 only (in Ray's cluster mode
+    # it would rewrite that address into the machine's routable one), with the
+    # token the head starts with (the single-node run uses it too).
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    token = secrets.token_hex(32)
+    os.environ.update({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token})
+    from training_run import train_in_scratch_dir
+
+    from rllib_nethack.training.loopback_cluster import LoopbackCluster
+
     common = [
         f"+task={args.task}",
         f"cluster.rllib.num_env_runners={args.env_runners}",
@@ -64,8 +65,6 @@ def main() -> None:
     _, single_rows = train_in_scratch_dir([*common, f"cluster.num_cpus={args.env_runners}"])
 
     print("--- head + worker node on 127.0.0.1 (cluster=remote) ---", flush=True)
-    token = secrets.token_hex(32)
-    os.environ.update(auth_env(token))  # this driver joins with the cluster's token
     with tempfile.TemporaryDirectory(prefix="rnh-multi-node-") as tmp:
         cluster = LoopbackCluster(Path(tmp), head_cpus=0, token=token)
         with cluster:
