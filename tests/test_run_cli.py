@@ -71,3 +71,12 @@ def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> No
     assert (run_dir / "learning_curve.png").stat().st_size > 1000
     assert (run_dir / ".hydra" / "config.yaml").is_file()
     assert "stopped by iterations" in done.stdout
+
+
+def test_bad_typed_value_exits_2_with_one_line_before_ray(tmp_path: Path) -> None:
+    done = run_cli("+task=room5x5", "stop.iterations=abc", cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "stop.iterations" in lines[0]
+    assert not (tmp_path / "runs").exists()  # refused before Hydra made a run directory

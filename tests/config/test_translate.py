@@ -15,7 +15,7 @@ from rllib_nethack import ConfigError, UnknownTaskError
 from rllib_nethack.config import ALGORITHMS, build_algorithm_config, config_dir
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.config.translate import is_setting
-from rllib_nethack.models import ChaoticDwarfModule, MiniHackModule
+from rllib_nethack.models import ARCHITECTURES, NetHackRLModule
 from rllib_nethack.training.callbacks import NetHackMetricsCallback
 from rllib_nethack.training.connectors import ClipRewardsFactory
 
@@ -63,7 +63,8 @@ def test_challenge_builds_with_nethack_defaults() -> None:
     assert config.grad_clip == 4.0
     assert config.restart_failed_env_runners is True
     spec = config.rl_module_spec
-    assert spec.module_class is ChaoticDwarfModule
+    assert spec.module_class is NetHackRLModule
+    assert spec.model_config["architecture"] == "chaotic_dwarf"
     assert spec.model_config["rnn_size"] == 512
     # A fragment plus the learner's bootstrap step is one training sequence.
     assert spec.model_config["max_seq_len"] == 33
@@ -79,7 +80,13 @@ def test_rllib_consistency_checks_run_before_ray_starts() -> None:
 
 def test_model_observation_keys_reach_the_env() -> None:
     config = build_algorithm_config(compose_run(["+task=score", "model=baseline"]))
-    assert config.env_config["observation_keys"] == ["glyphs", "blstats", "message"]
+    baseline = ARCHITECTURES["baseline"]
+    assert config.env_config["observation_keys"] == list(baseline.reads(baseline.settings()))
+    assert config.env_config["observation_keys"] == ["blstats", "glyphs"]
+    # The keys follow the model's settings: the message encoder reads `message`.
+    with_message = compose_run(["+task=score", "model=baseline", "model.use_message=true"])
+    keys = build_algorithm_config(with_message).env_config["observation_keys"]
+    assert keys == ["blstats", "glyphs", "message"]
     explicit = compose_run(
         ["+task=score", "model=baseline", "task.options.observation_keys=[glyphs,blstats]"]
     )
@@ -98,7 +105,8 @@ def test_minihack_and_ppo() -> None:
     config = build_algorithm_config(compose_run(["+task=room5x5", "algo=ppo"]))
     assert isinstance(config, PPOConfig)
     assert config.env == "MiniHack-Room-5x5-v0"
-    assert config.rl_module_spec.module_class is MiniHackModule
+    assert config.rl_module_spec.module_class is NetHackRLModule
+    assert config.rl_module_spec.model_config["architecture"] == "minihack"
     assert config.minibatch_size == 256
 
 
