@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -60,6 +62,7 @@ def test_missing_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> None:
     done = run_cli("+task=room5x5", "debug=smoke", "experiment.root_dir=runs", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -9,7 +9,7 @@ a key RLlib renames is changed in one place.
 from __future__ import annotations
 
 from ray.air.constants import TRAINING_ITERATION
-from ray.rllib.core import ALL_MODULES
+from ray.rllib.core import ALL_MODULES, DEFAULT_MODULE_ID
 from ray.rllib.utils.metrics import (
     ENV_RUNNER_RESULTS,
     EPISODE_RETURN_MEAN,
@@ -32,8 +32,11 @@ ENV_RUNNER_STEPS_SAMPLED: ResultPath = (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLE
 ENV_STEPS_TRAINED: ResultPath = (LEARNER_RESULTS, ALL_MODULES, NUM_ENV_STEPS_TRAINED_LIFETIME)
 EPISODES: ResultPath = (ENV_RUNNER_RESULTS, NUM_EPISODES_LIFETIME)
 RETURN_MEAN: ResultPath = (ENV_RUNNER_RESULTS, EPISODE_RETURN_MEAN)
-#: Per-module learner results (losses), keyed by module id.
-LEARNERS: ResultPath = (LEARNER_RESULTS,)
+
+
+def learner_stat(name: str, module: str = DEFAULT_MODULE_ID) -> ResultPath:
+    """Path of one module's learner statistic (``total_loss``, ``policy_loss``, ``vf_loss``...)."""
+    return (LEARNER_RESULTS, module, name)
 
 
 def nethack_metric(name: str) -> ResultPath:
