@@ -34,7 +34,7 @@ from ray.rllib.core.rl_module.torch import TorchRLModule
 from torch import nn
 
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.models.architectures import CombinedEncoder, get_architecture
+from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder, get_architecture
 from rllib_nethack.models.cores import IdentityCore, LSTMCore
 from rllib_nethack.models.layers import flatten_time
 
@@ -63,7 +63,12 @@ def build_trunk(
             non-discrete actions, or an observation the model reads but the task lacks.
     """
     config = dict(model_config)
-    name = str(config.pop(ARCHITECTURE_KEY, ""))
+    if ARCHITECTURE_KEY not in config:
+        raise ConfigError(
+            f"model_config needs {ARCHITECTURE_KEY!r}, the model's name "
+            f"(models: {', '.join(ARCHITECTURES)}); module_spec(name) adds it"
+        )
+    name = str(config.pop(ARCHITECTURE_KEY))
     arch = get_architecture(name)
     settings = arch.parse(config, COMMON_MODEL_KEYS)
     if not isinstance(observation_space, gym.spaces.Dict):

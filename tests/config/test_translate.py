@@ -171,3 +171,19 @@ def test_composed_config_can_be_edited_like_a_user_would() -> None:
     with open_dict(cfg):
         cfg.algo.lr = 3e-4
     assert build_algorithm_config(cfg).lr == 3e-4
+
+
+def test_env_screen_image_takes_the_model_crop() -> None:
+    # The crop size is stated once, by the model: an env asked for screen_image draws it
+    # at the model's size (a task that sets its own keeps it, and the model check names both).
+    keys = "task.options.observation_keys=[screen_image,blstats,prev_action]"
+    cfg = compose_run(["+task=challenge", keys, "model.crop_dim=20", "model.pixel_size=7"])
+    env_config = build_algorithm_config(cfg).env_config
+    assert (env_config["crop_dim"], env_config["pixel_size"]) == (20, 7)
+    plain = build_algorithm_config(compose_run(["+task=challenge"])).env_config
+    assert "crop_dim" not in plain  # the model draws its own crop from the tty keys
+
+
+def test_a_model_the_task_cannot_feed_is_one_line() -> None:
+    with pytest.raises(ConfigError, match=r"model 'minihack' reads observation 'glyphs_crop'"):
+        build_algorithm_config(compose_run(["+task=score", "model=minihack"]))
