@@ -212,3 +212,22 @@ def test_settings_change_sizes(env_for: Callable) -> None:
         build("chaotic_dwarf", env, use_prev_action=False).encoder.out_dim
         == default.encoder.out_dim - env.action_space.n
     )
+
+
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
+def test_model_reads_exactly_what_its_encoders_read(model: str, env_for: Callable) -> None:
+    arch = ARCHITECTURES[model]
+    module = build(model, env_for(model))
+    read = {k for part in module.encoder.parts.values() for k in part.keys}
+    assert set(arch.reads(arch.settings())) == read
+    # The env built from the derived keys provides all of them and nothing else.
+    assert set(env_for(model).observation_space.spaces) == read
+
+
+def test_derived_keys_follow_the_settings() -> None:
+    dwarf = ARCHITECTURES["chaotic_dwarf"]
+    full = set(dwarf.reads(dwarf.settings()))
+    lean = set(dwarf.reads(dwarf.parse({"use_prev_action": False, "use_blstats": False})))
+    assert full - lean == {"prev_action", "blstats"}
+    assert dwarf.screen_crop(dwarf.parse({"crop_dim": 20})) == (20, 6)
+    assert ARCHITECTURES["minihack"].screen_crop(ARCHITECTURES["minihack"].settings()) is None
