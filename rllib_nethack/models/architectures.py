@@ -26,6 +26,7 @@ import torch
 from nle import nethack
 from torch import nn
 
+from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
 from rllib_nethack.errors import ConfigError, check_int, suggestion
 from rllib_nethack.models.encoders import (
     NUM_GLYPHS,
@@ -80,8 +81,8 @@ class ChaoticDwarfSettings:
     top_line_hidden: tuple[int, ...] = (128, 128)
     bottom_lines_hidden: tuple[int, ...] = (128, 128)
     screen_hidden: int = 512
-    crop_dim: int = 18
-    pixel_size: int = 6
+    crop_dim: int = DEFAULT_CROP_DIM
+    pixel_size: int = DEFAULT_PIXEL_SIZE
     blstats_hidden: tuple[int, ...] = (128, 128)
     use_blstats: bool = True
     use_prev_action: bool = True
