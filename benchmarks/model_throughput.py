@@ -27,13 +27,14 @@ from ray.rllib.core.columns import Columns
 
 from rllib_nethack import make_env
 from rllib_nethack.envs.sampling import random_observations, stack_sequences
-from rllib_nethack.models import MODELS
+from rllib_nethack.models import ARCHITECTURES, NetHackRLModule
 
-CASES = {
-    "chaotic_dwarf": ("challenge", {}),
-    "baseline": ("challenge", {"observation_keys": ["glyphs", "blstats", "message"]}),
-    "perceiver": ("challenge", {"observation_keys": ["glyphs", "blstats", "message"]}),
-    "minihack": ("room5x5", {}),
+#: Model -> the task it is measured on (the env provides what the model reads).
+TASKS = {
+    "chaotic_dwarf": "challenge",
+    "baseline": "challenge",
+    "perceiver": "challenge",
+    "minihack": "room5x5",
 }
 
 
@@ -56,10 +57,12 @@ def timed(fn: Any, repeats: int, device: str) -> float:
 
 def measure(name: str, b: int, t: int, device: str, repeats: int) -> dict[str, Any]:
     """Parameters and samples/s (forward; forward + backward) of one model."""
-    task, options = CASES[name]
-    env = make_env(task, **options)
-    module = MODELS[name](
-        observation_space=env.observation_space, action_space=env.action_space, model_config={}
+    arch = ARCHITECTURES[name]
+    env = make_env(TASKS[name], observation_keys=list(arch.reads(arch.settings())))
+    module = NetHackRLModule(
+        observation_space=env.observation_space,
+        action_space=env.action_space,
+        model_config={"architecture": name},
     ).to(device)
     obs = batch(random_observations(env, 256), b, t, device)
     env.close()
@@ -94,7 +97,7 @@ def main() -> None:
     parser.add_argument("--seq-len", type=int, default=32)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--models", nargs="+", default=list(CASES))
+    parser.add_argument("--models", nargs="+", default=list(TASKS))
     args = parser.parse_args()
     b, t, device = args.sequences, args.seq_len, args.device
     if device == "cuda" and not torch.cuda.is_available():

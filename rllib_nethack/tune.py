@@ -27,8 +27,9 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from rllib_nethack.config.cli import NoTaskGiven, canonical_task_args, task_table
 from rllib_nethack.config.paths import config_dir
-from rllib_nethack.config.store import register_task_configs
+from rllib_nethack.config.store import register_configs
 from rllib_nethack.errors import ConfigError, RllibNethackError, suggestion
+from rllib_nethack.training.storage import register_resolvers
 
 _SWEEP_ARG = re.compile(r"^\+{0,2}sweep=(.*)$")
 
@@ -79,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except RllibNethackError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    register_task_configs()
+    register_configs()
+    register_resolvers()
     sys.argv = [sys.argv[0], *args]
     app = hydra.main(config_path=str(config_dir()), config_name="tune", version_base=None)(_job)
     app()

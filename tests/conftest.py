@@ -7,6 +7,7 @@
 * ``rollout``: play an env with a fixed, seeded random action script.
 
 Long tests carry ``@pytest.mark.slow``; the quick lane is ``pytest -m "not slow"``.
+Every test that takes ``ray_local`` is slow too (starting Ray alone takes seconds).
 """
 
 from __future__ import annotations
@@ -28,6 +29,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "slow: long tests (all MiniHack ids, longer training); run with -m slow"
     )
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects by mark
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "ray_local" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -50,6 +50,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+@pytest.mark.slow
 def test_wheel_ships_configs_and_type_marker(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "rllib_nethack/py.typed" in names
@@ -59,6 +60,7 @@ def test_wheel_ships_configs_and_type_marker(wheel: Path) -> None:
         assert f"{package.replace('.', '/')}/" in {n.rsplit("/", 1)[0] + "/" for n in names}
 
 
+@pytest.mark.slow
 def test_installed_wheel_runs_from_any_directory(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(

@@ -15,12 +15,16 @@ def readme_test_command() -> str:
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    command = readme_test_command()
-    install, _, tests = command.rpartition(" && ")
+    # `python3 -m venv .venv && pip install ...`, then one command per test lane.
+    parts = readme_test_command().split(" && ")
+    install, lanes = " && ".join(parts[:2]), parts[2:]
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert install in ci, "the install line of .ci/run differs from the README's"
-    assert tests in ci, "the test line of .ci/run differs from the README's"
-    assert ci.index(install) < ci.index(tests)
+    assert lanes, "the README's test command runs no tests"
+    for lane in lanes:
+        assert lane in ci, f"{lane!r}: a test line of .ci/run differs from the README's"
+    positions = [ci.index(line) for line in (install, *lanes)]
+    assert positions == sorted(positions)
 
 
 def test_readme_main_job_names_a_real_task_and_override() -> None:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -60,6 +62,7 @@ def test_missing_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> None:
     done = run_cli("+task=room5x5", "debug=smoke", "experiment.root_dir=runs", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -74,3 +77,12 @@ def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> No
     assert not (run_dir / ".hydra").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
     assert "stopped by iterations" in done.stdout
+
+
+def test_bad_typed_value_exits_2_with_one_line_before_ray(tmp_path: Path) -> None:
+    done = run_cli("+task=room5x5", "stop.iterations=abc", cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "stop.iterations" in lines[0]
+    assert not (tmp_path / "runs").exists()  # refused before Hydra made a run directory

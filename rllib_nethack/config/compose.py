@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
+from hydra.errors import MissingConfigException
+from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.config.cli import canonical_task_args
 from rllib_nethack.config.paths import config_dir
-from rllib_nethack.config.store import register_task_configs
+from rllib_nethack.config.schema import check_run_config
+from rllib_nethack.config.store import register_configs
+from rllib_nethack.errors import ConfigError, suggestion
+from rllib_nethack.models.architectures import get_architecture
 from rllib_nethack.training.storage import register_resolvers
 
 
@@ -21,7 +26,52 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -
     composes what ``python -m rllib_nethack.tune`` runs.
     """
     args = canonical_task_args(overrides, require=False)  # same task names as the CLI
-    register_task_configs()
+    register_configs()
     register_resolvers()
     with initialize_config_dir(str(config_dir()), version_base=None):
         return compose(config_name, overrides=args)
+
+
+def hydra_error_line(err: Exception) -> str:
+    """One line for a Hydra composition error: what was wrong and what is accepted.
+
+    Hydra's own messages span lines (the search path, a hint to set
+    ``HYDRA_FULL_ERROR``); the cause (OmegaConf's type check) says what the key takes.
+    """
+    text = str(err).strip()
+    missing = re.search(r"Could not find '([^']+)/([^']+)'", text)
+    if isinstance(err, MissingConfigException) and missing:
+        group, name = missing.groups()
+        options = re.findall(r"^\t(\S+)$", text, flags=re.MULTILINE)
+        listed = f" (options: {', '.join(options)})" if options else ""
+        return f"no {group}={name}{suggestion(name, options)}{listed}"
+    first = text.splitlines()[0] if text else type(err).__name__
+    if first.startswith("Could not override"):
+        return f"{first.rstrip('.')}: no such key"
+    cause = err.__cause__
+    if cause is not None and str(cause).strip():
+        return f"{first.rstrip('.')}: {str(cause).strip().splitlines()[0]}"
+    return first
+
+
+def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
+    """:func:`compose_config`, then :func:`~.schema.check_run_config`; every
+    problem is one :class:`ConfigError` line (what the command line prints).
+
+    Raises:
+        ConfigError / UnknownTaskError: naming the bad override, key or value.
+    """
+    try:
+        cfg = compose_config(overrides)
+    except ConfigError:
+        raise
+    except Exception as err:  # Hydra's and OmegaConf's composition errors
+        raise ConfigError(hydra_error_line(err)) from None
+    plain = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(plain, dict)
+    check_run_config(plain)  # type: ignore[arg-type]
+    model = OmegaConf.to_container(cfg.model, resolve=True) if cfg.get("model") else None
+    if isinstance(model, dict):
+        settings = {str(k): v for k, v in model.items() if k != "name"}
+        get_architecture(str(model.get("name"))).parse(settings)  # model.rnn_size=-3
+    return cfg

@@ -19,12 +19,13 @@ from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig
+from rllib_nethack.config.schema import check_run_config
 from rllib_nethack.envs.catalog import TaskSpec, get_task
-from rllib_nethack.envs.options import parse_options
+from rllib_nethack.envs.options import parse_options, valid_observation_keys
 from rllib_nethack.envs.registration import register_task
 from rllib_nethack.errors import ConfigError, suggestion
-from rllib_nethack.models.architectures import ARCHITECTURES
-from rllib_nethack.models.module import get_model_class
+from rllib_nethack.models.architectures import get_architecture
+from rllib_nethack.models.module import module_spec
 from rllib_nethack.training.callbacks import NetHackMetricsCallback
 from rllib_nethack.training.connectors import ClipRewardsFactory
 from rllib_nethack.training.learners import LEARNERS
@@ -37,7 +38,7 @@ ALGORITHMS: dict[str, type[AlgorithmConfig]] = {
     "ppo": PPOConfig,
 }
 #: Keys of a ``model`` config that are not architecture settings.
-MODEL_META_KEYS = ("name", "observation_keys")
+MODEL_META_KEYS = ("name",)
 
 
 def _plain(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
@@ -80,23 +81,50 @@ def check_settings(config: AlgorithmConfig, settings: Mapping[str, Any], where: 
             )
 
 
+def model_settings(cfg: DictConfig | Mapping[str, Any]) -> tuple[str, Any]:
+    """The model's name and its checked settings (ConfigError naming a bad key or value)."""
+    model = _plain(cfg)["model"]
+    name = str(model.get("name"))
+    settings = {k: v for k, v in model.items() if k not in MODEL_META_KEYS}
+    return name, get_architecture(name).parse(settings)
+
+
 def env_options(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
-    """The task's env options: non-null ``task.options``, observations from the model if unset."""
+    """The task's env options: non-null ``task.options``, completed by the model.
+
+    The env provides what the model reads: unless ``task.options.observation_keys``
+    is set, the keys the model's encoders declare; and a ``screen_image`` the
+    env draws has the size of the model's screen crop unless the task sets one.
+    """
     plain = _plain(cfg)
     options = {k: v for k, v in (plain["task"].get("options") or {}).items() if v is not None}
-    model_keys = plain.get("model", {}).get("observation_keys")
-    if "observation_keys" not in options and model_keys:
-        options["observation_keys"] = list(model_keys)
+    if not plain.get("model"):
+        return options  # no model: the family's default observations
+    name, settings = model_settings(plain)
+    arch = get_architecture(name)
+    if "observation_keys" not in options:
+        keys = arch.reads(settings)
+        spec = task_spec(plain)
+        valid = valid_observation_keys(spec)
+        for key in keys:
+            if key not in valid:
+                raise ConfigError(
+                    f"model {name!r} reads observation {key!r}, which task {spec.name!r} "
+                    f"cannot provide (it can: {', '.join(valid)}); choose another model="
+                )
+        options["observation_keys"] = list(keys)
+    crop = arch.screen_crop(settings)
+    if crop is not None and "screen_image" in options["observation_keys"]:
+        options.setdefault("crop_dim", crop[0])
+        options.setdefault("pixel_size", crop[1])
     return options
 
 
 def model_config(cfg: DictConfig | Mapping[str, Any], max_seq_len: int) -> dict[str, Any]:
     """The RLModule's ``model_config``: the architecture's settings, validated."""
+    model_settings(cfg)  # unknown name, key or bad value -> ConfigError
     model = _plain(cfg)["model"]
-    name = model.get("name")
-    get_model_class(str(name))  # unknown name -> ConfigError
     settings = {k: v for k, v in model.items() if k not in MODEL_META_KEYS}
-    ARCHITECTURES[name].parse(settings)  # unknown setting -> ConfigError naming it
     return {**settings, "max_seq_len": max_seq_len}
 
 
@@ -128,6 +156,7 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
         ConfigError / UnknownTaskError: with the offending key or name.
     """
     plain = _plain(cfg)
+    check_run_config(plain)
     spec = task_spec(plain)
     options = env_options(plain)
     parse_options(spec, options)  # bad options fail here, not inside an env runner
@@ -140,10 +169,6 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     check_settings(config, algo, "algo")
     check_settings(config, runner, "cluster.rllib")
 
-    module_cls: type = get_model_class(str(plain["model"]["name"]))
-    class_for = getattr(config, "rl_module_class_for", None)
-    if class_for is not None:  # an algorithm with its own RLModule (MuZero)
-        module_cls = class_for(str(plain["model"]["name"]))
     config.update_from_dict({**runner, **algo})
     rollout = config.rollout_fragment_length
     if isinstance(rollout, bool) or not isinstance(rollout, int) or rollout < 1:
@@ -155,16 +180,18 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     # it here, with the config that names it, not as a side effect of Ray's start.
     register_task(spec.name)
     config.environment(spec.name, env_config=options)
-    config.rl_module(
-        rl_module_spec=RLModuleSpec(
-            module_class=module_cls,
-            # IMPALA, APPO and PPO append one bootstrap step to every rollout
-            # fragment before training; a sequence of fragment + 1 keeps each
-            # fragment one LSTM sequence instead of a full one plus a
-            # one-step one padded to full length (twice the learner's work).
-            model_config=model_config(plain, rollout + 1),
-        )
-    )
+    # IMPALA, APPO and PPO append one bootstrap step to every rollout fragment
+    # before training; a sequence of fragment + 1 keeps each fragment one LSTM
+    # sequence instead of a full one plus a one-step one padded to full length
+    # (twice the learner's work).
+    settings = model_config(plain, rollout + 1)
+    model_name = str(plain["model"]["name"])
+    class_for = getattr(config, "rl_module_class_for", None)
+    if class_for is not None:  # an algorithm with its own RLModule (MuZero)
+        rl_spec = RLModuleSpec(module_class=class_for(model_name), model_config=settings)
+    else:
+        rl_spec = module_spec(model_name, settings)
+    config.rl_module(rl_module_spec=rl_spec)
     config.callbacks(NetHackMetricsCallback)
     if algo_name in LEARNERS:  # MuZero brings its own learner
         # Our learners fix RLlib 2.60's handling of the appended bootstrap step.

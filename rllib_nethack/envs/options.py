@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from rllib_nethack.envs.catalog import TaskSpec
+from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
 from rllib_nethack.errors import ConfigError, check_int, suggestion
 
 ROLES = ("arc", "bar", "cav", "hea", "kni", "mon", "pri", "ran", "rog", "sam", "tou", "val", "wiz")
@@ -149,8 +150,8 @@ class EnvOptions:
     save_ttyrec_every: int = 0
     actions: ActionSet = "task"
     seeds: tuple[int, int] | None = None
-    crop_dim: int = 18
-    pixel_size: int = 6
+    crop_dim: int = DEFAULT_CROP_DIM
+    pixel_size: int = DEFAULT_PIXEL_SIZE
     fix_moon_phase: bool = True
     env_kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     render_mode: RenderMode | None = None

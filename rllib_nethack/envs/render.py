@@ -19,6 +19,12 @@ import os
 import numpy as np
 from numpy.typing import NDArray
 
+#: Sample Factory's screen crop: 18 x 18 cells of 6 x 6 pixels around the hero.
+#: The one statement of the default size, for the env's ``screen_image``
+#: (EnvOptions) and the model that draws it (ChaoticDwarfSettings).
+DEFAULT_CROP_DIM = 18
+DEFAULT_PIXEL_SIZE = 6
+
 #: Terminal size NLE renders (rows, columns).
 TERMINAL_SHAPE = (24, 80)
 #: NetHack's 16 colours (CLR_BLACK .. CLR_WHITE) as RGB. CLR_BLACK is drawn dark

@@ -1,26 +1,19 @@
 """Torch RLModules for NetHack and MiniHack on RLlib's current API stack.
 
-``MODELS`` maps a model name (``chaotic_dwarf``, ``baseline``, ``perceiver``,
-``minihack``) to its RLModule class; :func:`get_model_class` looks one up with
-a clear error for an unknown name.
+``ARCHITECTURES`` maps a model name (``chaotic_dwarf``, ``baseline``,
+``perceiver``, ``minihack``) to its architecture; :func:`get_architecture` looks
+one up with a clear error for an unknown name, and :func:`module_spec` gives
+the RLModuleSpec that trains it. Every model is one class, :class:`NetHackRLModule`.
 """
 
-from rllib_nethack.models.module import (
-    MODELS,
-    BaselineModule,
-    ChaoticDwarfModule,
-    MiniHackModule,
-    NetHackRLModule,
-    PerceiverModule,
-    get_model_class,
-)
+from rllib_nethack.models.architectures import ARCHITECTURES, Architecture, get_architecture
+from rllib_nethack.models.module import NetHackRLModule, build_trunk, module_spec
 
 __all__ = [
-    "MODELS",
-    "BaselineModule",
-    "ChaoticDwarfModule",
-    "MiniHackModule",
+    "ARCHITECTURES",
+    "Architecture",
     "NetHackRLModule",
-    "PerceiverModule",
-    "get_model_class",
+    "build_trunk",
+    "get_architecture",
+    "module_spec",
 ]

@@ -6,19 +6,28 @@ layout never depends on dict ordering) and optionally fused by an MLP.
 
 Sizes come from the architecture's settings dataclass; every field can be set
 from ``model_config`` (and hence from ``model.*`` overrides on the command line).
+The dataclasses are the one source of a model's defaults: they are also the
+``model/`` group of the Hydra config (see :mod:`rllib_nethack.config.store`).
+
+What a model reads is derived, never stated: :meth:`Architecture.reads` builds
+the encoders of some settings (on torch's ``meta`` device, so nothing is
+allocated) and collects the observation keys they declare. The env is then
+built with exactly those keys.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
 import torch
 from nle import nethack
 from torch import nn
 
-from rllib_nethack.errors import ConfigError, suggestion
+from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
+from rllib_nethack.errors import ConfigError, check_int, suggestion
 from rllib_nethack.models.encoders import (
     NUM_GLYPHS,
     BlstatsEncoder,
@@ -72,12 +81,12 @@ class ChaoticDwarfSettings:
     top_line_hidden: tuple[int, ...] = (128, 128)
     bottom_lines_hidden: tuple[int, ...] = (128, 128)
     screen_hidden: int = 512
-    crop_dim: int = 18
-    pixel_size: int = 6
+    crop_dim: int = DEFAULT_CROP_DIM
+    pixel_size: int = DEFAULT_PIXEL_SIZE
     blstats_hidden: tuple[int, ...] = (128, 128)
     use_blstats: bool = True
     use_prev_action: bool = True
-    rnn_size: int = 512
+    rnn_size: int = field(default=512, metadata={"min": 0})  # 0: no LSTM
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,7 @@ class BaselineSettings:
     use_message: bool = False
     message_hidden: int = 64
     use_prev_action: bool = False
-    rnn_size: int = 512
+    rnn_size: int = field(default=512, metadata={"min": 0})  # 0: no LSTM
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ class PerceiverSettings:
     ffn: int = 128
     hidden: int = 256
     use_prev_action: bool = False
-    rnn_size: int = 256
+    rnn_size: int = field(default=256, metadata={"min": 0})  # 0: no LSTM
 
 
 @dataclass(frozen=True)
@@ -124,7 +133,7 @@ class MiniHackSettings:
     message_hidden: int = 64
     hidden: tuple[int, ...] = (256,)
     use_prev_action: bool = False
-    rnn_size: int = 256
+    rnn_size: int = field(default=256, metadata={"min": 0})  # 0: no LSTM
 
 
 def _with_prev_action(
@@ -201,14 +210,14 @@ class Architecture:
     name: str
     settings: type
     build: Callable[..., CombinedEncoder]
-    family: str
 
     def parse(self, model_config: Mapping[str, Any], allowed_extra: Iterable[str] = ()) -> Any:
         """Settings from ``model_config`` (the one check of a model's settings).
 
         Raises:
             ConfigError: naming the first unknown key, the closest setting and
-                all of them (``allowed_extra`` keys pass but are not listed).
+                all of them (``allowed_extra`` keys pass but are not listed),
+                or a value of the wrong type or out of range.
         """
         names = [f.name for f in fields(self.settings)]
         extra = set(allowed_extra)
@@ -221,16 +230,76 @@ class Architecture:
         values = {}
         for f in fields(self.settings):
             if f.name in model_config and model_config[f.name] is not None:
-                value = model_config[f.name]
-                values[f.name] = tuple(value) if isinstance(value, list | tuple) else value
+                values[f.name] = _checked(f, model_config[f.name])
         return self.settings(**values)
 
+    def reads(self, settings: Any) -> tuple[str, ...]:
+        """The observation keys the encoders built from ``settings`` read (sorted)."""
+        return _reads(self, settings)
 
+    def screen_crop(self, settings: Any) -> tuple[int, int] | None:
+        """``(crop_dim, pixel_size)`` of the screen image the model draws, if it draws one.
+
+        An env asked for ``screen_image`` must draw it at this size.
+        """
+        return _screen_crop(self, settings)
+
+
+def _checked(f: Any, value: Any) -> Any:
+    """``value`` for settings field ``f``, of the default's type and in range."""
+    what, low = f"model.{f.name}", int(f.metadata.get("min", 1))
+    if isinstance(f.default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{what} must be true or false, got {value!r}")
+        return value
+    if isinstance(f.default, int):
+        return check_int(what, value, low)
+    if isinstance(f.default, tuple):
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            raise ConfigError(f"{what} must be a list of integers >= {low}, got {value!r}")
+        return tuple(check_int(what, v, low) for v in value)
+    return value
+
+
+@functools.cache
+def _meta_encoder(arch: Architecture, settings: Any) -> CombinedEncoder:
+    # The meta device gives shapes without memory: deriving the keys of a
+    # 10M-parameter model costs milliseconds.
+    with torch.device("meta"):
+        return arch.build(settings, 1, {})
+
+
+def _reads(arch: Architecture, settings: Any) -> tuple[str, ...]:
+    encoder = _meta_encoder(arch, settings)
+    parts = [cast(KeyEncoder, part) for part in encoder.parts.values()]
+    return tuple(sorted({k for part in parts for k in part.keys}))
+
+
+def _screen_crop(arch: Architecture, settings: Any) -> tuple[int, int] | None:
+    for part in _meta_encoder(arch, settings).parts.values():
+        if isinstance(part, ScreenImageEncoder):
+            return part.renderer.crop_dim, part.renderer.pixel_size
+    return None
+
+
+#: Model name -> architecture: the one table of models (``model=NAME``).
 ARCHITECTURES: dict[str, Architecture] = {
-    "chaotic_dwarf": Architecture(
-        "chaotic_dwarf", ChaoticDwarfSettings, build_chaotic_dwarf, "nethack"
-    ),
-    "baseline": Architecture("baseline", BaselineSettings, build_baseline, "nethack"),
-    "perceiver": Architecture("perceiver", PerceiverSettings, build_perceiver, "nethack"),
-    "minihack": Architecture("minihack", MiniHackSettings, build_minihack, "minihack"),
+    arch.name: arch
+    for arch in (
+        Architecture("chaotic_dwarf", ChaoticDwarfSettings, build_chaotic_dwarf),
+        Architecture("baseline", BaselineSettings, build_baseline),
+        Architecture("perceiver", PerceiverSettings, build_perceiver),
+        Architecture("minihack", MiniHackSettings, build_minihack),
+    )
 }
+
+
+def get_architecture(name: str) -> Architecture:
+    """The architecture called ``name`` (a ConfigError with the closest names if none is)."""
+    try:
+        return ARCHITECTURES[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown model {name!r}{suggestion(name, ARCHITECTURES)} "
+            f"(models: {', '.join(ARCHITECTURES)})"
+        ) from None

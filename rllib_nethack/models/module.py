@@ -2,8 +2,11 @@
 
 One class wires every architecture on RLlib's current API stack
 (``TorchRLModule`` + ``ValueFunctionAPI`` for PPO/IMPALA/APPO, and
-``TargetNetworkAPI`` for APPO's target policy); the subclasses only name their
-architecture. The policy and value heads share the encoder and the core.
+``TargetNetworkAPI`` for APPO's target policy); ``model_config["architecture"]``
+names the architecture. The module is a *trunk* (encoder + core -> one
+embedding per step: :func:`build_trunk`, :meth:`NetHackRLModule.embed`) and
+*heads* on it (policy, value). Another algorithm's heads (MuZero's prediction
+heads) reuse the same trunk.
 
 Inputs are dict observations; with an LSTM core RLlib adds a time dimension
 (``[B, T, ...]``), without one they are ``[B, ...]``.
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 import gymnasium as gym
 import torch
@@ -26,11 +29,12 @@ from ray.rllib.core.rl_module.apis import (
     ValueFunctionAPI,
 )
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from ray.rllib.core.rl_module.torch import TorchRLModule
 from torch import nn
 
-from rllib_nethack.errors import ConfigError, suggestion
-from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder
+from rllib_nethack.errors import ConfigError
+from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder, get_architecture
 from rllib_nethack.models.cores import RESETS, IdentityCore, LSTMCore
 from rllib_nethack.models.layers import flatten_time
 
@@ -39,57 +43,96 @@ from rllib_nethack.models.layers import flatten_time
 #: connectors read ``max_seq_len``, the training sequence length). They do not
 #: change our models; anything else unknown is a typo and an error.
 COMMON_MODEL_KEYS = tuple(f.name for f in fields(DefaultModelConfig))
+#: The model_config key naming the architecture (a key of ``ARCHITECTURES``).
+ARCHITECTURE_KEY = "architecture"
+
+
+def build_trunk(
+    model_config: Mapping[str, Any],
+    observation_space: gym.Space,  # type: ignore[type-arg]
+    action_space: gym.Space,  # type: ignore[type-arg]
+) -> tuple[Any, CombinedEncoder, nn.Module]:
+    """The trunk of a model: its settings, encoder and core (LSTM or identity).
+
+    Heads read the core's ``out_dim`` features per step. Checks that the task
+    provides every observation the encoders read, so a mismatch is one line
+    naming the key, not a shape error in the first forward pass.
+
+    Raises:
+        ConfigError: unknown architecture or setting, non-dict observations,
+            non-discrete actions, or an observation the model reads but the task lacks.
+    """
+    config = dict(model_config)
+    if ARCHITECTURE_KEY not in config:
+        raise ConfigError(
+            f"model_config needs {ARCHITECTURE_KEY!r}, the model's name "
+            f"(models: {', '.join(ARCHITECTURES)}); module_spec(name) adds it"
+        )
+    name = str(config.pop(ARCHITECTURE_KEY))
+    arch = get_architecture(name)
+    settings = arch.parse(config, COMMON_MODEL_KEYS)
+    if not isinstance(observation_space, gym.spaces.Dict):
+        raise ConfigError(f"model {name!r} reads dict observations, got {observation_space}")
+    if not isinstance(action_space, gym.spaces.Discrete):
+        raise ConfigError(f"model {name!r} needs a discrete action space")
+    spaces = observation_space.spaces
+    encoder = arch.build(settings, int(action_space.n), spaces)
+    gaps = encoder.missing(spaces)
+    if gaps:
+        part, keys = next(iter(gaps.items()))
+        raise ConfigError(
+            f"model {name!r} ({part} encoder) reads observation {keys[0]!r}, "
+            f"which the task does not provide (it has: {', '.join(sorted(spaces))}); "
+            f"add {keys[0]!r} to the task's observation_keys"
+        )
+    rnn_size = int(settings.rnn_size)
+    core = LSTMCore(encoder.out_dim, rnn_size) if rnn_size else IdentityCore(encoder.out_dim)
+    return settings, encoder, core
+
+
+def module_spec(name: str, model_config: Mapping[str, Any] | None = None) -> RLModuleSpec:
+    """The RLModuleSpec of model ``name`` (ConfigError with the closest names if unknown)."""
+    get_architecture(name)
+    return RLModuleSpec(
+        module_class=NetHackRLModule,
+        model_config={**(model_config or {}), ARCHITECTURE_KEY: name},
+    )
 
 
 class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, InferenceOnlyAPI):
     """Actor-critic RLModule over NetHack/MiniHack dict observations.
 
-    Subclasses set :attr:`architecture`; ``model_config`` holds that
-    architecture's settings (see :mod:`rllib_nethack.models.architectures`),
-    ``rnn_size`` (0 for no LSTM) and RLlib's ``max_seq_len``.
+    ``model_config`` holds ``architecture`` (a name in
+    :data:`~rllib_nethack.models.architectures.ARCHITECTURES`), that
+    architecture's settings, ``rnn_size`` (0 for no LSTM) and RLlib's ``max_seq_len``.
     """
 
-    architecture: ClassVar[str] = ""
-
     def setup(self) -> None:
-        arch = ARCHITECTURES[self.architecture]
         # RLlib's connectors read the training sequence length from the module's
         # model_config; a hand-built RLModuleSpec without one gets RLlib's default.
         config = {"max_seq_len": DefaultModelConfig.max_seq_len}
         config.update(cast(Mapping[str, Any], self.model_config or {}))
         self.model_config = config
-        settings = arch.parse(config, COMMON_MODEL_KEYS)
-        if not isinstance(self.observation_space, gym.spaces.Dict):
-            raise ConfigError(
-                f"model {self.architecture!r} reads dict observations, got {self.observation_space}"
-            )
-        if not isinstance(self.action_space, gym.spaces.Discrete):
-            raise ConfigError(f"model {self.architecture!r} needs a discrete action space")
-        spaces = self.observation_space.spaces
-        self.num_actions = int(self.action_space.n)
-        self.encoder: CombinedEncoder = arch.build(settings, self.num_actions, spaces)
-        gaps = self.encoder.missing(spaces)
-        if gaps:
-            part, keys = next(iter(gaps.items()))
-            raise ConfigError(
-                f"model {self.architecture!r} ({part} encoder) reads observation {keys[0]!r}, "
-                f"which the task does not provide (it has: {', '.join(sorted(spaces))}); "
-                f"add {keys[0]!r} to the task's observation_keys"
-            )
-        rnn_size = int(settings.rnn_size)
-        self.core = (
-            LSTMCore(self.encoder.out_dim, rnn_size)
-            if rnn_size
-            else IdentityCore(self.encoder.out_dim)
+        self.architecture = str(config.get(ARCHITECTURE_KEY, ""))
+        settings, encoder, core = build_trunk(
+            config,
+            cast(gym.Space, self.observation_space),  # type: ignore[type-arg]
+            cast(gym.Space, self.action_space),  # type: ignore[type-arg]
         )
-        self.pi = nn.Linear(self.core.out_dim, self.num_actions)
+        self.settings: Any = settings
+        self.encoder: CombinedEncoder = encoder
+        self.core: nn.Module = core
+        self.num_actions = int(cast(gym.spaces.Discrete, self.action_space).n)
+        # Heads: one linear layer each on the trunk's embedding.
+        width = int(cast(int, core.out_dim))
+        self.pi = nn.Linear(width, self.num_actions)
         if not self.inference_only:
-            self.vf = nn.Linear(self.core.out_dim, 1)
+            self.vf = nn.Linear(width, 1)
         _initialize(self)
 
     # ------------------------------------------------------------------ state
     def get_initial_state(self) -> dict[str, Any]:
-        return self.core.initial_state()
+        return cast(dict[str, Any], self.core.initial_state())  # type: ignore[operator]
 
     # ------------------------------------------------------------------ forward
     def _embed(
@@ -103,8 +146,12 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         features = encoder({k: flatten_time(v, 2) for k, v in obs.items()}).reshape(b, t, -1)
         return core(features, batch[Columns.STATE_IN], batch.get(RESETS))
 
+    def embed(self, batch: Mapping[str, Any]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The trunk: per-step embeddings (``[B, T, F]`` or ``[B, F]``) and the core's state."""
+        return self._embed(batch, self.encoder, self.core)
+
     def _outputs(self, batch: Mapping[str, Any], train: bool) -> dict[str, Any]:
-        embeddings, state = self._embed(batch, self.encoder, self.core)
+        embeddings, state = self.embed(batch)
         out = {Columns.ACTION_DIST_INPUTS: self.pi(embeddings)}
         if train:
             # For the value loss: the encoder runs once for policy and value.
@@ -122,7 +169,7 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
 
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
         if embeddings is None:
-            embeddings, _ = self._embed(batch, self.encoder, self.core)
+            embeddings, _ = self.embed(batch)
         return self.vf(embeddings).squeeze(-1)
 
     # ------------------------------------------------------------------ APPO target network
@@ -158,44 +205,3 @@ def _initialize(module: nn.Module) -> None:
     pi = getattr(module, "pi", None)
     if isinstance(pi, nn.Linear):
         nn.init.orthogonal_(pi.weight, gain=0.01)
-
-
-class ChaoticDwarfModule(NetHackRLModule):
-    """Sample Factory's ChaoticDwarvenGPT5 design (NetHack default)."""
-
-    architecture = "chaotic_dwarf"
-
-
-class BaselineModule(NetHackRLModule):
-    """The NLE paper's NetHackNet baseline."""
-
-    architecture = "baseline"
-
-
-class PerceiverModule(NetHackRLModule):
-    """Perceiver-style latent attention encoder (as in omega)."""
-
-    architecture = "perceiver"
-
-
-class MiniHackModule(NetHackRLModule):
-    """The MiniHack baseline (MiniHack default)."""
-
-    architecture = "minihack"
-
-
-#: Model name -> RLModule class.
-MODELS: dict[str, type[NetHackRLModule]] = {
-    cls.architecture: cls
-    for cls in (ChaoticDwarfModule, BaselineModule, PerceiverModule, MiniHackModule)
-}
-
-
-def get_model_class(name: str) -> type[NetHackRLModule]:
-    """The RLModule class of model ``name`` (raises a ConfigError listing the valid names)."""
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown model {name!r}{suggestion(name, MODELS)} (models: {', '.join(MODELS)})"
-        ) from None

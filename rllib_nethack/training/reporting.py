@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from rllib_nethack.training import result_keys as keys
+
 #: Columns of progress.csv, in order.
 PROGRESS_COLUMNS = (
     "iteration",
@@ -85,24 +87,21 @@ def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress 
     (``None`` for a fresh run): steps/s counts only what this process sampled.
     """
     last = previous or starting_point()
-    env_steps = _count(_get(result, "num_env_steps_sampled_lifetime"), last.env_steps)
+    env_steps = _count(_get(result, *keys.ENV_STEPS_SAMPLED), last.env_steps)
     dt = elapsed_s - last.time_s
     rate = (env_steps - last.env_steps) / dt if dt > 0 else math.nan
 
     return Progress(
-        iteration=_count(_get(result, "training_iteration"), last.iteration),
+        iteration=_count(_get(result, *keys.ITERATION), last.iteration),
         env_steps=env_steps,
         time_s=elapsed_s,
         steps_per_s=rate,
-        trained_steps=_count(
-            _get(result, "learners", "__all_modules__", "num_env_steps_trained_lifetime"),
-            last.trained_steps,
-        ),
-        episodes=_count(_get(result, "env_runners", "num_episodes_lifetime"), last.episodes),
-        return_mean=_latest(_get(result, "env_runners", "episode_return_mean"), last.return_mean),
-        score_mean=_latest(_get(result, "env_runners", "nethack", "score_mean"), last.score_mean),
+        trained_steps=_count(_get(result, *keys.ENV_STEPS_TRAINED), last.trained_steps),
+        episodes=_count(_get(result, *keys.EPISODES), last.episodes),
+        return_mean=_latest(_get(result, *keys.RETURN_MEAN), last.return_mean),
+        score_mean=_latest(_get(result, *keys.nethack_metric("score_mean")), last.score_mean),
         max_depth_mean=_latest(
-            _get(result, "env_runners", "nethack", "max_depth_mean"), last.max_depth_mean
+            _get(result, *keys.nethack_metric("max_depth_mean")), last.max_depth_mean
         ),
     )
 

@@ -19,18 +19,12 @@ from typing import Any, cast
 
 from omegaconf import DictConfig, OmegaConf
 from ray.rllib.algorithms import Algorithm, AlgorithmConfig
-from ray.rllib.core import ALL_MODULES
-from ray.rllib.utils.metrics import (
-    ENV_RUNNER_RESULTS,
-    LEARNER_RESULTS,
-    NUM_ENV_STEPS_SAMPLED_LIFETIME,
-    NUM_ENV_STEPS_TRAINED_LIFETIME,
-)
 
 from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError
+from rllib_nethack.training import result_keys
 from rllib_nethack.training.checkpoints import (
     RUN_CONFIG,
     CheckpointWriteError,
@@ -140,12 +134,10 @@ def restored_progress(algo: Algorithm) -> Progress:
     """Where a restored algorithm's counters stand (what the first iteration adds to)."""
     metrics = algo.metrics
     assert metrics is not None  # every algorithm on the new API stack has one
-    sampled = (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME)
-    trained = (LEARNER_RESULTS, ALL_MODULES, NUM_ENV_STEPS_TRAINED_LIFETIME)
     return starting_point(
         iteration=algo.iteration,
-        env_steps=int(metrics.peek(sampled, default=0)),
-        trained_steps=int(metrics.peek(trained, default=0)),
+        env_steps=int(metrics.peek(result_keys.ENV_RUNNER_STEPS_SAMPLED, default=0)),
+        trained_steps=int(metrics.peek(result_keys.ENV_STEPS_TRAINED, default=0)),
     )
 
 

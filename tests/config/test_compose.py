@@ -12,6 +12,7 @@ from omegaconf import OmegaConf
 
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.config import config_dir
+from rllib_nethack.config.store import register_configs
 from rllib_nethack.envs.catalog import NLE_TASKS, list_tasks, task_names_and_aliases
 from rllib_nethack.envs.options import EnvOptions
 
@@ -19,18 +20,30 @@ CONF = config_dir()
 
 
 def options_in(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONF / group).glob("*.yaml"))
+    """The options of a config group, from YAML files or the ConfigStore."""
+    from hydra.core.config_store import ConfigStore
+
+    register_configs()
+    stored = ConfigStore.instance().repo.get(group, {})
+    yaml_files = {p.stem for p in (CONF / group).glob("*.yaml")}
+    return sorted(yaml_files | {name.removesuffix(".yaml") for name in stored})
 
 
 def test_groups_mirror_the_code() -> None:
     from rllib_nethack.config.translate import ALGORITHMS
 
     assert options_in("algo") == sorted(ALGORITHMS)
-    from rllib_nethack.models import MODELS
+    from rllib_nethack.models import ARCHITECTURES
 
-    assert options_in("model") == sorted(MODELS)
+    assert options_in("model") == sorted(ARCHITECTURES)
     assert options_in("family") == ["minihack", "nethack"]
-    assert options_in("task") == sorted(spec.name for spec in NLE_TASKS)
+    assert set(options_in("task")) >= {spec.name for spec in NLE_TASKS}
+    assert set(options_in("task")) == set(task_names_and_aliases())
+
+
+def test_no_yaml_restates_a_config_the_code_states() -> None:
+    for group in ("task", "model", "cluster", "experiment", "env_options"):
+        assert list((CONF / group).glob("*.yaml")) == [], group
 
 
 def test_task_is_not_in_the_defaults_list() -> None:
@@ -39,7 +52,7 @@ def test_task_is_not_in_the_defaults_list() -> None:
 
 
 def test_env_options_group_lists_every_option() -> None:
-    options = OmegaConf.load(CONF / "env_options" / "default.yaml")
+    options = compose_run(["+task=score"]).task.options
     assert sorted(options) == sorted(f.name for f in fields(EnvOptions))
 
 
@@ -127,15 +140,14 @@ def test_every_yaml_parses(path: Path) -> None:
 
 
 @pytest.mark.parametrize("model", options_in("model"))
-def test_model_yaml_states_the_code_defaults(model: str) -> None:
-    # conf/model/*.yaml shows every setting for `--cfg job`; it must not drift
-    # from the settings dataclass the module falls back on.
+def test_model_group_states_the_code_defaults(model: str) -> None:
+    # `--cfg job` shows every setting; the composed node is the settings dataclass.
     from rllib_nethack.models.architectures import ARCHITECTURES
 
-    node = OmegaConf.to_container(OmegaConf.load(CONF / "model" / f"{model}.yaml"))
+    node = OmegaConf.to_container(compose_run(["+task=score", f"model={model}"]).model)
     assert isinstance(node, dict)
     settings = ARCHITECTURES[model].settings
     defaults = {f.name: f.default for f in fields(settings)}
-    assert {k for k in node if k not in ("name", "observation_keys")} == set(defaults)
+    assert {k for k in node if k != "name"} == set(defaults)
     stated = {k: tuple(v) if isinstance(v, list) else v for k, v in node.items() if k in defaults}
     assert stated == defaults

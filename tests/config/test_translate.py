@@ -15,7 +15,7 @@ from rllib_nethack import ConfigError, UnknownTaskError
 from rllib_nethack.config import ALGORITHMS, build_algorithm_config, config_dir
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.config.translate import is_setting
-from rllib_nethack.models import ChaoticDwarfModule, MiniHackModule
+from rllib_nethack.models import ARCHITECTURES, NetHackRLModule
 from rllib_nethack.training.callbacks import NetHackMetricsCallback
 from rllib_nethack.training.connectors import ClipRewardsFactory
 
@@ -63,7 +63,8 @@ def test_challenge_builds_with_nethack_defaults() -> None:
     assert config.grad_clip == 4.0
     assert config.restart_failed_env_runners is True
     spec = config.rl_module_spec
-    assert spec.module_class is ChaoticDwarfModule
+    assert spec.module_class is NetHackRLModule
+    assert spec.model_config["architecture"] == "chaotic_dwarf"
     assert spec.model_config["rnn_size"] == 512
     # A fragment plus the learner's bootstrap step is one training sequence.
     assert spec.model_config["max_seq_len"] == 33
@@ -79,7 +80,13 @@ def test_rllib_consistency_checks_run_before_ray_starts() -> None:
 
 def test_model_observation_keys_reach_the_env() -> None:
     config = build_algorithm_config(compose_run(["+task=score", "model=baseline"]))
-    assert config.env_config["observation_keys"] == ["glyphs", "blstats", "message"]
+    baseline = ARCHITECTURES["baseline"]
+    assert config.env_config["observation_keys"] == list(baseline.reads(baseline.settings()))
+    assert config.env_config["observation_keys"] == ["blstats", "glyphs"]
+    # The keys follow the model's settings: the message encoder reads `message`.
+    with_message = compose_run(["+task=score", "model=baseline", "model.use_message=true"])
+    keys = build_algorithm_config(with_message).env_config["observation_keys"]
+    assert keys == ["blstats", "glyphs", "message"]
     explicit = compose_run(
         ["+task=score", "model=baseline", "task.options.observation_keys=[glyphs,blstats]"]
     )
@@ -98,7 +105,8 @@ def test_minihack_and_ppo() -> None:
     config = build_algorithm_config(compose_run(["+task=room5x5", "algo=ppo"]))
     assert isinstance(config, PPOConfig)
     assert config.env == "MiniHack-Room-5x5-v0"
-    assert config.rl_module_spec.module_class is MiniHackModule
+    assert config.rl_module_spec.module_class is NetHackRLModule
+    assert config.rl_module_spec.model_config["architecture"] == "minihack"
     assert config.minibatch_size == 256
 
 
@@ -163,3 +171,19 @@ def test_composed_config_can_be_edited_like_a_user_would() -> None:
     with open_dict(cfg):
         cfg.algo.lr = 3e-4
     assert build_algorithm_config(cfg).lr == 3e-4
+
+
+def test_env_screen_image_takes_the_model_crop() -> None:
+    # The crop size is stated once, by the model: an env asked for screen_image draws it
+    # at the model's size (a task that sets its own keeps it, and the model check names both).
+    keys = "task.options.observation_keys=[screen_image,blstats,prev_action]"
+    cfg = compose_run(["+task=challenge", keys, "model.crop_dim=20", "model.pixel_size=7"])
+    env_config = build_algorithm_config(cfg).env_config
+    assert (env_config["crop_dim"], env_config["pixel_size"]) == (20, 7)
+    plain = build_algorithm_config(compose_run(["+task=challenge"])).env_config
+    assert "crop_dim" not in plain  # the model draws its own crop from the tty keys
+
+
+def test_a_model_the_task_cannot_feed_is_one_line() -> None:
+    with pytest.raises(ConfigError, match=r"model 'minihack' reads observation 'glyphs_crop'"):
+        build_algorithm_config(compose_run(["+task=score", "model=minihack"]))

@@ -70,10 +70,9 @@ def test_creator_takes_rllib_env_context() -> None:
 
 def sample_with_env_runner(ray, task: str, model: str) -> tuple[list, dict]:
     from ray.rllib.algorithms.appo import APPOConfig
-    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
     from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
 
-    from rllib_nethack.models import MODELS
+    from rllib_nethack.models import module_spec
     from rllib_nethack.training.callbacks import NetHackMetricsCallback
 
     rllib_nethack.register_envs()
@@ -81,11 +80,7 @@ def sample_with_env_runner(ray, task: str, model: str) -> tuple[list, dict]:
         APPOConfig()
         .environment(task, env_config={"max_episode_steps": 20})
         .env_runners(num_envs_per_env_runner=2, rollout_fragment_length=32)
-        .rl_module(
-            rl_module_spec=RLModuleSpec(
-                module_class=MODELS[model], model_config={"max_seq_len": 32}
-            )
-        )
+        .rl_module(rl_module_spec=module_spec(model, {"max_seq_len": 32}))
         .callbacks(NetHackMetricsCallback)
     )
     runner = ray.remote(num_cpus=1)(SingleAgentEnvRunner).remote(config=config)

@@ -1,4 +1,8 @@
-"""Fixtures: real environments and their observations, one per model under test."""
+"""Fixtures: real environments and their observations, one per model under test.
+
+Each model is tested on a task of a family it reads, with the env built from
+the observation keys the model derives from its encoders (as training does).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,21 @@ from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 import pytest
-from model_batches import CASES
+import torch
 
 from rllib_nethack import make_env
-from rllib_nethack.envs.sampling import random_observations
+from rllib_nethack.envs.sampling import random_observations, stack_sequences
+from rllib_nethack.models import ARCHITECTURES
+
+#: Model -> the task its tests run on.
+TASKS = {
+    "chaotic_dwarf": "challenge",
+    "baseline": "score",
+    "perceiver": "challenge",
+    "minihack": "room5x5",
+}
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +33,9 @@ def env_for() -> Callable[[str], gym.Env]:
 
     def get(model: str) -> gym.Env:
         if model not in envs:
-            task, options = CASES[model]
-            envs[model] = make_env(task, **options)
+            arch = ARCHITECTURES[model]
+            keys = list(arch.reads(arch.settings()))
+            envs[model] = make_env(TASKS[model], observation_keys=keys)
         return envs[model]
 
     return get
@@ -36,3 +51,13 @@ def observations(env_for: Callable[[str], gym.Env]) -> Callable[[str], list[dict
         return cache[model]
 
     return get
+
+
+def _to_batch(observations: list[dict[str, np.ndarray]], b: int, t: int) -> dict[str, torch.Tensor]:
+    return {k: torch.from_numpy(v) for k, v in stack_sequences(observations, b, t).items()}
+
+
+@pytest.fixture(scope="session")
+def to_batch() -> Callable[[list[dict[str, np.ndarray]], int, int], dict[str, torch.Tensor]]:
+    """``to_batch(observations, b, t)``: ``b * t`` observations as ``[B, T, ...]`` tensors."""
+    return _to_batch

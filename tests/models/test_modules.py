@@ -9,24 +9,22 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-from model_batches import CASES, to_batch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import TARGET_NETWORK_ACTION_DIST_INPUTS
 from ray.rllib.core.rl_module.rl_module import RLModule
 
 from rllib_nethack import ConfigError, make_env
-from rllib_nethack.models import MODELS, get_model_class
+from rllib_nethack.models import ARCHITECTURES, NetHackRLModule, get_architecture
 
 SMALL = {"rnn_size": 32}
 B, T = 3, 4
 
 
 def build(model: str, env: gym.Env, **config: Any) -> Any:
-    cls = MODELS[model]
-    return cls(
+    return NetHackRLModule(
         observation_space=env.observation_space,
         action_space=env.action_space,
-        model_config={**SMALL, **config},
+        model_config={**SMALL, **config, "architecture": model},
     )
 
 
@@ -41,8 +39,10 @@ def forward_batch(module: Any, obs: dict[str, torch.Tensor]) -> dict[str, Any]:
     return batch
 
 
-@pytest.mark.parametrize("model", list(CASES))
-def test_forward_shapes_and_values(model: str, env_for: Callable, observations: Callable) -> None:
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
+def test_forward_shapes_and_values(
+    model: str, env_for: Callable, observations: Callable, to_batch: Callable
+) -> None:
     env = env_for(model)
     module = build(model, env)
     batch = forward_batch(module, to_batch(observations(model), B, T))
@@ -61,7 +61,7 @@ def test_forward_shapes_and_values(model: str, env_for: Callable, observations: 
 
 
 def test_feed_forward_models_take_obs_without_time_dim(
-    env_for: Callable, observations: Callable
+    env_for: Callable, observations: Callable, to_batch: Callable
 ) -> None:
     env = env_for("minihack")
     module = build("minihack", env, rnn_size=0)
@@ -72,8 +72,10 @@ def test_feed_forward_models_take_obs_without_time_dim(
     assert Columns.STATE_OUT not in out
 
 
-@pytest.mark.parametrize("model", list(CASES))
-def test_lstm_carries_state(model: str, env_for: Callable, observations: Callable) -> None:
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
+def test_lstm_carries_state(
+    model: str, env_for: Callable, observations: Callable, to_batch: Callable
+) -> None:
     env = env_for(model)
     module = build(model, env)
     obs = to_batch(observations(model), B, T)
@@ -89,9 +91,9 @@ def test_lstm_carries_state(model: str, env_for: Callable, observations: Callabl
         assert value.dtype == np.float32
 
 
-@pytest.mark.parametrize("model", list(CASES))
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
 def test_gradient_reaches_every_parameter(
-    model: str, env_for: Callable, observations: Callable
+    model: str, env_for: Callable, observations: Callable, to_batch: Callable
 ) -> None:
     env = env_for(model)
     module = build(model, env)
@@ -108,9 +110,9 @@ def test_gradient_reaches_every_parameter(
     assert missing == []
 
 
-@pytest.mark.parametrize("model", list(CASES))
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
 def test_appo_target_networks_cover_every_trainable_layer(
-    model: str, env_for: Callable, observations: Callable
+    model: str, env_for: Callable, observations: Callable, to_batch: Callable
 ) -> None:
     env = env_for(model)
     module = build(model, env)
@@ -135,9 +137,9 @@ def test_appo_target_networks_cover_every_trainable_layer(
     )
 
 
-@pytest.mark.parametrize("model", list(CASES))
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
 def test_checkpoint_round_trip(
-    model: str, env_for: Callable, observations: Callable, tmp_path: Any
+    model: str, env_for: Callable, observations: Callable, to_batch: Callable, tmp_path: Any
 ) -> None:
     env = env_for(model)
     module = build(model, env)
@@ -155,12 +157,11 @@ def test_checkpoint_round_trip(
 
 def test_inference_only_module_drops_value_head_and_targets(env_for: Callable) -> None:
     env = env_for("minihack")
-    cls = MODELS["minihack"]
-    module = cls(
+    module = NetHackRLModule(
         observation_space=env.observation_space,
         action_space=env.action_space,
         inference_only=True,
-        model_config=SMALL,
+        model_config={**SMALL, "architecture": "minihack"},
     )
     assert not hasattr(module, "vf")
     full = build("minihack", env)
@@ -172,7 +173,7 @@ def test_inference_only_module_drops_value_head_and_targets(env_for: Callable) -
 
 def test_unknown_model_lists_valid_names() -> None:
     with pytest.raises(ConfigError, match=r"unknown model 'chaotic_dwraf'.*chaotic_dwarf"):
-        get_model_class("chaotic_dwraf")
+        get_architecture("chaotic_dwraf")
 
 
 def test_unknown_setting_is_named(env_for: Callable) -> None:
@@ -211,3 +212,22 @@ def test_settings_change_sizes(env_for: Callable) -> None:
         build("chaotic_dwarf", env, use_prev_action=False).encoder.out_dim
         == default.encoder.out_dim - env.action_space.n
     )
+
+
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
+def test_model_reads_exactly_what_its_encoders_read(model: str, env_for: Callable) -> None:
+    arch = ARCHITECTURES[model]
+    module = build(model, env_for(model))
+    read = {k for part in module.encoder.parts.values() for k in part.keys}
+    assert set(arch.reads(arch.settings())) == read
+    # The env built from the derived keys provides all of them and nothing else.
+    assert set(env_for(model).observation_space.spaces) == read
+
+
+def test_derived_keys_follow_the_settings() -> None:
+    dwarf = ARCHITECTURES["chaotic_dwarf"]
+    full = set(dwarf.reads(dwarf.settings()))
+    lean = set(dwarf.reads(dwarf.parse({"use_prev_action": False, "use_blstats": False})))
+    assert full - lean == {"prev_action", "blstats"}
+    assert dwarf.screen_crop(dwarf.parse({"crop_dim": 20})) == (20, 6)
+    assert ARCHITECTURES["minihack"].screen_crop(ARCHITECTURES["minihack"].settings()) is None

@@ -13,7 +13,7 @@ from rllib_nethack import make_env
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.envs.sampling import random_observations, stack_sequences
-from rllib_nethack.models import MODELS
+from rllib_nethack.models import NetHackRLModule
 from rllib_nethack.models.cores import RESETS, LSTMCore
 from rllib_nethack.training.connectors import pack_module_batch, pack_rows
 
@@ -91,10 +91,10 @@ def as_torch(batch: dict[str, Any]) -> dict[str, Any]:
 def test_packed_batch_gives_the_model_the_same_outputs(use_torch: bool) -> None:
     env = make_env("room5x5")
     torch.manual_seed(0)
-    module = MODELS["minihack"](
+    module = NetHackRLModule(
         observation_space=env.observation_space,
         action_space=env.action_space,
-        model_config={"rnn_size": 16},
+        model_config={"architecture": "minihack", "rnn_size": 16},
     )
     batch = unpacked_batch(env, 16)
     if use_torch:

@@ -31,6 +31,7 @@ def run(cfg: DictConfig) -> tuple[RunSummary, str]:
     return summary, out.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
 @pytest.mark.parametrize("task", ["room5x5", "staircase"])
 def test_each_algorithm_trains_and_checkpoints(
@@ -47,6 +48,7 @@ def test_each_algorithm_trains_and_checkpoints(
     assert (summary.run_dir / "learning_curve.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_nethack_metrics_resume_and_tensorboard(ray_local: None, tmp_path: Path) -> None:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -101,6 +103,7 @@ def test_nethack_metrics_resume_and_tensorboard(ray_local: None, tmp_path: Path)
         run(other)
 
 
+@pytest.mark.slow
 def test_killed_env_runner_is_restarted(ray_local: None, tmp_path: Path) -> None:
     """NLE can segfault: a dead env runner process must not stop training."""
     from rllib_nethack.config import build_algorithm_config

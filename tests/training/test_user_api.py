@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import rllib_nethack
-from rllib_nethack.models.module import MiniHackModule
+from rllib_nethack.models import NetHackRLModule, module_spec
 from rllib_nethack.training.callbacks import NetHackMetricsCallback
 
 
@@ -19,7 +19,8 @@ def test_algorithm_config_is_what_run_trains() -> None:
     config = rllib_nethack.algorithm_config("room5x5", "algo=ppo", "model.rnn_size=32")
     assert isinstance(config, PPOConfig)
     assert config.env == "MiniHack-Room-5x5-v0"
-    assert config.rl_module_spec.module_class is MiniHackModule
+    assert config.rl_module_spec.module_class is NetHackRLModule
+    assert config.rl_module_spec.model_config["architecture"] == "minihack"
     assert config.rl_module_spec.model_config["rnn_size"] == 32
     assert config.callbacks_class is NetHackMetricsCallback
     assert config.seed == 0 and config._learner_connector is not None  # seeding, reward clipping
@@ -29,11 +30,15 @@ def test_algorithm_config_is_what_run_trains() -> None:
 
 def test_a_hand_built_module_gets_rllibs_default_sequence_length(make) -> None:
     # RLlib's connectors read model_config["max_seq_len"] from the module; a user's
-    # RLModuleSpec(module_class=MiniHackModule) has no model_config at all.
+    # module_spec("minihack") names the architecture and nothing else.
     from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
     env = make("room5x5")
-    module = MiniHackModule(observation_space=env.observation_space, action_space=env.action_space)
+    module = NetHackRLModule(
+        observation_space=env.observation_space,
+        action_space=env.action_space,
+        model_config=module_spec("minihack").model_config,
+    )
     assert module.model_config["max_seq_len"] == DefaultModelConfig.max_seq_len
     assert module.is_stateful()
 
@@ -41,7 +46,6 @@ def test_a_hand_built_module_gets_rllibs_default_sequence_length(make) -> None:
 @pytest.mark.slow
 def test_plain_rllib_config_with_our_module_trains(ray_local) -> None:
     from ray.rllib.algorithms.ppo import PPOConfig
-    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
     rllib_nethack.register_envs()
     config = (
@@ -49,7 +53,7 @@ def test_plain_rllib_config_with_our_module_trains(ray_local) -> None:
         .environment("room5x5", env_config={"max_episode_steps": 20})
         .env_runners(num_env_runners=0, num_envs_per_env_runner=1)
         .training(train_batch_size_per_learner=64, minibatch_size=32, num_epochs=1)
-        .rl_module(rl_module_spec=RLModuleSpec(module_class=MiniHackModule))
+        .rl_module(rl_module_spec=module_spec("minihack"))
     )
     algo = config.build_algo()
     try:

@@ -1,0 +1,185 @@
+"""Typed, structured configs: the one source of the run config's defaults.
+
+These dataclasses are stored in Hydra's ConfigStore (:mod:`.store`), so
+composing type-checks every override (``stop.iterations=abc`` is an error
+naming the key) and rejects unknown keys (``+stop.iteration=1``). What a type
+cannot say (``stop.env_steps`` must be positive) :func:`check_run_config`
+checks from each field's ``min`` / ``above`` metadata, before Ray starts.
+
+``task``, ``model`` and ``algo`` are typed elsewhere: the task options by
+:class:`rllib_nethack.envs.options.EnvOptions`, the model by its architecture's
+settings dataclass, ``algo`` keys by the RLlib config class they set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from typing import Any
+
+from rllib_nethack.errors import ConfigError, suggestion
+
+
+def _at_least(low: float) -> dict[str, float]:
+    return {"min": low}
+
+
+def _above(low: float) -> dict[str, float]:
+    return {"above": low}
+
+
+@dataclass
+class StopConfig:
+    """Stop as soon as any condition holds (``None``: not used)."""
+
+    #: Environment steps sampled in total (a resumed run's steps count).
+    env_steps: int | None = field(default=None, metadata=_at_least(1))
+    #: Training iterations of this process.
+    iterations: int | None = field(default=None, metadata=_at_least(1))
+    #: Wall-clock minutes of this process.
+    minutes: float | None = field(default=None, metadata=_above(0))
+    #: Mean episode return over the smoothing window.
+    mean_return: float | None = None
+
+
+@dataclass
+class ExperimentConfig:
+    """Where a run writes, how it is seeded and how often it checkpoints."""
+
+    name: str = "${task.name}-${model.name}-${algo.name}"
+    #: A path relative to the directory the command runs in, a mounted shared
+    #: volume, or a URI (``s3://bucket/runs``, ``gs://...``, ``file:///...``: any
+    #: pyarrow/fsspec file system; see :mod:`rllib_nethack.training.storage`).
+    root_dir: str = "runs"
+    run_dir: str = "${.root_dir}/${.name}/${now:%Y-%m-%d_%H-%M-%S}"
+    seed: int | None = field(default=0, metadata=_at_least(0))
+    #: Iterations between checkpoints (0: only the final one, always written).
+    checkpoint_every: int = field(default=10, metadata=_at_least(0))
+    #: Periodic checkpoints kept (0: all).
+    keep_checkpoints: int = field(default=3, metadata=_at_least(0))
+    #: Event files in ``<run_dir>/tensorboard``.
+    tensorboard: bool = True
+    #: Learning curve PNG in ``<run_dir>/learning_curve.png``.
+    plot: bool = True
+    #: Iterations between evaluations (0: none): seeded games, TensorBoard ``evaluation/*``.
+    eval_every: int = field(default=0, metadata=_at_least(0))
+    #: Games per evaluation (seeds 0..N-1, the same each time).
+    eval_episodes: int = field(default=4, metadata=_at_least(1))
+    #: The first game as ``<run_dir>/videos/iter_<N>.gif``.
+    eval_video: bool = True
+
+
+@dataclass
+class RLlibResourcesConfig:
+    """RLlib's resource and fault-tolerance settings (attributes of ``AlgorithmConfig``)."""
+
+    num_env_runners: int = field(default=2, metadata=_at_least(0))
+    num_envs_per_env_runner: int = field(default=16, metadata=_at_least(1))
+    num_cpus_per_env_runner: float = field(default=1, metadata=_at_least(0))
+    #: 0: the learner runs in the driver process.
+    num_learners: int = field(default=0, metadata=_at_least(0))
+    num_gpus_per_learner: float = field(default=0, metadata=_at_least(0))
+    #: NLE can crash: restart the env runner and keep training.
+    restart_failed_env_runners: bool = True
+    max_num_env_runner_restarts: int = field(default=1000, metadata=_at_least(0))
+    sample_timeout_s: float = field(default=120, metadata=_above(0))
+    delay_between_env_runner_restarts_s: float = field(default=5, metadata=_at_least(0))
+
+
+@dataclass
+class ClusterConfig:
+    """Where Ray runs. The default (``cluster=local``) is an embedded instance on
+    loopback only (GCS, object store, dashboard): nothing is reachable from other hosts."""
+
+    #: None: start Ray here; ``auto`` / ``ray://host:10001``: join a cluster.
+    address: str | None = None
+    node_ip_address: str | None = "127.0.0.1"
+    #: None: all cores.
+    num_cpus: int | None = field(default=None, metadata=_at_least(1))
+    num_gpus: int | None = field(default=None, metadata=_at_least(0))
+    include_dashboard: bool = False
+    dashboard_host: str = "127.0.0.1"
+    #: Torch threads of the driver, where the learner runs when num_learners is 0.
+    #: Env runners get one per CPU they hold (Ray sets OMP_NUM_THREADS); 1 leaves
+    #: the other cores to sampling: 1.2-1.3x end-to-end env steps/s on 2 CPUs
+    #: (benchmarks/train_throughput.py). None: torch's default.
+    torch_threads: int | None = field(default=1, metadata=_at_least(1))
+    rllib: RLlibResourcesConfig = field(default_factory=RLlibResourcesConfig)
+
+
+def remote_cluster() -> ClusterConfig:
+    """``cluster=remote``: join the Ray cluster this job runs in (``ray job submit``,
+    KubeRay's RayJob), its own network settings, more env runners."""
+    return ClusterConfig(
+        address="auto",
+        node_ip_address=None,
+        torch_threads=None,
+        rllib=RLlibResourcesConfig(num_env_runners=8),
+    )
+
+
+@dataclass
+class RunConfig:
+    """The whole run config (``conf/config.yaml`` composes onto this schema)."""
+
+    task: Any = None
+    model: Any = None
+    algo: Any = None
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
+    stop: StopConfig = field(default_factory=StopConfig)
+    #: A checkpoint directory, or a run directory (its latest checkpoint), to continue from.
+    resume: str | None = None
+
+
+#: Sections that take keys beyond their schema's: any RLlib ``AlgorithmConfig``
+#: attribute may go under ``cluster.rllib`` (the translation checks each one
+#: against RLlib's class).
+OPEN_SECTIONS = frozenset({"cluster.rllib"})
+#: Sections of the run config checked by :func:`check_run_config`, by key.
+CHECKED_SECTIONS: dict[str, type] = {
+    "stop": StopConfig,
+    "experiment": ExperimentConfig,
+    "cluster": ClusterConfig,
+}
+
+
+def _check_value(path: str, value: Any, meta: Mapping[str, Any]) -> None:
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return  # types are Hydra's job; only numbers have ranges
+    if "min" in meta and value < meta["min"]:
+        raise ConfigError(f"{path} must be >= {meta['min']}, got {value}")
+    if "above" in meta and value <= meta["above"]:
+        raise ConfigError(f"{path} must be > {meta['above']}, got {value}")
+
+
+def _check_section(path: str, schema: type, node: Mapping[str, Any]) -> None:
+    names = [f.name for f in fields(schema)]
+    unknown = [k for k in node if k not in names]
+    if unknown and path not in OPEN_SECTIONS:
+        raise ConfigError(
+            f"{path}.{unknown[0]} is not a setting{suggestion(str(unknown[0]), names)} "
+            f"({path} has: {', '.join(names)})"
+        )
+    for f in fields(schema):
+        if f.name not in node:
+            continue
+        value = node[f.name]
+        sub = f.default_factory() if f.default_factory is not MISSING else None
+        if is_dataclass(sub) and isinstance(value, Mapping):
+            _check_section(f"{path}.{f.name}", type(sub), value)
+        else:
+            _check_value(f"{path}.{f.name}", value, f.metadata)
+
+
+def check_run_config(plain: Mapping[str, Any]) -> None:
+    """Check ``stop``, ``experiment`` and ``cluster`` in a composed config: ranges,
+    and keys Hydra's ``+key=`` added that no schema field has (typos).
+
+    Raises:
+        ConfigError: naming the first bad key and what it accepts.
+    """
+    for key, schema in CHECKED_SECTIONS.items():
+        node = plain.get(key)
+        if isinstance(node, Mapping):
+            _check_section(key, schema, node)

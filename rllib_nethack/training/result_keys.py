@@ -1,0 +1,49 @@
+"""Where things are in an RLlib result dict: the one list of result keys.
+
+``Algorithm.train()`` returns nested dicts; TensorBoard and sweeps see the
+same keys joined by ``/`` (``env_runners/nethack/score_mean``). Reporting,
+the metrics callback, stop conditions and sweeps all read them from here, so
+a key RLlib renames is changed in one place.
+"""
+
+from __future__ import annotations
+
+from ray.air.constants import TRAINING_ITERATION
+from ray.rllib.core import ALL_MODULES, DEFAULT_MODULE_ID
+from ray.rllib.utils.metrics import (
+    ENV_RUNNER_RESULTS,
+    EPISODE_RETURN_MEAN,
+    LEARNER_RESULTS,
+    NUM_ENV_STEPS_SAMPLED_LIFETIME,
+    NUM_ENV_STEPS_TRAINED_LIFETIME,
+    NUM_EPISODES_LIFETIME,
+)
+
+#: A key path into the nested result dict.
+ResultPath = tuple[str, ...]
+
+#: Sub-dict of the env runners' results where the NetHack episode metrics go.
+METRICS_KEY = "nethack"
+
+ITERATION: ResultPath = (TRAINING_ITERATION,)
+ENV_STEPS_SAMPLED: ResultPath = (NUM_ENV_STEPS_SAMPLED_LIFETIME,)
+#: The same count as the env runners keep it (what a restored algorithm's metrics hold).
+ENV_RUNNER_STEPS_SAMPLED: ResultPath = (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLED_LIFETIME)
+ENV_STEPS_TRAINED: ResultPath = (LEARNER_RESULTS, ALL_MODULES, NUM_ENV_STEPS_TRAINED_LIFETIME)
+EPISODES: ResultPath = (ENV_RUNNER_RESULTS, NUM_EPISODES_LIFETIME)
+RETURN_MEAN: ResultPath = (ENV_RUNNER_RESULTS, EPISODE_RETURN_MEAN)
+
+
+def learner_stat(name: str, module: str = DEFAULT_MODULE_ID) -> ResultPath:
+    """Path of one module's learner statistic (``total_loss``, ``policy_loss``, ``vf_loss``...)."""
+    return (LEARNER_RESULTS, module, name)
+
+
+def nethack_metric(name: str) -> ResultPath:
+    """Path of a NetHack episode metric (``score_mean``, ``end_death_rate``, ...)."""
+    return (ENV_RUNNER_RESULTS, METRICS_KEY, name)
+
+
+def joined(path: ResultPath) -> str:
+    """The ``/``-joined name of ``path``, as TensorBoard and sweeps show it."""
+    return "/".join(path)
