@@ -130,6 +130,9 @@ class RunConfig:
     stop: StopConfig = field(default_factory=StopConfig)
     #: A checkpoint directory, or a run directory (its latest checkpoint), to continue from.
     resume: str | None = None
+    #: ``python -m rllib_nethack.tune`` only: the ``sweep`` group, checked by
+    #: :mod:`rllib_nethack.training.sweeps` before Ray starts.
+    sweep: Any = None
 
 
 #: Sections that take keys beyond their schema's: any RLlib ``AlgorithmConfig``
