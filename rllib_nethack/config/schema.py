@@ -118,6 +118,17 @@ def remote_cluster() -> ClusterConfig:
     )
 
 
+def gpu_cluster() -> ClusterConfig:
+    """``cluster=gpu``: learning on GPUs, sampling on CPUs. One learner in the
+    driver on GPU 0; with ``cluster.rllib.num_learners=N``, N remote learner
+    actors with a GPU each (RLlib splits every batch and all-reduces the
+    gradients). Needs a CUDA build of torch; never needed by tests or CI."""
+    return ClusterConfig(
+        torch_threads=None,  # the learner no longer competes with the runners for a core
+        rllib=RLlibResourcesConfig(num_learners=0, num_gpus_per_learner=1),
+    )
+
+
 @dataclass
 class RunConfig:
     """The whole run config (``conf/config.yaml`` composes onto this schema)."""

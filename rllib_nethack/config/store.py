@@ -5,7 +5,7 @@ The dataclasses are the one source of their defaults; no YAML file restates them
 * ``run_schema``: the typed run config (:class:`.schema.RunConfig`) that
   ``conf/config.yaml`` composes onto, so ``stop``, ``experiment`` and
   ``cluster`` overrides are type-checked and unknown keys rejected;
-* ``cluster/local``, ``cluster/remote``, ``experiment/default``;
+* ``cluster/local``, ``cluster/remote``, ``cluster/gpu``, ``experiment/default``;
 * ``env_options/default``: every :class:`~rllib_nethack.envs.options.EnvOptions`
   field, null (null keeps the task's default; the env options are checked,
   with the closest names, by :func:`~rllib_nethack.envs.options.parse_options`);
@@ -22,7 +22,13 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
-from rllib_nethack.config.schema import ClusterConfig, ExperimentConfig, RunConfig, remote_cluster
+from rllib_nethack.config.schema import (
+    ClusterConfig,
+    ExperimentConfig,
+    RunConfig,
+    gpu_cluster,
+    remote_cluster,
+)
 from rllib_nethack.envs.catalog import all_task_specs
 from rllib_nethack.envs.options import EnvOptions
 from rllib_nethack.models.architectures import ARCHITECTURES, Architecture
@@ -54,6 +60,7 @@ def register_configs() -> tuple[str, ...]:
     store.store(name=RUN_SCHEMA, node=RunConfig)
     store.store(group="cluster", name="local", node=ClusterConfig)
     store.store(group="cluster", name="remote", node=remote_cluster())
+    store.store(group="cluster", name="gpu", node=gpu_cluster())
     store.store(group="experiment", name="default", node=ExperimentConfig)
     options: dict[str, Any] = {f.name: None for f in fields(EnvOptions)}
     options["env_kwargs"] = {}  # a mapping, so `task.options.env_kwargs.des_file=...` works

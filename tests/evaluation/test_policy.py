@@ -98,7 +98,7 @@ def test_bad_checkpoints_are_one_line(
             match = "holds no policy module"
         elif damage == "corrupt_module":
             (path / MODULE_PATH / "module_state.pkl").write_bytes(b"not a pickle")
-            match = "cannot restore its model"
+            match = "module_state.pkl: not a readable pickle"  # found before any unpickling
         else:
             (path / "run_config.yaml").unlink()
             match = "no run_config.yaml"

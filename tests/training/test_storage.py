@@ -8,6 +8,7 @@ and resumes from it.
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -57,10 +58,18 @@ def _remote_listing(uri: str) -> set[str]:
     return {i.path[len(root) + 1 :] for i in infos if i.type == pafs.FileType.File}
 
 
+def _pickle_of_size(size: int) -> bytes:
+    """A whole pickle of ``size`` bytes (random bytes plus pickle's 15-byte frame)."""
+    data = pickle.dumps(os.urandom(size - 15), protocol=4)
+    assert len(data) == size
+    return data
+
+
 def _fake_checkpoint(run_dir: Path, iteration: int) -> Path:
     ckpt = run_dir / "checkpoints" / f"iter_{iteration:06d}"
     (ckpt / "learner").mkdir(parents=True)
-    (ckpt / "learner" / "state.pkl").write_bytes(os.urandom(64))
+    # A whole pickle of 64 bytes (checkpoints are checked before resuming).
+    (ckpt / "learner" / "state.pkl").write_bytes(_pickle_of_size(64))
     (ckpt / "rllib_checkpoint.json").write_text("{}")
     return ckpt
 
