@@ -21,18 +21,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from rllib_nethack.config.cli import NoTaskGiven, canonical_task_args, task_table
+from rllib_nethack.config.app import run_hydra_app
 from rllib_nethack.config.compose import compose_checked
-from rllib_nethack.config.paths import config_dir
-from rllib_nethack.config.store import register_configs
-from rllib_nethack.console import pipe_safe_stdio
 from rllib_nethack.errors import ConfigError, RllibNethackError
-from rllib_nethack.training.storage import register_resolvers, remote_of
+from rllib_nethack.training.storage import remote_of
 
 
 def _job(cfg: DictConfig) -> None:
@@ -98,28 +94,17 @@ def _overrides_to_check(args: Sequence[str]) -> list[str] | None:
     return out
 
 
+def _check(args: list[str]) -> None:
+    overrides = _overrides_to_check(args)
+    if overrides is not None:
+        # Every config mistake is one line here, before Hydra makes the run
+        # directory and before Ray starts (the job checks the rest again).
+        compose_checked(overrides)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python -m rllib_nethack.run`` (and the ``rllib-nethack-run`` script)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = canonical_task_args(args)
-        overrides = _overrides_to_check(args)
-        if overrides is not None:
-            # Every config mistake is one line here, before Hydra makes the run
-            # directory and before Ray starts (the job checks the rest again).
-            compose_checked(overrides)
-    except NoTaskGiven as err:
-        print(f"error: {err}. Tasks:\n{task_table()}", file=sys.stderr)
-        sys.exit(2)
-    except RllibNethackError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    register_configs()
-    register_resolvers()
-    sys.argv = [sys.argv[0], *args]
-    app = hydra.main(config_path=str(config_dir()), config_name="config", version_base=None)(_job)
-    with pipe_safe_stdio():  # `run ... | head` then Ctrl-C must still save
-        app()
+    run_hydra_app(_job, "config", argv, _check)
 
 
 if __name__ == "__main__":

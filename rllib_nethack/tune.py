@@ -21,15 +21,12 @@ import re
 import sys
 from collections.abc import Sequence
 
-import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from rllib_nethack.config.cli import NoTaskGiven, canonical_task_args, task_table
+from rllib_nethack.config.app import run_hydra_app
 from rllib_nethack.config.paths import config_dir
-from rllib_nethack.config.store import register_configs
 from rllib_nethack.errors import ConfigError, RllibNethackError, suggestion
-from rllib_nethack.training.storage import register_resolvers
 
 _SWEEP_ARG = re.compile(r"^\+{0,2}sweep=(.*)$")
 
@@ -70,21 +67,7 @@ def _job(cfg: DictConfig) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python -m rllib_nethack.tune``."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = canonical_task_args(args)
-        check_sweep_name(args)
-    except NoTaskGiven as err:
-        print(f"error: {err}. Tasks:\n{task_table()}", file=sys.stderr)
-        sys.exit(2)
-    except RllibNethackError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    register_configs()
-    register_resolvers()
-    sys.argv = [sys.argv[0], *args]
-    app = hydra.main(config_path=str(config_dir()), config_name="tune", version_base=None)(_job)
-    app()
+    run_hydra_app(_job, "tune", argv, check_sweep_name)
 
 
 if __name__ == "__main__":
