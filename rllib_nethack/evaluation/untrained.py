@@ -27,23 +27,13 @@ def write_untrained_checkpoint(path: Path, overrides: Sequence[str]) -> Path:
     """
     from rllib_nethack.config import compose_config
     from rllib_nethack.config.translate import build_algorithm_config
-    from rllib_nethack.envs import make_env
     from rllib_nethack.training.checkpoints import RLLIB_MARKER, RUN_CONFIG
+    from rllib_nethack.training.trainer import build_module
 
     cfg = compose_config(list(overrides))
     with open_dict(cfg):
         cfg.experiment.run_dir = str(path.parent.parent)
-    algo_config = build_algorithm_config(cfg)
-    spec = algo_config.rl_module_spec
-    env = make_env(str(algo_config.env), **algo_config.env_config)
-    try:
-        module = spec.module_class(
-            observation_space=env.observation_space,
-            action_space=env.action_space,
-            model_config=spec.model_config,
-        )
-    finally:
-        env.close()
+    module = build_module(build_algorithm_config(cfg))
     module.save_to_path(str(path / MODULE_PATH))
     (path / RLLIB_MARKER).write_text("{}")
     OmegaConf.save(cfg, path / RUN_CONFIG, resolve=True)

@@ -113,19 +113,24 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     return merged
 
 
-def describe_model(cfg: DictConfig, algo_config: AlgorithmConfig) -> str:
-    """Build the env and the model once, before Ray starts: a model that cannot
-    read the task's observations fails here with a clear message."""
+def build_module(algo_config: AlgorithmConfig) -> Any:
+    """The RLModule ``algo_config`` trains, built (untrained) against its task's env."""
     spec = algo_config.rl_module_spec
     env = make_env(str(algo_config.env), **algo_config.env_config)
     try:
-        module = spec.module_class(
+        return spec.module_class(
             observation_space=env.observation_space,
             action_space=env.action_space,
             model_config=spec.model_config,
         )
     finally:
         env.close()
+
+
+def describe_model(cfg: DictConfig, algo_config: AlgorithmConfig) -> str:
+    """Build the env and the model once, before Ray starts: a model that cannot
+    read the task's observations fails here with a clear message."""
+    module = build_module(algo_config)
     params = sum(p.numel() for p in module.parameters())
     return f"{cfg.model.name} ({params:,} parameters)"
 
