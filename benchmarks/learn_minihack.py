@@ -41,6 +41,9 @@ def main() -> None:
     parser.add_argument("--task", default="room5x5")
     parser.add_argument("--env-steps", type=int, default=300_000)
     parser.add_argument("--target", type=float, default=0.9, help="mean return to report reaching")
+    parser.add_argument(
+        "--min-episodes", type=int, default=100, help="episodes ended before the target counts"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--algo", default=None, help="algorithm (conf/algo), e.g. muzero")
     parser.add_argument("--vtrace-fix", choices=["on", "off"], default="on")
@@ -59,10 +62,21 @@ def main() -> None:
             *args.overrides,
         ]
     )
-    reached = next((r["env_steps"] for r in rows if r["return_mean"] >= args.target), None)
-    print("\nenv_steps,return_mean")
+    # The mean return is over the last 100 episodes (metrics_num_episodes_for_smoothing):
+    # before that many have ended it is a mean of a few, often lucky, early ones.
+    reached = next(
+        (
+            r["env_steps"]
+            for r in rows
+            if r["episodes"] >= args.min_episodes and r["return_mean"] >= args.target
+        ),
+        None,
+    )
+    print("\nenv_steps,return_mean,episodes,time_s")
     for r in rows:
-        print(f"{int(r['env_steps'])},{r['return_mean']:.3f}")
+        print(
+            f"{int(r['env_steps'])},{r['return_mean']:.3f},{int(r['episodes'])},{r['time_s']:.0f}"
+        )
     final = rows[-1]["return_mean"] if rows else math.nan
     third = max(1, len(rows) // 3)
     print(

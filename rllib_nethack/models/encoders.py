@@ -20,6 +20,7 @@ from torch import nn
 
 from rllib_nethack.envs.render import glyph_atlas
 from rllib_nethack.errors import ConfigError
+from rllib_nethack.models.cell_conv import CellConv, cells_per_side
 from rllib_nethack.models.layers import conv_output_side, conv_stack, crop_around, mlp
 
 Obs = dict[str, torch.Tensor]
@@ -263,12 +264,20 @@ class ScreenRenderer(nn.Module):
         ScreenRenderer._last = (inputs, key, pixels)
         return pixels
 
+    def window(
+        self, chars: torch.Tensor, colors: torch.Tensor, cursor: torch.Tensor
+    ) -> torch.Tensor:
+        """``[N, D, D]`` atlas codes of the crop around the cursor (off-screen: code 0, black)."""
+        rows, cols = cursor[:, 0].long(), cursor[:, 1].long()
+        # Crop the bytes first: the codes of a crop are a sixth of the screen's.
+        char_crop = crop_around(chars, rows, cols, self.crop_dim, fill=0).long()
+        color_crop = crop_around(colors, rows, cols, self.crop_dim, fill=0).long()
+        return char_crop * 16 + (color_crop & 15)
+
     def _render(
         self, chars: torch.Tensor, colors: torch.Tensor, cursor: torch.Tensor, unit: bool
     ) -> torch.Tensor:
-        codes = chars.long() * 16 + (colors.long() & 15)
-        cursor = cursor.long()
-        window = crop_around(codes, cursor[:, 0], cursor[:, 1], self.crop_dim, fill=0)
+        window = self.window(chars, colors, cursor)
         n, d, p = window.shape[0], self.crop_dim, self.pixel_size
         pixels = self.atlas[window].permute(0, 3, 1, 4, 2, 5)  # [N, 3, D, P, D, P]
         if not unit:
@@ -282,10 +291,12 @@ class ScreenRenderer(nn.Module):
 class ScreenImageEncoder(KeyEncoder):
     """CNN over the rendered crop of the screen around the hero.
 
-    Reads ``screen_image`` when the env provides it, otherwise renders it from
-    ``tty_chars``, ``tty_colors`` and ``tty_cursor``. Four valid convolutions
-    (kernel/stride 8/6, 4/2, 3/2, 3/1) take 108 x 108 pixels to 1 x 1, then a
-    linear layer.
+    Reads ``screen_image`` when the env provides it, otherwise the crop of
+    ``tty_chars``, ``tty_colors`` and ``tty_cursor`` around the cursor. Four
+    valid convolutions (kernel/stride 8/6, 4/2, 3/2, 3/1) take 108 x 108 pixels
+    to 1 x 1, then a linear layer. With the default sizes the first one reads
+    the cells directly (:class:`~rllib_nethack.models.cell_conv.CellConv`, the
+    same numbers as rendering first); other sizes render the crop.
     """
 
     keys = ("tty_chars", "tty_colors", "tty_cursor")
@@ -313,6 +324,14 @@ class ScreenImageEncoder(KeyEncoder):
         self.convs = nn.Sequential(*layers)
         self.mlp = mlp(in_channels * side * side, (hidden,))
         self.out_dim = hidden
+        first = self.convs[0]
+        assert isinstance(first, nn.Conv2d)
+        # The default crop's first layer, from the cells (see models/cell_conv.py).
+        self.cell_conv = (
+            CellConv(first, self.renderer.atlas.float() / 255.0)
+            if cells_per_side(first, pixel_size)
+            else None
+        )
 
     def missing(self, spaces: Mapping[str, gym.Space]) -> list[str]:  # type: ignore[type-arg]
         """The env's own ``screen_image`` serves instead of the tty keys, at the model's size."""
@@ -334,7 +353,10 @@ class ScreenImageEncoder(KeyEncoder):
         return self.renderer(obs["tty_chars"], obs["tty_colors"], obs["tty_cursor"], unit=True)
 
     def forward(self, obs: Obs) -> torch.Tensor:
-        return self.mlp(self.convs(self.image(obs)).flatten(1))
+        if self.cell_conv is None or "screen_image" in obs:
+            return self.mlp(self.convs(self.image(obs)).flatten(1))
+        codes = self.renderer.window(obs["tty_chars"], obs["tty_colors"], obs["tty_cursor"])
+        return self.mlp(self.convs[1:](self.cell_conv(codes)).flatten(1))
 
 
 # --------------------------------------------------------------------------- glyph maps
