@@ -16,9 +16,16 @@ One JSON line last.
 
 Results to expect: compare with Sample Factory on the same machine, same
 settings, one run after the other. Measured side by side on the 2-CPU VM kind
-this project is developed on (4-5 minutes each): Sample Factory 489-538 env
-steps/s; this script 373-427 env steps/s before the learner changes of issue
-10. Figures from another machine, or a busy one, are not comparable.
+this project is developed on (4-5 minutes each), on two days:
+- first: Sample Factory 489-538 env steps/s; this script 373-427.
+- 2026-11-22, one after the other on a quiet machine: Sample Factory (its
+  ``sf_examples.nethack.train_nethack --env=nethack_challenge --num_workers=2
+  --num_envs_per_worker=16 --worker_num_splits=2 --rollout=32 --batch_size=1024
+  --model=ChaoticDwarvenGPT5 --rnn_size=512 --device=cpu``) 865-905 env steps/s
+  in its own 10 s/60 s/300 s readings; this script 813 (learner 97% of a core,
+  env runners 79%), then 1,104 (learner 95%, env runners 86%) once the screen
+  CNN's first layer read cells instead of pixels (models/cell_conv.py).
+Figures from another machine, or a busy one, are not comparable.
 """
 
 from __future__ import annotations

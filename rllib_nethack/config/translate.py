@@ -28,7 +28,7 @@ from rllib_nethack.models.architectures import get_architecture
 from rllib_nethack.models.module import module_spec
 from rllib_nethack.training.callbacks import NetHackMetricsCallback
 from rllib_nethack.training.connectors import ClipRewardsFactory
-from rllib_nethack.training.learners import LEARNERS
+from rllib_nethack.training.learners import LEARNERS, check_switches
 
 #: Algorithm name (``algo.name``) -> RLlib config class.
 ALGORITHMS: dict[str, type[AlgorithmConfig]] = {
@@ -196,6 +196,7 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     if algo_name in LEARNERS:  # MuZero brings its own learner
         # Our learners fix RLlib 2.60's handling of the appended bootstrap step.
         config.learners(learner_class=LEARNERS[algo_name])
+        check_switches(config.learner_config_dict)
     clip = algo.get("clip_rewards")
     if clip is not None and clip is not False:
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:

@@ -22,11 +22,27 @@ from ray.rllib.algorithms.impala.torch.impala_torch_learner import IMPALATorchLe
 from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
 from ray.rllib.core.columns import Columns
 
+from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.training.connectors import PackSequences, StandardiseAdvantages
 from rllib_nethack.training.vtrace import bootstrap_rewards
 
 #: ``learner_config_dict`` keys our learners read, all on unless set false.
 SWITCHES = ("vtrace_fix", "pack_sequences")
+
+
+def check_switches(learner_config_dict: Any) -> None:
+    """ConfigError for a key of ``algo.learner_config_dict`` that is not a switch,
+    or a switch set to anything but true/false (``off`` would read as true)."""
+    for key, value in dict(learner_config_dict or {}).items():
+        if key not in SWITCHES:
+            raise ConfigError(
+                f"algo.learner_config_dict has no switch {key!r}{suggestion(str(key), SWITCHES)}"
+                f" (switches: {', '.join(SWITCHES)})"
+            )
+        if not isinstance(value, bool):
+            raise ConfigError(
+                f"algo.learner_config_dict.{key} must be true or false, got {value!r}"
+            )
 
 
 def switched_on(learner: Any, name: str) -> bool:

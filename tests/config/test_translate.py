@@ -187,3 +187,17 @@ def test_env_screen_image_takes_the_model_crop() -> None:
 def test_a_model_the_task_cannot_feed_is_one_line() -> None:
     with pytest.raises(ConfigError, match=r"model 'minihack' reads observation 'glyphs_crop'"):
         build_algorithm_config(compose_run(["+task=score", "model=minihack"]))
+
+
+def test_learner_switches_take_booleans_and_known_names() -> None:
+    config = build_algorithm_config(
+        compose_run(["+task=room5x5", "+algo.learner_config_dict={vtrace_fix:false}"])
+    )
+    assert config.learner_config_dict == {"vtrace_fix": False}
+    # YAML's "off" arrives as a string, which would read as true: refused.
+    off = compose_run(["+task=room5x5", "+algo.learner_config_dict={pack_sequences:off}"])
+    with pytest.raises(ConfigError, match=r"pack_sequences must be true or false, got 'off'"):
+        build_algorithm_config(off)
+    typo = compose_run(["+task=room5x5", "+algo.learner_config_dict={vtrace_fixx:false}"])
+    with pytest.raises(ConfigError, match=r"no switch 'vtrace_fixx'.*vtrace_fix"):
+        build_algorithm_config(typo)
