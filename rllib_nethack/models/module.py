@@ -47,6 +47,12 @@ COMMON_MODEL_KEYS = tuple(f.name for f in fields(DefaultModelConfig))
 ARCHITECTURE_KEY = "architecture"
 
 
+#: Batch column that, when a learner sets it, is APPO's old policy instead of
+#: the target network's output (:mod:`rllib_nethack.training.learners`,
+#: switch ``target_network``): one forward pass less per update.
+OLD_POLICY_LOGITS = "old_policy_logits"
+
+
 def build_trunk(
     model_config: Mapping[str, Any],
     observation_space: gym.Space,  # type: ignore[type-arg]
@@ -186,6 +192,8 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         ]
 
     def forward_target(self, batch: dict[str, Any]) -> dict[str, Any]:
+        if OLD_POLICY_LOGITS in batch:  # the learner chose the behaviour policy
+            return {TARGET_NETWORK_ACTION_DIST_INPUTS: batch[OLD_POLICY_LOGITS]}
         embeddings, _ = self._embed(batch, self._target_encoder, self._target_core)
         return {TARGET_NETWORK_ACTION_DIST_INPUTS: self._target_pi(embeddings)}
 
