@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from commands import run_command
 
 from rllib_nethack.agents import ToolCall, ToolReply, load_agent
 from rllib_nethack.agents.bench import COLUMNS, BenchConfig, parse_args, run_bench
@@ -185,13 +184,7 @@ def test_bad_agent_specs() -> None:
 
 
 def test_cli_error_is_one_line(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.agents.bench", "agent=randm", f"out={tmp_path}"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_command("rllib_nethack.agents.bench", "agent=randm", f"out={tmp_path}", timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "random" in proc.stderr
     assert not (tmp_path / "bench.json").exists()

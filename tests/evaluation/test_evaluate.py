@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from commands import run_command
 
 from rllib_nethack import ConfigError
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
@@ -146,12 +145,7 @@ def test_bad_input_is_one_line_before_anything_runs(
 
 
 def test_command_line_errors_exit_2_with_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.evaluate", f"checkpoint={tmp_path / 'nope'}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_command("rllib_nethack.evaluate", f"checkpoint={tmp_path / 'nope'}")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: checkpoint: {tmp_path / 'nope'} does not exist"

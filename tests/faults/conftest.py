@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from commands import run_cli
 
 #: A smoke-sized run on two CPUs (about 20-30 s with Ray's start-up).
 SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
@@ -136,20 +137,6 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., TrainingProcess]]:
     yield _spawn
     for process in started:
         process.kill()
-
-
-def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``python -m rllib_nethack.run ARGS`` to the end."""
-    return subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.run", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture

@@ -8,28 +8,16 @@ a copy of it.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from commands import run_cli
 
 from rllib_nethack.training.reporting import read_progress
 
 SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
 pytestmark = pytest.mark.slow
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The ``cli`` fixture, for the module-wide run too."""
-    return subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.run", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture(scope="module")

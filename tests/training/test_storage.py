@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import pickle
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from commands import run_cli
 
 from rllib_nethack import ConfigError
 from rllib_nethack.training.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
@@ -152,18 +151,11 @@ def test_unknown_scheme_is_one_clear_error() -> None:
 @pytest.mark.slow
 def test_cli_run_lands_at_a_uri_and_resumes_from_it(tmp_path: Path, staging: Path) -> None:
     store = (tmp_path / "store").as_uri()
-    env = {**os.environ, STAGING_ENV: str(staging)}
+    env = {STAGING_ENV: str(staging)}
     common = ["+task=room5x5", "debug=smoke", "cluster.num_cpus=2", f"experiment.root_dir={store}"]
 
     def run(*overrides: str) -> str:
-        proc = subprocess.run(
-            [sys.executable, "-m", "rllib_nethack.run", *common, *overrides],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        proc = run_cli(*common, *overrides, env=env, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr[-3000:]
         return proc.stdout
 

@@ -4,11 +4,10 @@ line before Ray starts, and a trial's report always carries the metric."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from commands import run_tune
 from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.config import compose_config, config_dir
@@ -129,16 +128,6 @@ def test_no_episode_yet_still_reports_the_metric() -> None:
             "env_runners/nethack/score_mean",
         )
         == 7.0
-    )
-
-
-def run_tune(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.tune", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
     )
 
 

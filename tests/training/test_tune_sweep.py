@@ -13,14 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from commands import run_command
 
 SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
 
 
 def cli(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True, timeout=900
-    )
+    done = run_command(module, *args, cwd=cwd, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 
