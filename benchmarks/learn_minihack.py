@@ -15,8 +15,16 @@ sequence packing (``rllib_nethack.training.learners.SWITCHES``) for before/after
 comparisons; the JSON line names both, and the env steps/s of the run's first
 and last thirds (packing keeps the late, short-episode phase from slowing down).
 
+The JSON line gives two readings of "reached the target": the first iteration
+whose mean return (over the last 100 episodes, once 100 have ended) is at
+least ``--target``, and the iteration from which it stayed there to the end.
+
 Results to expect: MiniHack-Room-5x5-v0 reaches a mean return of at least 0.9
-within 300k env steps on 2 CPUs (see the issue notes for measured curves).
+within 100k env steps. Measured 2026-11-22 (seed 0, two runs side by side on a
+busy 2-CPU machine, so the minutes are not comparable with anything): ours
+first 0.905 at 28.6k, held from 69.4k, 0.944 at 101.7k; RLlib's learner
+(``--vtrace-fix off --pack off``) first 0.917 at 54.4k, held from 82.9k, 0.936
+at 103.7k.
 """
 
 from __future__ import annotations
@@ -64,14 +72,14 @@ def main() -> None:
     )
     # The mean return is over the last 100 episodes (metrics_num_episodes_for_smoothing):
     # before that many have ended it is a mean of a few, often lucky, early ones.
-    reached = next(
-        (
-            r["env_steps"]
-            for r in rows
-            if r["episodes"] >= args.min_episodes and r["return_mean"] >= args.target
-        ),
-        None,
-    )
+    counted = [r for r in rows if r["episodes"] >= args.min_episodes]
+    reached = next((r["env_steps"] for r in counted if r["return_mean"] >= args.target), None)
+    # The first crossing can be a lucky window; also report from where on it held.
+    held = None
+    for r in reversed(counted):
+        if r["return_mean"] < args.target:
+            break
+        held = r["env_steps"]
     print("\nenv_steps,return_mean,episodes,time_s")
     for r in rows:
         print(
@@ -90,6 +98,7 @@ def main() -> None:
                 "final_return_mean": round(final, 3),
                 "target": args.target,
                 "env_steps_to_target": reached,
+                "env_steps_target_held_from": held,
                 **switches,
                 "steps_per_s_first_third": _rate(rows[1 : third + 1]),
                 "steps_per_s_last_third": _rate(rows[-third:]),
