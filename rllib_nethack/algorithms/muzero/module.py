@@ -26,7 +26,13 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.torch import TorchRLModule
 from torch import nn
 
-from rllib_nethack.algorithms.muzero.mcts import SearchSettings, act, dirichlet_noise, search
+from rllib_nethack.algorithms.muzero.mcts import (
+    SearchResult,
+    SearchSettings,
+    act,
+    dirichlet_noise,
+    search,
+)
 from rllib_nethack.algorithms.muzero.scaling import logits_to_scalar, support_size
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder
@@ -197,12 +203,17 @@ class MuZeroRLModule(TorchRLModule):
             return None
         return {k: batch[f"{prefix}/{k}"][:, step] for k in ("h", "c")}
 
-    # ------------------------------------------------------------------ RLlib forwards
-    def _search(self, batch: Mapping[str, Any], explore: bool) -> dict[str, Any]:
-        obs, state = batch[Columns.OBS], None
-        if self.memory is not None:  # RLlib adds a time rank of one step for stateful modules
-            obs = {k: v[:, 0] for k, v in obs.items()}
-            state = batch[Columns.STATE_IN]
+    def run_search(
+        self,
+        obs: Mapping[str, torch.Tensor],
+        state: Mapping[str, torch.Tensor] | None = None,
+        explore: bool = False,
+    ) -> tuple[SearchResult, dict[str, torch.Tensor]]:
+        """The search from observations ``[B, ...]`` (no gradients), and the memory's next state.
+
+        Acting explores (Dirichlet noise at the roots); Reanalyze does not: its
+        visit counts are training targets, the best estimate of the improved policy.
+        """
         with torch.no_grad():
             hidden, state_out = self.represent_with_state(obs, state)
             logits, _ = self.predict(hidden)
@@ -212,8 +223,16 @@ class MuZeroRLModule(TorchRLModule):
                 if explore and s.exploration_fraction > 0
                 else None
             )
-            result = search(hidden, logits, self.recurrent, s, noise)
-            actions = act(result.policy, self.net.temperature, explore)
+            return search(hidden, logits, self.recurrent, s, noise), state_out
+
+    # ------------------------------------------------------------------ RLlib forwards
+    def _search(self, batch: Mapping[str, Any], explore: bool) -> dict[str, Any]:
+        obs, state = batch[Columns.OBS], None
+        if self.memory is not None:  # RLlib adds a time rank of one step for stateful modules
+            obs = {k: v[:, 0] for k, v in obs.items()}
+            state = batch[Columns.STATE_IN]
+        result, state_out = self.run_search(obs, state, explore)
+        actions = act(result.policy, self.net.temperature, explore)
         out = {
             Columns.ACTIONS: actions,
             # The search policy as logits, for anything that reads a distribution.

@@ -215,3 +215,50 @@ def test_memory_carries_state_from_acting_through_replay_to_the_learner(
     batch = MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(dict(data))}, env_steps=6)
     results = learner.update(batch=batch, timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: 0})
     assert np.isfinite(float(results[DEFAULT_MODULE_ID]["total_loss"].peek()))
+
+
+def test_buffer_state_round_trips_and_sampling_goes_on_alike(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    import pickle
+
+    actions = int(env.action_space.n)
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=3)
+    buffer.add([chunk(observations, 0, 5, "d", True, actions)])
+    buffer.add([chunk(observations, 5, 4, "e", False, actions)])
+    buffer.update_priorities(np.array([[0, 1], [1, 2]]), np.array([3.0, 0.5]))
+    restored = MuZeroReplayBuffer(capacity=1000, seed=99)
+    restored.set_state(pickle.loads(pickle.dumps(buffer.get_state())))
+    assert len(restored) == len(buffer) == 9
+    assert list(restored.trajectories) == ["d", "e"]
+    mine, keys = buffer.sample(16, K, TD, GAMMA, beta=1.0, reanalyze_fraction=0.5)
+    theirs, their_keys = restored.sample(16, K, TD, GAMMA, beta=1.0, reanalyze_fraction=0.5)
+    assert np.array_equal(keys, their_keys)
+    for key, value in mine.items():
+        assert np.array_equal(value, theirs[key]), key
+
+
+def test_reanalyze_replaces_marked_policy_targets_by_a_fresh_search(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    from rllib_nethack.algorithms.muzero.learner import fresh_policy_targets
+
+    torch.manual_seed(0)
+    learner = build_learner(env)
+    module = learner.module[DEFAULT_MODULE_ID]
+    with torch.no_grad():  # a prior far from uniform, so the fresh search has a shape
+        module.policy_head.bias.copy_(torch.linspace(-2.0, 2.0, module.num_actions))
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=4)
+    buffer.add([chunk(observations, 0, 8, "f", True, int(env.action_space.n))])
+    data, _ = buffer.sample(10, K, TD, GAMMA, 1.0, 0.0, search_fraction=0.5)
+    marked = data["research"] > 0
+    assert 0 < marked.sum() < len(marked)
+    batch = {k: torch.from_numpy(v) for k, v in data.items()}
+    fresh = fresh_policy_targets(module, batch).numpy()
+    stored = data["target_policy"]
+    assert np.array_equal(fresh[~marked], stored[~marked])
+    for row in np.flatnonzero(marked):
+        obs = {k: batch[f"obs/{k}"][row] for k in module.obs_keys}  # its K + 1 positions
+        expected, _ = module.run_search(obs)
+        assert np.allclose(fresh[row], expected.policy.numpy(), atol=1e-6)
+        assert not np.allclose(fresh[row], stored[row], atol=1e-3)
