@@ -10,11 +10,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from rllib_nethack.config.compose import compose_config
 from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.training.trainer import build_module, describe_model
+
+CONF = Path(__file__).resolve().parents[3] / "conf"
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -110,3 +113,17 @@ def test_checkpoint_keeps_the_replay_buffer(ray_local: Any, tmp_path: Path) -> N
             assert np.array_equal(np.stack(old.obs["glyphs"]), np.stack(new.obs["glyphs"]))
     finally:
         again.stop()
+
+
+def test_family_learning_settings_reach_actor_critic_algos_not_muzeros_optimiser() -> None:
+    muzero_yaml = yaml.safe_load((CONF / "algo" / "muzero.yaml").read_text())
+    for task in ("room5x5", "score"):
+        appo = compose_config([f"+task={task}"])
+        muzero = compose_config([f"+task={task}", "algo=muzero"])
+        assert appo.algo.lr == appo.learning.lr and appo.algo.grad_clip == appo.learning.grad_clip
+        assert (muzero.algo.lr, muzero.algo.grad_clip) == (
+            muzero_yaml["lr"],
+            muzero_yaml["grad_clip"],
+        )
+        assert muzero.algo.gamma == appo.algo.gamma == appo.learning.gamma  # the task's horizon
+    assert compose_config(["+task=room5x5", "algo=muzero", "algo.lr=0.01"]).algo.lr == 0.01
