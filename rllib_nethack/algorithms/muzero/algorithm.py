@@ -85,6 +85,8 @@ class MuZeroConfig(AlgorithmConfig):
         self.reward_support = net.reward_support
         self.temperature = net.temperature
         self.memory_size = net.memory_size
+        self.chance_outcomes = net.chance_outcomes
+        self.commitment_loss_coeff = 1.0
         # Learning.
         self.num_unroll_steps = 5
         self.td_steps = 10

@@ -108,6 +108,21 @@ class MuZeroTorchLearner(TorchLearner):
             + reward_loss.sum(1)
             - config.entropy_coeff * (entropy * policy_mask).sum(1)
         )
+        if "chance_q" in out:  # Stochastic MuZero: Q, outcome prior, codebook commitment
+            steps_k = out["chance_q"].shape[1]
+            q_loss = _cross_entropy(
+                out["chance_q"], scalar_to_target(value_target[:, :steps_k], net.value_support)
+            )
+            code = out["chance_code"]
+            prior_loss = _cross_entropy(out["chance_prior"], code.detach())
+            commitment = ((code.detach() - out["chance_probs"]) ** 2).sum(-1)
+            mask = policy_mask[:, :steps_k]  # a real action and transition
+            per_sample = (
+                per_sample
+                + config.value_loss_coeff * (q_loss * mask).sum(1)
+                + ((prior_loss + config.commitment_loss_coeff * commitment) * mask).sum(1)
+            )
+            self.metrics.log_value((module_id, "chance_prior_loss"), prior_loss.mean(), window=1)
         consistency = torch.zeros_like(per_sample)
         if config.consistency_loss_coeff > 0:
             k1 = out["hidden"].shape[1]

@@ -262,3 +262,41 @@ def test_reanalyze_replaces_marked_policy_targets_by_a_fresh_search(
         expected, _ = module.run_search(obs)
         assert np.allclose(fresh[row], expected.policy.numpy(), atol=1e-6)
         assert not np.allclose(fresh[row], stored[row], atol=1e-3)
+
+
+def test_stochastic_muzero_learns_through_chance_outcomes_and_searches_with_them(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    torch.manual_seed(0)
+    learner = build_learner(env, chance_outcomes=4)
+    module = learner.module[DEFAULT_MODULE_ID]
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=5)
+    buffer.add([chunk(observations, 0, 6, "g", True, int(env.action_space.n))])
+    data, _ = buffer.sample(8, K, TD, GAMMA, 1.0, 0.0)
+    # One update first: the heads start at zero, so no gradient reaches the trunks yet.
+    train = MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(dict(data))}, env_steps=8)
+    results = learner.update(batch=train, timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: 0})
+    assert np.isfinite(float(results[DEFAULT_MODULE_ID]["chance_prior_loss"].peek()))
+    learner.module[DEFAULT_MODULE_ID].zero_grad()
+    batch = {k: torch.from_numpy(v) for k, v in data.items()}
+    out = module.forward_train(batch)
+    assert out["chance_code"].shape == (8, K, 4)
+    assert torch.allclose(out["chance_code"].detach().sum(-1), torch.ones(8, K))  # one-hot codes
+    loss = learner.compute_loss_for_module(
+        module_id=DEFAULT_MODULE_ID,
+        config=learner.config.get_config_for_module(DEFAULT_MODULE_ID),
+        batch=batch,
+        fwd_out=out,
+    )
+    loss.backward()
+    # Every part of the chance machinery gets a gradient: the codebook encoder
+    # (straight-through), the afterstate dynamics, and the afterstate heads.
+    for part in (module.chance_encoder, module.afterstate_dynamics, module.q_head):
+        grads = [p.grad for p in part.parameters()]
+        assert all(g is not None for g in grads) and any(bool(g.abs().sum() > 0) for g in grads)
+    assert module.chance_head.weight.grad is not None
+    # Acting searches with chance nodes over the learned outcomes.
+    obs = {k: torch.from_numpy(np.stack([o[k] for o in observations[:3]])) for k in observations[0]}
+    result, _ = module.run_search(obs)
+    assert module.chance_model() is not None
+    assert torch.allclose(result.policy.sum(-1), torch.ones(3, dtype=result.policy.dtype))
