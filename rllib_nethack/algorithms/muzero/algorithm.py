@@ -97,8 +97,8 @@ class MuZeroConfig(AlgorithmConfig):
         self.reanalyze_search_fraction = 0.0
         # Replay.
         self.replay_capacity = 100_000
-        self.priority_alpha = 1.0
-        self.priority_beta = 1.0
+        self.priority_alpha = 0.6
+        self.priority_beta = 0.4
         self.learning_starts = 1000
         self.replay_ratio = 1.0
         self.checkpoint_replay = True

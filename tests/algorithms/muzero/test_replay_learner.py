@@ -300,3 +300,21 @@ def test_stochastic_muzero_learns_through_chance_outcomes_and_searches_with_them
     result, _ = module.run_search(obs)
     assert module.chance_model() is not None
     assert torch.allclose(result.policy.sum(-1), torch.ones(3, dtype=result.policy.dtype))
+
+
+def test_one_tiny_priority_does_not_crush_the_other_samples_weights(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    """The importance weights are divided by the batch's largest, which belongs to
+    the least likely sample; with the default exponents a near-zero priority (a
+    perfectly predicted value) must not shrink everyone else's step to nothing."""
+    config = MuZeroConfig()
+    buffer = MuZeroReplayBuffer(capacity=1000, alpha=config.priority_alpha, seed=6)
+    buffer.add([chunk(observations, 0, 12, "h", True, int(env.action_space.n))])
+    buffer.update_priorities(np.array([[0, p] for p in range(12)]), np.array([1e-3] + [1.0] * 11))
+    for _ in range(40):  # until the tiny one is drawn with the others
+        data, keys = buffer.sample(256, K, TD, GAMMA, config.priority_beta, 0.0)
+        if 0 in keys[:, 1]:
+            break
+    assert 0 in keys[:, 1]
+    assert np.median(data["weights"][keys[:, 1] != 0]) > 0.01
