@@ -3,6 +3,7 @@
 How to run:
     python benchmarks/muzero_search.py                       # MiniHack model, 16 envs
     python benchmarks/muzero_search.py --envs 32 --simulations 10 25 50 --threads 1
+    python benchmarks/muzero_search.py --chance-outcomes 8   # Stochastic MuZero's search
 
 Builds the MuZero RLModule of ``algo=muzero`` (the MiniHack encoder, the
 default network sizes) over real Room-5x5 observations, and times the module's
@@ -43,6 +44,9 @@ def main() -> None:
     parser.add_argument("--simulations", type=int, nargs="+", default=[10, 25, 50])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (a runner has 1)")
+    parser.add_argument(
+        "--chance-outcomes", type=int, default=0, help="Stochastic MuZero's outcomes (0: off)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     env = make_env(args.task)
@@ -50,7 +54,9 @@ def main() -> None:
     obs = {k: torch.from_numpy(np.stack([o[k] for o in observations])) for k in observations[0]}
     rows = []
     for simulations in args.simulations:
-        config = MuZeroConfig().training(num_simulations=simulations)
+        config = MuZeroConfig().training(
+            num_simulations=simulations, chance_outcomes=args.chance_outcomes
+        )
         spec = RLModuleSpec(
             module_class=MUZERO_MODELS[args.model],
             observation_space=env.observation_space,
@@ -76,7 +82,16 @@ def main() -> None:
             f"{simulations:4d} simulations x {args.envs} envs: {row['ms_per_batch']:8.1f} ms/batch "
             f"{row['moves_per_s']:8.1f} moves/s {row['simulations_per_s']:9d} simulations/s"
         )
-    print(json.dumps({"benchmark": "muzero_search", "threads": args.threads, "rows": rows}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "muzero_search",
+                "threads": args.threads,
+                "chance_outcomes": args.chance_outcomes,
+                "rows": rows,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

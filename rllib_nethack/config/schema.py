@@ -130,12 +130,32 @@ def gpu_cluster() -> ClusterConfig:
 
 
 @dataclass
+class LearningConfig:
+    """A task family's learning settings (``conf/family/*.yaml``).
+
+    They are not ``algo`` keys themselves: each algorithm's YAML takes the ones
+    that suit it (the actor-critic ones take all; MuZero only ``gamma``, its
+    optimiser settings are its own), so neither the family nor the algorithm
+    silently overrides the other. None until a task's family sets them.
+    """
+
+    lr: float | None = None
+    gamma: float | None = None
+    entropy_coeff: float | None = None
+    grad_clip: float | None = None
+    grad_clip_by: str | None = None
+    #: Rewards clipped to [-x, x] for learning (never in the metrics); null: not clipped.
+    clip_rewards: float | None = None
+
+
+@dataclass
 class RunConfig:
     """The whole run config (``conf/config.yaml`` composes onto this schema)."""
 
     task: Any = None
     model: Any = None
     algo: Any = None
+    learning: LearningConfig = field(default_factory=LearningConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     stop: StopConfig = field(default_factory=StopConfig)

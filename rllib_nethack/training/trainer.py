@@ -121,7 +121,9 @@ def build_module(algo_config: AlgorithmConfig) -> Any:
         return spec.module_class(
             observation_space=env.observation_space,
             action_space=env.action_space,
-            model_config=spec.model_config,
+            # As RLlib builds it: the algorithm's own settings (MuZero's sizes)
+            # under the spec's, so the banner counts the configured network.
+            model_config=algo_config.model_config | (spec.model_config or {}),
         )
     finally:
         env.close()

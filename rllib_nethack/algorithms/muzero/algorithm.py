@@ -13,6 +13,7 @@ TensorBoard, NetHack metrics, the learning curve) works unchanged.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Collection
 from dataclasses import fields
 from typing import Any, cast
 
@@ -49,6 +50,9 @@ from rllib_nethack.algorithms.muzero.module import (
 from rllib_nethack.algorithms.muzero.replay import MuZeroReplayBuffer
 from rllib_nethack.errors import ConfigError, suggestion
 
+#: The algorithm-state key of the replay buffer's contents in a checkpoint.
+REPLAY_STATE = "muzero_replay"
+
 
 class MuZeroConfig(AlgorithmConfig):
     """MuZero's settings; every one is documented in ``conf/algo/muzero.yaml``."""
@@ -81,6 +85,8 @@ class MuZeroConfig(AlgorithmConfig):
         self.reward_support = net.reward_support
         self.temperature = net.temperature
         self.memory_size = net.memory_size
+        self.chance_outcomes = net.chance_outcomes
+        self.commitment_loss_coeff = 1.0
         # Learning.
         self.num_unroll_steps = 5
         self.td_steps = 10
@@ -88,12 +94,14 @@ class MuZeroConfig(AlgorithmConfig):
         self.consistency_loss_coeff = 0.0
         self.entropy_coeff = 0.0
         self.reanalyze_fraction = 0.5
+        self.reanalyze_search_fraction = 0.0
         # Replay.
         self.replay_capacity = 100_000
-        self.priority_alpha = 1.0
-        self.priority_beta = 1.0
+        self.priority_alpha = 0.6
+        self.priority_beta = 0.4
         self.learning_starts = 1000
         self.replay_ratio = 1.0
+        self.checkpoint_replay = True
 
     def training(self, **kwargs: Any) -> MuZeroConfig:
         """RLlib's ``training()``, also taking every MuZero setting by name."""
@@ -151,10 +159,9 @@ class MuZeroConfig(AlgorithmConfig):
         for name in ("num_unroll_steps", "td_steps", "train_batch_size_per_learner"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"MuZero: {name} must be >= 1, got {getattr(self, name)}")
-        if not 0.0 <= float(self.reanalyze_fraction) <= 1.0:
-            raise ValueError(
-                f"MuZero: reanalyze_fraction must be in [0, 1], got {self.reanalyze_fraction}"
-            )
+        for name in ("reanalyze_fraction", "reanalyze_search_fraction"):
+            if not 0.0 <= float(getattr(self, name)) <= 1.0:
+                raise ValueError(f"MuZero: {name} must be in [0, 1], got {getattr(self, name)}")
 
 
 class MuZero(Algorithm):
@@ -172,6 +179,27 @@ class MuZero(Algorithm):
         self.replay = MuZeroReplayBuffer(
             int(self.config.replay_capacity), float(self.config.priority_alpha), self.config.seed
         )
+
+    def get_state(
+        self,
+        components: str | Collection[str] | None = None,
+        *,
+        not_components: str | Collection[str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """RLlib's state plus the replay buffer (``checkpoint_replay``), so a resumed
+        run trains on its old data at once instead of refilling from scratch."""
+        state = super().get_state(components, not_components=not_components, **kwargs)
+        if self.config.checkpoint_replay and self._check_component(
+            REPLAY_STATE, components, not_components
+        ):
+            state[REPLAY_STATE] = self.replay.get_state()
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        super().set_state(state)
+        if REPLAY_STATE in state:
+            self.replay.set_state(state[REPLAY_STATE])
 
     def training_step(self) -> None:
         c = self.config
@@ -210,6 +238,7 @@ class MuZero(Algorithm):
                 float(c.gamma),
                 float(c.priority_beta),
                 float(c.reanalyze_fraction),
+                float(c.reanalyze_search_fraction),
             )
             train_batch = MultiAgentBatch(
                 {DEFAULT_MODULE_ID: SampleBatch(data)}, env_steps=batch_size

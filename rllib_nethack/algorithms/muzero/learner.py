@@ -11,7 +11,8 @@ sample is its first-step value error.
 
 Reanalyze happens here, where the current network lives: the bootstrap values
 the buffer marks (a fraction of the samples, and every bootstrap whose search
-value is unknown) are recomputed with the current prediction network.
+value is unknown) are recomputed with the current prediction network, and the
+policy targets of the rows it marks ``research`` by a fresh search.
 """
 
 from __future__ import annotations
@@ -31,6 +32,32 @@ PRIORITIES_KEY = "muzero_priorities"
 
 def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return -(target * torch.log_softmax(logits, dim=-1)).sum(-1)
+
+
+def fresh_policy_targets(module: MuZeroRLModule, batch: dict[str, Any]) -> torch.Tensor:
+    """``target_policy`` ``[B, K + 1, A]`` with the rows marked ``research`` searched again.
+
+    Reanalyze proper (Schrittwieser et al. 2021): the stored visit counts come
+    from an older, weaker network; a fresh search from the same observations
+    with the current one gives a better policy target. All marked positions of
+    the batch are searched at once (one batch of trees).
+    """
+    target = batch["target_policy"]
+    rows = torch.nonzero(batch["research"] > 0).squeeze(-1)
+    if len(rows) == 0:
+        return target
+    steps = target.shape[1]
+    obs = {
+        k: batch[f"obs/{k}"][rows].reshape(-1, *batch[f"obs/{k}"].shape[2:])
+        for k in module.obs_keys
+    }
+    state = module.state_at(batch, "state_in", slice(None))
+    if state is not None:
+        state = {k: v[rows].reshape(-1, v.shape[-1]) for k, v in state.items()}
+    result, _ = module.run_search(obs, state, explore=False)
+    target = target.clone()
+    target[rows] = result.policy.reshape(len(rows), steps, -1).to(target.dtype)
+    return target
 
 
 class MuZeroTorchLearner(TorchLearner):
@@ -69,7 +96,8 @@ class MuZeroTorchLearner(TorchLearner):
             out["reward_logits"], scalar_to_target(batch["target_reward"], net.reward_support)
         )
         policy_logits = out["policy_logits"]
-        policy_loss = _cross_entropy(policy_logits, batch["target_policy"])
+        target_policy = fresh_policy_targets(module, batch)
+        policy_loss = _cross_entropy(policy_logits, target_policy)
         probs = torch.softmax(policy_logits, dim=-1)
         entropy = -(probs * torch.log_softmax(policy_logits, dim=-1)).sum(-1)
 
@@ -80,6 +108,21 @@ class MuZeroTorchLearner(TorchLearner):
             + reward_loss.sum(1)
             - config.entropy_coeff * (entropy * policy_mask).sum(1)
         )
+        if "chance_q" in out:  # Stochastic MuZero: Q, outcome prior, codebook commitment
+            steps_k = out["chance_q"].shape[1]
+            q_loss = _cross_entropy(
+                out["chance_q"], scalar_to_target(value_target[:, :steps_k], net.value_support)
+            )
+            code = out["chance_code"]
+            prior_loss = _cross_entropy(out["chance_prior"], code.detach())
+            commitment = ((code.detach() - out["chance_probs"]) ** 2).sum(-1)
+            mask = policy_mask[:, :steps_k]  # a real action and transition
+            per_sample = (
+                per_sample
+                + config.value_loss_coeff * (q_loss * mask).sum(1)
+                + ((prior_loss + config.commitment_loss_coeff * commitment) * mask).sum(1)
+            )
+            self.metrics.log_value((module_id, "chance_prior_loss"), prior_loss.mean(), window=1)
         consistency = torch.zeros_like(per_sample)
         if config.consistency_loss_coeff > 0:
             k1 = out["hidden"].shape[1]
@@ -118,6 +161,7 @@ class MuZeroTorchLearner(TorchLearner):
                 "value_target_mean": value_target[:, 0].mean(),
                 "predicted_value_mean": predicted_value.mean(),
                 "reanalyzed_fraction": redo.float().mean(),
+                "researched_fraction": batch["research"].float().mean(),
                 "total_loss": loss,
             },
             key=module_id,

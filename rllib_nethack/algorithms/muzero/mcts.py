@@ -13,6 +13,16 @@ seen in the tree, Dirichlet noise on the root prior. Optionally the search
 policy is the regularised one of "Monte-Carlo tree search as regularized
 policy optimization" (Grill et al. 2020), computed by bisection, which is
 better than visit counts when there are few simulations per action.
+
+With a :class:`ChanceModel` the trees are Stochastic MuZero's (Antonoglou et
+al. 2022): decision nodes (states) and chance nodes (afterstates) alternate.
+A decision edge leads to an afterstate (no reward, no discount: the same time
+step); a chance edge, one of ``C`` learned chance outcomes, leads to the next
+state with its reward. Chance nodes pick the outcome by their prior against
+the visits so far (``argmax sigma(c) / (N(c) + 1)``), so the visits follow the
+prior deterministically; decision nodes use pUCT as usual. Each simulation
+still adds one node per tree: the model call is split between the trees whose
+leaf hangs off a decision node and those whose leaf hangs off a chance node.
 """
 
 from __future__ import annotations
@@ -30,7 +40,21 @@ RecurrentFn = Callable[
     tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
 ]
 
+#: ``(state [M, D], action [M]) -> (afterstate [M, D], chance logits [M, C], afterstate value [M])``
+AfterstateFn = Callable[
+    [torch.Tensor, torch.Tensor],
+    tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+]
+
 SEARCH_POLICIES = ("visits", "regularized")
+
+
+class ChanceModel(NamedTuple):
+    """Stochastic MuZero's part of the model: with it, ``recurrent`` maps
+    (afterstate, chance outcome) to (next state, reward, policy logits, value)."""
+
+    afterstate: AfterstateFn
+    num_outcomes: int
 
 
 @dataclass(frozen=True)
@@ -74,18 +98,27 @@ class _Trees:
     """The preallocated node arrays of a batch of trees."""
 
     def __init__(
-        self, hidden: torch.Tensor, num_actions: int, num_nodes: int, min_spread: float = 0.0
+        self,
+        hidden: torch.Tensor,
+        num_actions: int,
+        num_nodes: int,
+        min_spread: float = 0.0,
+        discount: float = 1.0,
+        num_outcomes: int = 0,
     ) -> None:
         self.min_spread = min_spread
+        self.num_actions, self.num_outcomes = num_actions, num_outcomes
+        width = max(num_actions, num_outcomes)  # a node's edges: actions or chance outcomes
         batch, device, dtype = hidden.shape[0], hidden.device, hidden.dtype
         self.batch = torch.arange(batch, device=device)
         self.visits = torch.zeros(batch, num_nodes, device=device, dtype=dtype)
         self.value_sum = torch.zeros(batch, num_nodes, device=device, dtype=dtype)
         self.reward = torch.zeros(batch, num_nodes, device=device, dtype=dtype)
-        self.prior = torch.zeros(batch, num_nodes, num_actions, device=device, dtype=dtype)
-        self.children = torch.full(
-            (batch, num_nodes, num_actions), -1, device=device, dtype=torch.long
-        )
+        #: The discount between a node's value and its parent's Q: 1 for afterstates.
+        self.step_discount = torch.full((batch, num_nodes), discount, device=device, dtype=dtype)
+        self.is_chance = torch.zeros(batch, num_nodes, device=device, dtype=torch.bool)
+        self.prior = torch.zeros(batch, num_nodes, width, device=device, dtype=dtype)
+        self.children = torch.full((batch, num_nodes, width), -1, device=device, dtype=torch.long)
         self.parent = torch.full((batch, num_nodes), -1, device=device, dtype=torch.long)
         self.hidden = torch.zeros(batch, num_nodes, *hidden.shape[1:], device=device, dtype=dtype)
         self.hidden[:, 0] = hidden
@@ -100,8 +133,8 @@ class _Trees:
         ok = (spread > 0) & torch.isfinite(low)
         return torch.where(ok, (q - low) / torch.where(ok, spread, torch.ones_like(spread)), q)
 
-    def child_stats(self, node: torch.Tensor, discount: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """Visits ``[B, A]`` and Q ``[B, A]`` (0 where unvisited) of ``node``'s children."""
+    def child_stats(self, node: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Visits ``[B, W]`` and Q ``[B, W]`` (0 where unvisited) of ``node``'s children."""
         children = self.children[self.batch, node]
         index = children.clamp(min=0)
         exists = children >= 0
@@ -110,6 +143,7 @@ class _Trees:
         )
         value_sum = self.value_sum.gather(1, index)
         reward = self.reward.gather(1, index)
+        discount = self.step_discount.gather(1, index)
         visited = visits > 0
         mean = value_sum / torch.where(visited, visits, torch.ones_like(visits))
         q = torch.where(visited, reward + discount * mean, torch.zeros_like(mean))
@@ -117,12 +151,19 @@ class _Trees:
 
     def ucb(self, node: torch.Tensor, s: SearchSettings) -> torch.Tensor:
         """The pUCT score of each child of ``node``: normalised Q + the prior's bonus."""
-        visits, q = self.child_stats(node, s.discount)
+        visits, q = self.child_stats(node)
         parent_visits = self.visits[self.batch, node].unsqueeze(-1)
         pb_c = torch.log((parent_visits + s.pb_c_base + 1.0) / s.pb_c_base) + s.pb_c_init
         pb_c = pb_c * torch.sqrt(parent_visits) / (visits + 1.0)
         value_score = torch.where(visits > 0, self.normalize(q), torch.zeros_like(q))
-        return value_score + pb_c * self.prior[self.batch, node]
+        prior = self.prior[self.batch, node]
+        score = value_score + pb_c * prior
+        edges = torch.arange(prior.shape[-1], device=prior.device)
+        score = score.masked_fill(edges >= self.num_actions, -math.inf)
+        if self.num_outcomes == 0:
+            return score
+        chance = (prior / (visits + 1.0)).masked_fill(edges >= self.num_outcomes, -math.inf)
+        return torch.where(self.is_chance[self.batch, node].unsqueeze(-1), chance, score)
 
 
 def search(
@@ -131,6 +172,7 @@ def search(
     recurrent: RecurrentFn,
     settings: SearchSettings,
     noise: torch.Tensor | None = None,
+    chance: ChanceModel | None = None,
 ) -> SearchResult:
     """Run ``settings.num_simulations`` simulations from each root of the batch.
 
@@ -141,14 +183,23 @@ def search(
         settings: the search constants.
         noise: ``[B, A]`` Dirichlet noise mixed into the root prior (acting),
             or None (evaluation, tests); see :func:`dirichlet_noise`.
+        chance: Stochastic MuZero's afterstate model (then ``recurrent`` steps
+            from afterstates by chance outcomes), or None (plain MuZero).
     """
     s = settings
     num_actions = root_logits.shape[-1]
-    trees = _Trees(root_hidden, num_actions, s.num_simulations + 1, s.min_value_spread)
+    trees = _Trees(
+        root_hidden,
+        num_actions,
+        s.num_simulations + 1,
+        s.min_value_spread,
+        s.discount,
+        chance.num_outcomes if chance is not None else 0,
+    )
     prior = torch.softmax(root_logits, dim=-1)
     if noise is not None:
         prior = (1.0 - s.exploration_fraction) * prior + s.exploration_fraction * noise
-    trees.prior[:, 0] = prior
+    trees.prior[:, 0, :num_actions] = prior
     root = torch.zeros_like(trees.batch)
 
     for sim in range(s.num_simulations):
@@ -167,14 +218,17 @@ def search(
 
         # Expansion: one model call for the whole batch; node sim + 1 in every tree.
         new = sim + 1
-        hidden, reward, logits, value = recurrent(
-            trees.hidden[trees.batch, leaf_parent], leaf_action
-        )
         trees.children[trees.batch, leaf_parent, leaf_action] = new
         trees.parent[:, new] = leaf_parent
-        trees.reward[:, new] = reward
-        trees.prior[:, new] = torch.softmax(logits, dim=-1)
-        trees.hidden[:, new] = hidden
+        if chance is None:
+            hidden, reward, logits, value = recurrent(
+                trees.hidden[trees.batch, leaf_parent], leaf_action
+            )
+            trees.reward[:, new] = reward
+            trees.prior[:, new, :num_actions] = torch.softmax(logits, dim=-1)
+            trees.hidden[:, new] = hidden
+        else:
+            value = _expand_stochastic(trees, new, leaf_parent, leaf_action, recurrent, chance)
 
         # Backup: all paths up together, until every walk has passed its root.
         node = torch.full_like(root, new)
@@ -188,15 +242,17 @@ def search(
             trees.value_sum[trees.batch, index] += step * value
             trees.visits[trees.batch, index] += step
             node_reward = trees.reward[trees.batch, index]
-            q = node_reward + s.discount * (
+            node_discount = trees.step_discount[trees.batch, index]
+            q = node_reward + node_discount * (
                 trees.value_sum[trees.batch, index] / trees.visits[trees.batch, index].clamp(min=1)
             )
             trees.low = torch.where(on_path, torch.minimum(trees.low, q), trees.low)
             trees.high = torch.where(on_path, torch.maximum(trees.high, q), trees.high)
-            value = torch.where(on_path, node_reward + s.discount * value, value)
+            value = torch.where(on_path, node_reward + node_discount * value, value)
             node = torch.where(on_path, trees.parent[trees.batch, index], node)
 
-    visits, q = trees.child_stats(root, s.discount)
+    visits, q = trees.child_stats(root)
+    visits, q = visits[:, :num_actions], q[:, :num_actions]
     root_value = trees.value_sum[:, 0] / trees.visits[:, 0].clamp(min=1)
     if s.search_policy == "regularized":
         # An unvisited child gets the root's value: neither optimism nor
@@ -208,6 +264,42 @@ def search(
     else:
         policy = visits / visits.sum(-1, keepdim=True)
     return SearchResult(visits, policy, root_value, q)
+
+
+def _expand_stochastic(
+    trees: _Trees,
+    new: int,
+    parent: torch.Tensor,
+    edge: torch.Tensor,
+    recurrent: RecurrentFn,
+    chance: ChanceModel,
+) -> torch.Tensor:
+    """Create node ``new`` in every tree: an afterstate below a decision node,
+    the next state below a chance node. Returns each new node's value ``[B]``."""
+    from_chance = trees.is_chance[trees.batch, parent]
+    value = torch.zeros_like(trees.reward[:, 0])
+    decided = torch.nonzero(~from_chance).squeeze(-1)
+    if len(decided):
+        after, chance_logits, q = chance.afterstate(
+            trees.hidden[decided, parent[decided]], edge[decided]
+        )
+        trees.hidden[decided, new] = after.to(trees.hidden.dtype)
+        trees.prior[decided, new, : chance.num_outcomes] = torch.softmax(chance_logits, -1).to(
+            trees.prior.dtype
+        )
+        trees.is_chance[decided, new] = True
+        trees.step_discount[decided, new] = 1.0
+        value[decided] = q.to(value.dtype)
+    drawn = torch.nonzero(from_chance).squeeze(-1)
+    if len(drawn):
+        hidden, reward, logits, v = recurrent(trees.hidden[drawn, parent[drawn]], edge[drawn])
+        trees.hidden[drawn, new] = hidden.to(trees.hidden.dtype)
+        trees.reward[drawn, new] = reward.to(trees.reward.dtype)
+        trees.prior[drawn, new, : trees.num_actions] = torch.softmax(logits, -1).to(
+            trees.prior.dtype
+        )
+        value[drawn] = v.to(value.dtype)
+    return value
 
 
 def regularized_policy(

@@ -5,7 +5,13 @@
   ...) -> a hidden state, min-max scaled to [0, 1] per sample as in the paper
   (dynamics and representation then produce states on one scale);
 * dynamics: (hidden state, action one-hot) -> next hidden state, reward logits;
-* prediction: hidden state -> policy logits, value logits.
+* prediction: hidden state -> policy logits, value logits;
+* with ``chance_outcomes > 0`` (Stochastic MuZero, Antonoglou et al. 2022):
+  afterstate dynamics (hidden state, action) -> afterstate; afterstate
+  prediction -> Q logits and the prior over ``C`` chance outcomes; the dynamics
+  step from (afterstate, outcome one-hot) instead; and, for training only, a
+  chance encoder that turns the observation actually reached into an outcome
+  (a one-hot code, the codebook of the paper's VQ, with a straight-through gradient).
 
 Values and rewards are categorical over a support (see :mod:`.scaling`).
 Exploration and inference run the batched search of :mod:`.mcts` over the env
@@ -26,7 +32,14 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.torch import TorchRLModule
 from torch import nn
 
-from rllib_nethack.algorithms.muzero.mcts import SearchSettings, act, dirichlet_noise, search
+from rllib_nethack.algorithms.muzero.mcts import (
+    ChanceModel,
+    SearchResult,
+    SearchSettings,
+    act,
+    dirichlet_noise,
+    search,
+)
 from rllib_nethack.algorithms.muzero.scaling import logits_to_scalar, support_size
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder
@@ -52,6 +65,7 @@ class NetworkSettings:
     reward_support: int = 5  #: half width of the reward support (after scaling)
     temperature: float = 1.0  #: visit-count temperature when acting to explore
     memory_size: int = 0  #: LSTM memory in the representation (0: none)
+    chance_outcomes: int = 0  #: Stochastic MuZero's chance outcomes (0: plain MuZero)
 
 
 def _settings(cls: type, values: Mapping[str, Any], where: str) -> Any:
@@ -105,8 +119,10 @@ class MuZeroRLModule(TorchRLModule):
         self.memory = nn.LSTMCell(self.encoder.out_dim, n.memory_size) if n.memory_size else None
         features = n.memory_size or self.encoder.out_dim
         self.to_hidden = nn.Linear(features, n.hidden_size)
-        self.dynamics = mlp(n.hidden_size + self.num_actions, n.dynamics_hidden)
-        width = n.dynamics_hidden[-1] if n.dynamics_hidden else n.hidden_size + self.num_actions
+        # With chance outcomes, the dynamics steps from (afterstate, outcome).
+        edges = n.chance_outcomes or self.num_actions
+        self.dynamics = mlp(n.hidden_size + edges, n.dynamics_hidden)
+        width = n.dynamics_hidden[-1] if n.dynamics_hidden else n.hidden_size + edges
         self.next_hidden = nn.Linear(width, n.hidden_size)
         self.reward_head = nn.Linear(width, support_size(n.reward_support))
         self.prediction = mlp(n.hidden_size, n.prediction_hidden)
@@ -118,8 +134,19 @@ class MuZeroRLModule(TorchRLModule):
         self.projection = mlp(n.hidden_size, n.projection)
         proj = n.projection[-1] if n.projection else n.hidden_size
         self.predictor = nn.Sequential(nn.Linear(proj, proj), nn.ELU(), nn.Linear(proj, proj))
+        heads = [self.reward_head, self.value_head]
+        if n.chance_outcomes:
+            self.afterstate_dynamics = mlp(n.hidden_size + self.num_actions, n.dynamics_hidden)
+            width = n.dynamics_hidden[-1] if n.dynamics_hidden else n.hidden_size + self.num_actions
+            self.to_afterstate = nn.Linear(width, n.hidden_size)
+            self.afterstate_prediction = mlp(n.hidden_size, n.prediction_hidden)
+            width = n.prediction_hidden[-1] if n.prediction_hidden else n.hidden_size
+            self.q_head = nn.Linear(width, support_size(n.value_support))
+            self.chance_head = nn.Linear(width, n.chance_outcomes)
+            self.chance_encoder = nn.Linear(self.encoder.out_dim, n.chance_outcomes)
+            heads += [self.q_head, self.chance_head]
         # A zero reward/value at the start: the search is not misled by noise.
-        for head in (self.reward_head, self.value_head):
+        for head in heads:
             nn.init.zeros_(head.weight)
             nn.init.zeros_(head.bias)
         nn.init.zeros_(self.policy_head.weight)
@@ -164,6 +191,61 @@ class MuZeroRLModule(TorchRLModule):
         x = self.dynamics(torch.cat([hidden, onehot], dim=-1))
         return _scale_hidden(self.next_hidden(x)), self.reward_head(x)
 
+    # ------------------------------------------------------------------ chance outcomes
+    def afterstate_step(self, hidden: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """(hidden ``[B, H]``, action ``[B]``) -> afterstate ``[B, H]``: the move, before chance."""
+        onehot = nn.functional.one_hot(action.long(), self.num_actions).to(hidden.dtype)
+        x = self.afterstate_dynamics(torch.cat([hidden, onehot], dim=-1))
+        return _scale_hidden(self.to_afterstate(x))
+
+    def afterstate_predict(self, after: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Afterstates -> (chance-outcome logits ``[B, C]``, Q logits ``[B, V]``)."""
+        x = self.afterstate_prediction(after)
+        return self.chance_head(x), self.q_head(x)
+
+    def chance_code(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The outcome that led to observations ``obs``: (one-hot code ``[B, C]``, its
+        probabilities). The code is the argmax's one-hot in the forward pass and
+        passes the softmax's gradient back (straight-through)."""
+        probs = torch.softmax(self.chance_encoder(self.encoder(dict(obs))), dim=-1)
+        hard = nn.functional.one_hot(probs.argmax(-1), probs.shape[-1]).to(probs.dtype)
+        return hard + probs - probs.detach(), probs
+
+    def outcome_step(
+        self, after: torch.Tensor, code: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(afterstate, outcome one-hot ``[B, C]``) -> (next hidden, reward logits)."""
+        x = self.dynamics(torch.cat([after, code.to(after.dtype)], dim=-1))
+        return _scale_hidden(self.next_hidden(x)), self.reward_head(x)
+
+    def chance_model(self) -> ChanceModel | None:
+        """The search's afterstate model (None without chance outcomes)."""
+        if not self.net.chance_outcomes:
+            return None
+
+        def afterstate(
+            hidden: torch.Tensor, action: torch.Tensor
+        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            after = self.afterstate_step(hidden, action)
+            chance_logits, q_logits = self.afterstate_predict(after)
+            return after, chance_logits, logits_to_scalar(q_logits, self.net.value_support)
+
+        return ChanceModel(afterstate, self.net.chance_outcomes)
+
+    def recurrent_from_outcome(
+        self, after: torch.Tensor, outcome: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The search's chance-edge step: scalars for reward and value."""
+        code = nn.functional.one_hot(outcome.long(), self.net.chance_outcomes)
+        nxt, reward_logits = self.outcome_step(after, code)
+        policy, value_logits = self.predict(nxt)
+        return (
+            nxt,
+            logits_to_scalar(reward_logits, self.net.reward_support),
+            policy,
+            logits_to_scalar(value_logits, self.net.value_support),
+        )
+
     def recurrent(
         self, hidden: torch.Tensor, action: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -197,12 +279,17 @@ class MuZeroRLModule(TorchRLModule):
             return None
         return {k: batch[f"{prefix}/{k}"][:, step] for k in ("h", "c")}
 
-    # ------------------------------------------------------------------ RLlib forwards
-    def _search(self, batch: Mapping[str, Any], explore: bool) -> dict[str, Any]:
-        obs, state = batch[Columns.OBS], None
-        if self.memory is not None:  # RLlib adds a time rank of one step for stateful modules
-            obs = {k: v[:, 0] for k, v in obs.items()}
-            state = batch[Columns.STATE_IN]
+    def run_search(
+        self,
+        obs: Mapping[str, torch.Tensor],
+        state: Mapping[str, torch.Tensor] | None = None,
+        explore: bool = False,
+    ) -> tuple[SearchResult, dict[str, torch.Tensor]]:
+        """The search from observations ``[B, ...]`` (no gradients), and the memory's next state.
+
+        Acting explores (Dirichlet noise at the roots); Reanalyze does not: its
+        visit counts are training targets, the best estimate of the improved policy.
+        """
         with torch.no_grad():
             hidden, state_out = self.represent_with_state(obs, state)
             logits, _ = self.predict(hidden)
@@ -212,8 +299,18 @@ class MuZeroRLModule(TorchRLModule):
                 if explore and s.exploration_fraction > 0
                 else None
             )
-            result = search(hidden, logits, self.recurrent, s, noise)
-            actions = act(result.policy, self.net.temperature, explore)
+            chance = self.chance_model()
+            step = self.recurrent if chance is None else self.recurrent_from_outcome
+            return search(hidden, logits, step, s, noise, chance), state_out
+
+    # ------------------------------------------------------------------ RLlib forwards
+    def _search(self, batch: Mapping[str, Any], explore: bool) -> dict[str, Any]:
+        obs, state = batch[Columns.OBS], None
+        if self.memory is not None:  # RLlib adds a time rank of one step for stateful modules
+            obs = {k: v[:, 0] for k, v in obs.items()}
+            state = batch[Columns.STATE_IN]
+        result, state_out = self.run_search(obs, state, explore)
+        actions = act(result.policy, self.net.temperature, explore)
         out = {
             Columns.ACTIONS: actions,
             # The search policy as logits, for anything that reads a distribution.
@@ -250,8 +347,19 @@ class MuZeroRLModule(TorchRLModule):
         actions = batch[Columns.ACTIONS]
         hidden = self.represent(obs0, self.state_at(batch, "state_in", 0))
         hiddens, rewards = [hidden], []
+        chance: dict[str, list[torch.Tensor]] = {"q": [], "prior": [], "code": [], "probs": []}
         for k in range(actions.shape[1]):
-            hidden, reward_logits = self.dynamics_step(hidden, actions[:, k])
+            if self.net.chance_outcomes:
+                after = self.afterstate_step(hidden, actions[:, k])
+                prior, q = self.afterstate_predict(after)
+                code, probs = self.chance_code(
+                    {key: batch[f"obs/{key}"][:, k + 1] for key in self.obs_keys}
+                )
+                for name, value in zip(chance, (q, prior, code, probs), strict=True):
+                    chance[name].append(value)
+                hidden, reward_logits = self.outcome_step(after, code)
+            else:
+                hidden, reward_logits = self.dynamics_step(hidden, actions[:, k])
             if hidden.requires_grad:  # halve the gradient into the dynamics (MuZero, app. G)
                 hidden.register_hook(lambda grad: grad * 0.5)
             hiddens.append(hidden)
@@ -259,12 +367,15 @@ class MuZeroRLModule(TorchRLModule):
         stacked = torch.stack(hiddens, dim=1)
         b, k1 = stacked.shape[:2]
         policy, value = self.predict(stacked.reshape(b * k1, -1))
-        return {
+        out = {
             "policy_logits": policy.reshape(b, k1, -1),
             "value_logits": value.reshape(b, k1, -1),
             "reward_logits": torch.stack(rewards, dim=1),
             "hidden": stacked,
         }
+        if self.net.chance_outcomes:  # [B, K, ...] each: Q logits, outcome prior, code, probs
+            out |= {f"chance_{name}": torch.stack(v, dim=1) for name, v in chance.items()}
+        return out
 
 
 class MuZeroMiniHackModule(MuZeroRLModule):

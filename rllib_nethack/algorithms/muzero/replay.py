@@ -20,6 +20,8 @@ A sample is a dict of numpy arrays, one row per position ``t``:
   and every bootstrap whose search value is unknown: the last observation of
   a truncated or still running episode);
 * ``value_mask``, ``consistency_mask`` ``[B, K + 1]``, ``weights`` ``[B]``;
+* ``research`` ``[B]``: the rows (a ``search_fraction`` of them) whose policy
+  targets the learner recomputes by a fresh search with the current network;
 * with an LSTM memory, ``state_in/{h,c}`` and ``boot_state/{h,c}`` ``[B, K + 1, M]``:
   the memory state stored when acting at those observations.
 """
@@ -117,6 +119,28 @@ class MuZeroReplayBuffer:
             _, oldest = self.trajectories.popitem(last=False)
             self.num_steps -= len(oldest)
 
+    # ------------------------------------------------------------------ checkpoints
+    def get_state(self) -> dict[str, Any]:
+        """Everything needed to go on sampling as before (the algorithm checkpoints it)."""
+        return {
+            "capacity": self.capacity,
+            "alpha": self.alpha,
+            "trajectories": list(self.trajectories.items()),
+            "num_steps": self.num_steps,
+            "max_priority": self.max_priority,
+            "rng": self.rng.bit_generator.state,
+        }
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`get_state`'s contents (capacity and alpha stay as configured)."""
+        self.trajectories = OrderedDict(state["trajectories"])
+        self.num_steps = int(state["num_steps"])
+        self.max_priority = float(state["max_priority"])
+        self.rng.bit_generator.state = state["rng"]
+        while self.num_steps > self.capacity and len(self.trajectories) > 1:
+            _, oldest = self.trajectories.popitem(last=False)
+            self.num_steps -= len(oldest)
+
     # ------------------------------------------------------------------ priorities
     def update_priorities(self, keys: np.ndarray, priorities: np.ndarray) -> None:
         """New priorities for sampled ``(trajectory number, position)`` keys.
@@ -140,6 +164,7 @@ class MuZeroReplayBuffer:
         gamma: float,
         beta: float,
         reanalyze_fraction: float,
+        search_fraction: float = 0.0,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """A training sample (see the module docstring) and its ``(trajectory, position)`` keys."""
         trajs = list(self.trajectories.values())
@@ -160,6 +185,7 @@ class MuZeroReplayBuffer:
         ]
         batch = {key: np.stack([row[key] for row in rows]) for key in rows[0]}
         batch["weights"] = weights.astype(np.float32)
+        batch["research"] = (self.rng.random(batch_size) < search_fraction).astype(np.float32)
         return batch, np.stack([numbers, positions], axis=1)
 
     def _row(

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from rllib_nethack.algorithms.muzero.mcts import (
+    ChanceModel,
     SearchSettings,
     act,
     dirichlet_noise,
@@ -222,3 +223,136 @@ def test_noise_and_acting() -> None:
     samples = torch.stack([act(policy, 1.0, explore=True) for _ in range(400)])
     assert (samples[:, 0] == 2).sum() == 0  # zero-probability actions are never taken
     assert 0 < (samples[:, 1] == 2).sum() < 400
+
+
+# --------------------------------------------------------------------------- chance nodes
+# arm -> (payoff, probability): arm 0 is better on average (1.2 > 0.9), but its
+# likeliest outcome is nothing, so a search that follows one outcome per move is misled.
+CHANCE_ARMS = {0: (3.0, 0.4), 1: (1.0, 0.9)}
+START, AFTER_ARM, OVER = 0, 1, 3  # hidden one-hot slots: start, after arm 0/1, game over
+
+
+def bandit_afterstate(hidden: torch.Tensor, action: torch.Tensor):
+    """The true afterstate model: the arm pulled (outcome 0 pays, 1 not); then the game is over."""
+    slot = torch.where(hidden[:, START] > 0.5, AFTER_ARM + action, torch.full_like(action, OVER))
+    after = torch.nn.functional.one_hot(slot, 4).to(hidden.dtype)
+    probs = torch.tensor([[p, 1.0 - p] for _, p in CHANCE_ARMS.values()], dtype=hidden.dtype)
+    return after, torch.log(probs[action]), torch.zeros(len(action), dtype=hidden.dtype)
+
+
+def bandit_outcome(after: torch.Tensor, outcome: torch.Tensor):
+    """The true dynamics from an afterstate and a chance outcome."""
+    arm = after[:, AFTER_ARM : AFTER_ARM + 2].argmax(-1)
+    payoffs = torch.tensor([r for r, _ in CHANCE_ARMS.values()], dtype=after.dtype)
+    pulled = after[:, AFTER_ARM : AFTER_ARM + 2].sum(-1) > 0.5
+    reward = torch.where(pulled & (outcome == 0), payoffs[arm], torch.zeros_like(payoffs[arm]))
+    over = torch.nn.functional.one_hot(torch.full_like(arm, OVER), 4).to(after.dtype)
+    return over, reward, torch.zeros(len(arm), 2, dtype=after.dtype), reward * 0
+
+
+@pytest.mark.parametrize("policy", ["visits", "regularized"])
+def test_chance_nodes_find_the_better_mean_of_a_stochastic_game(policy: str) -> None:
+    start = torch.nn.functional.one_hot(torch.tensor([START]), 4).double()
+    logits = torch.tensor([[0.0, 1.0]], dtype=torch.float64)  # the prior favours arm 1
+    settings = SearchSettings(num_simulations=400, discount=0.9, search_policy=policy)
+    result = search(
+        start, logits, bandit_outcome, settings, chance=ChanceModel(bandit_afterstate, 2)
+    )
+    assert result.policy.argmax(-1).item() == 0
+    # Outcomes are visited in proportion to their probability: Q near the means.
+    assert result.q_values[0].tolist() == pytest.approx([1.2, 0.9], abs=0.1)
+
+
+class ChanceNode(Node):
+    def __init__(self, prior: float, is_chance: bool, discount: float) -> None:
+        super().__init__(prior)
+        self.is_chance = is_chance
+        self.discount = discount
+        self.children: dict[int, ChanceNode] = {}  # type: ignore[assignment]
+
+
+def reference_chance_search(
+    hidden: torch.Tensor, logits: torch.Tensor, afterstate, dynamics, s: SearchSettings
+) -> tuple[list[int], float]:
+    """Stochastic MuZero's search, one tree, one node at a time."""
+    root = ChanceNode(1.0, False, s.discount)
+    root.hidden = hidden
+    root.child_priors = torch.softmax(logits, -1).tolist()
+    low, high = math.inf, -math.inf
+
+    def q_of(node: ChanceNode) -> float:
+        return node.reward + node.discount * node.value()
+
+    def score(parent: ChanceNode, edge: int) -> float:
+        child = parent.children.get(edge)
+        visits = child.visits if child else 0
+        if parent.is_chance:
+            return parent.child_priors[edge] / (visits + 1)
+        pb_c = math.log((parent.visits + s.pb_c_base + 1) / s.pb_c_base) + s.pb_c_init
+        pb_c *= math.sqrt(parent.visits) / (visits + 1)
+        q = q_of(child) if visits else 0.0
+        value = ((q - low) / (high - low) if high > low else q) if visits else 0.0
+        return value + pb_c * parent.child_priors[edge]
+
+    for _ in range(s.num_simulations):
+        node, path = root, [root]
+        while True:
+            scores = [score(node, e) for e in range(len(node.child_priors))]
+            edge = scores.index(max(scores))
+            if edge not in node.children:
+                break
+            node = node.children[edge]
+            path.append(node)
+        assert node.hidden is not None
+        if node.is_chance:
+            h, r, lg, v = dynamics(node.hidden[None], torch.tensor([edge]))
+            child = ChanceNode(node.child_priors[edge], False, s.discount)
+            child.reward = float(r[0])
+        else:
+            h, lg, v = afterstate(node.hidden[None], torch.tensor([edge]))
+            child = ChanceNode(node.child_priors[edge], True, 1.0)
+        child.hidden = h[0]
+        child.child_priors = torch.softmax(lg[0], -1).tolist()
+        node.children[edge] = child
+        path.append(child)
+        value = float(v[0])
+        for n in reversed(path):
+            n.value_sum += value
+            n.visits += 1
+            low, high = min(low, q_of(n)), max(high, q_of(n))
+            value = n.reward + n.discount * value
+    actions = len(root.child_priors)
+    visits = [root.children[a].visits if a in root.children else 0 for a in range(actions)]
+    return visits, root.value()
+
+
+@pytest.mark.parametrize(("actions", "outcomes"), [(4, 3), (3, 5)])
+def test_batched_chance_search_equals_one_tree_reference(actions: int, outcomes: int) -> None:
+    dim, batch = 6, 5
+    gen = torch.Generator().manual_seed(7)
+    w_a = torch.randn(dim + actions, dim, generator=gen, dtype=torch.float64)
+    w_c = torch.randn(dim, outcomes, generator=gen, dtype=torch.float64)
+    w_q = torch.randn(dim, generator=gen, dtype=torch.float64)
+    dynamics = random_model(dim, outcomes, seed=8)  # outcomes play the actions' part
+
+    def afterstate(hidden: torch.Tensor, action: torch.Tensor):
+        onehot = torch.nn.functional.one_hot(action, actions).to(hidden.dtype)
+        after = torch.tanh(torch.cat([hidden, onehot], -1) @ w_a)
+        return after, after @ w_c, torch.tanh(after @ w_q)
+
+    def outcome_model(after: torch.Tensor, outcome: torch.Tensor):
+        nxt, r, _, v = dynamics(after, outcome)
+        return nxt, r, nxt[:, :actions] * 2.0, v  # policy logits over the actions
+
+    hidden = torch.randn(batch, dim, generator=gen, dtype=torch.float64)
+    logits = torch.randn(batch, actions, generator=gen, dtype=torch.float64)
+    settings = SearchSettings(num_simulations=40, discount=0.95)
+    result = search(
+        hidden, logits, outcome_model, settings, chance=ChanceModel(afterstate, outcomes)
+    )
+    for b in range(batch):
+        visits, value = reference_chance_search(
+            hidden[b], logits[b], afterstate, outcome_model, settings
+        )
+        assert result.visit_counts[b].tolist() == visits
+        assert result.value[b].item() == pytest.approx(value)

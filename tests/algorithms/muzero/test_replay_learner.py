@@ -215,3 +215,106 @@ def test_memory_carries_state_from_acting_through_replay_to_the_learner(
     batch = MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(dict(data))}, env_steps=6)
     results = learner.update(batch=batch, timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: 0})
     assert np.isfinite(float(results[DEFAULT_MODULE_ID]["total_loss"].peek()))
+
+
+def test_buffer_state_round_trips_and_sampling_goes_on_alike(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    import pickle
+
+    actions = int(env.action_space.n)
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=3)
+    buffer.add([chunk(observations, 0, 5, "d", True, actions)])
+    buffer.add([chunk(observations, 5, 4, "e", False, actions)])
+    buffer.update_priorities(np.array([[0, 1], [1, 2]]), np.array([3.0, 0.5]))
+    restored = MuZeroReplayBuffer(capacity=1000, seed=99)
+    restored.set_state(pickle.loads(pickle.dumps(buffer.get_state())))
+    assert len(restored) == len(buffer) == 9
+    assert list(restored.trajectories) == ["d", "e"]
+    mine, keys = buffer.sample(16, K, TD, GAMMA, beta=1.0, reanalyze_fraction=0.5)
+    theirs, their_keys = restored.sample(16, K, TD, GAMMA, beta=1.0, reanalyze_fraction=0.5)
+    assert np.array_equal(keys, their_keys)
+    for key, value in mine.items():
+        assert np.array_equal(value, theirs[key]), key
+
+
+def test_reanalyze_replaces_marked_policy_targets_by_a_fresh_search(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    from rllib_nethack.algorithms.muzero.learner import fresh_policy_targets
+
+    torch.manual_seed(0)
+    learner = build_learner(env)
+    module = learner.module[DEFAULT_MODULE_ID]
+    with torch.no_grad():  # a prior far from uniform, so the fresh search has a shape
+        module.policy_head.bias.copy_(torch.linspace(-2.0, 2.0, module.num_actions))
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=4)
+    buffer.add([chunk(observations, 0, 8, "f", True, int(env.action_space.n))])
+    data, _ = buffer.sample(10, K, TD, GAMMA, 1.0, 0.0, search_fraction=0.5)
+    marked = data["research"] > 0
+    assert 0 < marked.sum() < len(marked)
+    batch = {k: torch.from_numpy(v) for k, v in data.items()}
+    fresh = fresh_policy_targets(module, batch).numpy()
+    stored = data["target_policy"]
+    assert np.array_equal(fresh[~marked], stored[~marked])
+    for row in np.flatnonzero(marked):
+        obs = {k: batch[f"obs/{k}"][row] for k in module.obs_keys}  # its K + 1 positions
+        expected, _ = module.run_search(obs)
+        assert np.allclose(fresh[row], expected.policy.numpy(), atol=1e-6)
+        assert not np.allclose(fresh[row], stored[row], atol=1e-3)
+
+
+def test_stochastic_muzero_learns_through_chance_outcomes_and_searches_with_them(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    torch.manual_seed(0)
+    learner = build_learner(env, chance_outcomes=4)
+    module = learner.module[DEFAULT_MODULE_ID]
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=5)
+    buffer.add([chunk(observations, 0, 6, "g", True, int(env.action_space.n))])
+    data, _ = buffer.sample(8, K, TD, GAMMA, 1.0, 0.0)
+    # One update first: the heads start at zero, so no gradient reaches the trunks yet.
+    train = MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(dict(data))}, env_steps=8)
+    results = learner.update(batch=train, timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: 0})
+    assert np.isfinite(float(results[DEFAULT_MODULE_ID]["chance_prior_loss"].peek()))
+    learner.module[DEFAULT_MODULE_ID].zero_grad()
+    batch = {k: torch.from_numpy(v) for k, v in data.items()}
+    out = module.forward_train(batch)
+    assert out["chance_code"].shape == (8, K, 4)
+    assert torch.allclose(out["chance_code"].detach().sum(-1), torch.ones(8, K))  # one-hot codes
+    loss = learner.compute_loss_for_module(
+        module_id=DEFAULT_MODULE_ID,
+        config=learner.config.get_config_for_module(DEFAULT_MODULE_ID),
+        batch=batch,
+        fwd_out=out,
+    )
+    loss.backward()
+    # Every part of the chance machinery gets a gradient: the codebook encoder
+    # (straight-through), the afterstate dynamics, and the afterstate heads.
+    for part in (module.chance_encoder, module.afterstate_dynamics, module.q_head):
+        grads = [p.grad for p in part.parameters()]
+        assert all(g is not None for g in grads) and any(bool(g.abs().sum() > 0) for g in grads)
+    assert module.chance_head.weight.grad is not None
+    # Acting searches with chance nodes over the learned outcomes.
+    obs = {k: torch.from_numpy(np.stack([o[k] for o in observations[:3]])) for k in observations[0]}
+    result, _ = module.run_search(obs)
+    assert module.chance_model() is not None
+    assert torch.allclose(result.policy.sum(-1), torch.ones(3, dtype=result.policy.dtype))
+
+
+def test_one_tiny_priority_does_not_crush_the_other_samples_weights(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    """The importance weights are divided by the batch's largest, which belongs to
+    the least likely sample; with the default exponents a near-zero priority (a
+    perfectly predicted value) must not shrink everyone else's step to nothing."""
+    config = MuZeroConfig()
+    buffer = MuZeroReplayBuffer(capacity=1000, alpha=config.priority_alpha, seed=6)
+    buffer.add([chunk(observations, 0, 12, "h", True, int(env.action_space.n))])
+    buffer.update_priorities(np.array([[0, p] for p in range(12)]), np.array([1e-3] + [1.0] * 11))
+    for _ in range(40):  # until the tiny one is drawn with the others
+        data, keys = buffer.sample(256, K, TD, GAMMA, config.priority_beta, 0.0)
+        if 0 in keys[:, 1]:
+            break
+    assert 0 in keys[:, 1]
+    assert np.median(data["weights"][keys[:, 1] != 0]) > 0.01
