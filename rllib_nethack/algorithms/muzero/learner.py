@@ -105,7 +105,7 @@ class MuZeroTorchLearner(TorchLearner):
         per_sample = (
             (policy_loss * policy_mask).sum(1)
             + config.value_loss_coeff * (value_loss * value_mask).sum(1)
-            + reward_loss.sum(1)
+            + (reward_loss * batch["reward_mask"]).sum(1)
             - config.entropy_coeff * (entropy * policy_mask).sum(1)
         )
         if "chance_q" in out:  # Stochastic MuZero: Q, outcome prior, codebook commitment
@@ -155,7 +155,8 @@ class MuZeroTorchLearner(TorchLearner):
             {
                 "policy_loss": (policy_loss * policy_mask).sum() / policy_mask.sum().clamp(min=1),
                 "value_loss": (value_loss * value_mask).sum() / value_mask.sum().clamp(min=1),
-                "reward_loss": reward_loss.mean(),
+                "reward_loss": (reward_loss * batch["reward_mask"]).sum()
+                / batch["reward_mask"].sum().clamp(min=1),
                 "consistency_loss": consistency.mean(),
                 "policy_entropy": entropy[:, 0].mean(),
                 "value_target_mean": value_target[:, 0].mean(),

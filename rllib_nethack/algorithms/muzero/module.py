@@ -76,6 +76,11 @@ def _settings(cls: type, values: Mapping[str, Any], where: str) -> Any:
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
+def scale_gradient(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """``x`` in the forward pass; ``scale`` times its gradient in the backward pass."""
+    return x * scale + x.detach() * (1.0 - scale)
+
+
 def _scale_hidden(x: torch.Tensor) -> torch.Tensor:
     """Min-max scale each hidden state to [0, 1] (MuZero, appendix G)."""
     low = x.min(-1, keepdim=True).values
@@ -349,6 +354,12 @@ class MuZeroRLModule(TorchRLModule):
         hiddens, rewards = [hidden], []
         chance: dict[str, list[torch.Tensor]] = {"q": [], "prior": [], "code": [], "probs": []}
         for k in range(actions.shape[1]):
+            if k > 0:
+                # Halve the gradient that flows back into the previous steps through
+                # the dynamics' input only (MuZero's pseudocode, after each recurrent
+                # step): the losses at step k reach the networks that made state k
+                # in full, each recurrent step further back halves them.
+                hidden = scale_gradient(hidden, 0.5)
             if self.net.chance_outcomes:
                 after = self.afterstate_step(hidden, actions[:, k])
                 prior, q = self.afterstate_predict(after)
@@ -360,8 +371,6 @@ class MuZeroRLModule(TorchRLModule):
                 hidden, reward_logits = self.outcome_step(after, code)
             else:
                 hidden, reward_logits = self.dynamics_step(hidden, actions[:, k])
-            if hidden.requires_grad:  # halve the gradient into the dynamics (MuZero, app. G)
-                hidden.register_hook(lambda grad: grad * 0.5)
             hiddens.append(hidden)
             rewards.append(reward_logits)
         stacked = torch.stack(hiddens, dim=1)

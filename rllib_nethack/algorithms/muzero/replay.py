@@ -19,7 +19,8 @@ A sample is a dict of numpy arrays, one row per position ``t``:
   learner recomputes with the current network (a sampled fraction of rows,
   and every bootstrap whose search value is unknown: the last observation of
   a truncated or still running episode);
-* ``value_mask``, ``consistency_mask`` ``[B, K + 1]``, ``weights`` ``[B]``;
+* ``value_mask``, ``consistency_mask`` ``[B, K + 1]``, ``reward_mask`` ``[B, K]``,
+  ``weights`` ``[B]``;
 * ``research`` ``[B]``: the rows (a ``search_fraction`` of them) whose policy
   targets the learner recomputes by a fresh search with the current network;
 * with an LSTM memory, ``state_in/{h,c}`` and ``boot_state/{h,c}`` ``[B, K + 1, M]``:
@@ -234,5 +235,7 @@ class MuZeroReplayBuffer:
             row[f"boot_state/{key}"] = np.stack([states[i] for i in boot])
         # Past a terminal the target is 0; past the end of a running episode unknown.
         row["value_mask"] = (inside | traj.terminated).astype(np.float32)
+        # Rewards likewise: 0 after a terminal, unknown after a cut-off or a running end.
+        row["reward_mask"] = (acting[:-1] | traj.terminated).astype(np.float32)
         row["consistency_mask"] = inside.astype(np.float32)
         return row

@@ -92,6 +92,11 @@ def test_buffer_joins_chunks_and_builds_the_targets(
             )
         assert batch["actions"][row, 0] == t % actions
         assert batch["reanalyze"][row].sum() == 0  # all values known, none chosen
+        assert np.all(batch["reward_mask"][row] == 1.0)  # after the terminal: reward 0
+        for k in range(K):
+            assert batch["target_reward"][row, k] == pytest.approx(
+                rewards[t + k] if t + k < 7 else 0.0
+            )
     assert np.allclose(batch["weights"], 1.0)  # equal priorities: uniform weights
 
 
@@ -105,6 +110,8 @@ def test_running_episode_bootstraps_are_reanalysed_and_priorities_steer_sampling
         boot_at_end = np.minimum(np.arange(t, t + K + 1) + TD, 5) == 5
         inside = np.arange(t, t + K + 1) <= 5
         assert np.array_equal(batch["reanalyze"][row] > 0, boot_at_end & inside)
+        # A running episode's rewards after its last step are unknown: not trained towards 0.
+        assert np.array_equal(batch["reward_mask"][row] > 0, np.arange(t, t + K) < 5)
     buffer.update_priorities(np.array([[0, p] for p in range(5)]), np.array([0, 0, 5.0, 0, 0]))
     _, keys = buffer.sample(20, K, TD, GAMMA, beta=1.0, reanalyze_fraction=1.0)
     assert set(keys[:, 1].tolist()) == {2}
@@ -318,3 +325,42 @@ def test_one_tiny_priority_does_not_crush_the_other_samples_weights(
             break
     assert 0 in keys[:, 1]
     assert np.median(data["weights"][keys[:, 1] != 0]) > 0.01
+
+
+def test_unroll_halves_the_gradient_only_between_recurrent_steps(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    """MuZero's scale_gradient(0.5) sits after each recurrent step, not on the states the
+    prediction reads: the step-1 value loss reaches the dynamics and the representation
+    in full, the step-2 one reaches the representation at half strength."""
+    torch.manual_seed(0)
+    module = build_learner(env).module[DEFAULT_MODULE_ID]
+    obs = {
+        k: torch.from_numpy(np.stack([o[k] for o in observations[:4]]))[:, None]
+        for k in module.obs_keys
+    }
+    actions = torch.tensor([[0, 1], [1, 2], [2, 3], [3, 0]])
+    for p in module.prediction.parameters():  # a prediction that depends on its input
+        torch.nn.init.normal_(p)
+    torch.nn.init.normal_(module.value_head.weight)
+
+    def grads(value_logits: torch.Tensor) -> list[torch.Tensor]:
+        module.zero_grad()
+        (value_logits * torch.linspace(-1, 1, value_logits.shape[-1])).sum().backward()
+        return [p.grad.clone() for p in (module.next_hidden.weight, module.to_hidden.weight)]
+
+    batch = {**{f"obs/{k}": v.expand(-1, 3, *v.shape[2:]) for k, v in obs.items()}}
+    unrolled = [
+        grads(module._forward_train({**batch, "actions": actions})["value_logits"][:, k])
+        for k in (1, 2)
+    ]
+    # The same steps by hand, without any scaling.
+    first = {k: v[:, 0] for k, v in obs.items()}
+    one, _ = module.dynamics_step(module.represent(first), actions[:, 0])
+    plain_1 = grads(module.predict(one)[1])
+    one, _ = module.dynamics_step(module.represent(first), actions[:, 0])
+    two, _ = module.dynamics_step(one, actions[:, 1])
+    plain_2 = grads(module.predict(two)[1])
+    assert torch.allclose(unrolled[0][0], plain_1[0]) and torch.allclose(unrolled[0][1], plain_1[1])
+    assert torch.allclose(unrolled[1][1], 0.5 * plain_2[1], atol=1e-6)  # one step back: halved
+    assert unrolled[1][1].abs().sum() > 0
