@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import yaml
+from commands import run_cli
 
 from rllib_nethack.config.compose import compose_config
 from rllib_nethack.config.translate import build_algorithm_config
@@ -18,16 +17,6 @@ from rllib_nethack.errors import ConfigError
 from rllib_nethack.training.trainer import build_module, describe_model
 
 CONF = Path(__file__).resolve().parents[3] / "conf"
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.run", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def test_translation_builds_the_muzero_config_and_rejects_bad_settings() -> None:
@@ -57,7 +46,7 @@ def test_translation_builds_the_muzero_config_and_rejects_bad_settings() -> None
 @pytest.mark.slow
 def test_smoke_run_trains_checkpoints_and_resumes(tmp_path: Path) -> None:
     args = ("+task=room5x5", "algo=muzero", "debug=smoke", "experiment.root_dir=runs")
-    done = run_cli(*args, cwd=tmp_path)
+    done = run_cli(*args, cwd=tmp_path, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     (run_dir,) = (tmp_path / "runs" / "MiniHack-Room-5x5-v0-minihack-muzero").iterdir()
     checkpoint = run_dir / "checkpoints" / "iter_000002"
@@ -65,7 +54,7 @@ def test_smoke_run_trains_checkpoints_and_resumes(tmp_path: Path) -> None:
     trained = [int(m) for m in re.findall(r"(\d+) trained", done.stdout)]
     assert trained and trained[-1] > 0
 
-    again = run_cli(*args, f"resume={checkpoint}", cwd=tmp_path)
+    again = run_cli(*args, f"resume={checkpoint}", cwd=tmp_path, timeout=900)
     assert again.returncode == 0, again.stderr[-3000:]
     assert re.search(r"iter\s+3 ", again.stdout), again.stdout[-2000:]
     resumed = [int(m) for m in re.findall(r"(\d+) trained", again.stdout)]
