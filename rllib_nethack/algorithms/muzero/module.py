@@ -242,20 +242,19 @@ class MuZeroRLModule(TorchRLModule):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The search's chance-edge step: scalars for reward and value."""
         code = nn.functional.one_hot(outcome.long(), self.net.chance_outcomes)
-        nxt, reward_logits = self.outcome_step(after, code)
-        policy, value_logits = self.predict(nxt)
-        return (
-            nxt,
-            logits_to_scalar(reward_logits, self.net.reward_support),
-            policy,
-            logits_to_scalar(value_logits, self.net.value_support),
-        )
+        return self._search_outputs(*self.outcome_step(after, code))
 
     def recurrent(
         self, hidden: torch.Tensor, action: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The search's model step: scalars instead of logits for reward and value."""
-        nxt, reward_logits = self.dynamics_step(hidden, action)
+        return self._search_outputs(*self.dynamics_step(hidden, action))
+
+    def _search_outputs(
+        self, nxt: torch.Tensor, reward_logits: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """What the search reads after a model step: next state, scalar reward, policy
+        logits and scalar value."""
         policy, value_logits = self.predict(nxt)
         return (
             nxt,
