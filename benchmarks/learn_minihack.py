@@ -10,9 +10,10 @@ How to run:
 Trains with `python -m rllib_nethack.run`'s own loop and config (family
 `minihack`: the MiniHack model, APPO, the family's learning settings), prints
 the learning curve (mean return against env steps) and one JSON line.
-``--vtrace-fix off`` / ``--pack off`` switch off our learners' bootstrap fix and
-sequence packing (``rllib_nethack.training.learners.SWITCHES``) for before/after
-comparisons; the JSON line names both, and the env steps/s of the run's first
+``--vtrace-fix off`` / ``--pack off`` / ``--target-network off`` switch off our
+learners' bootstrap fix, sequence packing and APPO's target network
+(``rllib_nethack.training.learners.SWITCHES``) for before/after comparisons; the
+JSON line names them, and the env steps/s of the run's first
 and last thirds (packing keeps the late, short-episode phase from slowing down).
 
 The JSON line gives two readings of "reached the target": the first iteration
@@ -56,9 +57,14 @@ def main() -> None:
     parser.add_argument("--algo", default=None, help="algorithm (conf/algo), e.g. muzero")
     parser.add_argument("--vtrace-fix", choices=["on", "off"], default="on")
     parser.add_argument("--pack", choices=["on", "off"], default="on")
+    parser.add_argument("--target-network", choices=["on", "off"], default="on")
     parser.add_argument("overrides", nargs="*", help="extra config overrides (key=value)")
     args = parser.parse_args()
-    switches = {"vtrace_fix": args.vtrace_fix == "on", "pack_sequences": args.pack == "on"}
+    switches = {
+        "vtrace_fix": args.vtrace_fix == "on",
+        "pack_sequences": args.pack == "on",
+        "target_network": args.target_network == "on",
+    }
     as_yaml = ",".join(f"{k}:{str(v).lower()}" for k, v in switches.items())
     _summary, rows = train_in_scratch_dir(
         [

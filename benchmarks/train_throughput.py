@@ -25,6 +25,12 @@ this project is developed on (4-5 minutes each), on two days:
   in its own 10 s/60 s/300 s readings; this script 813 (learner 97% of a core,
   env runners 79%), then 1,104 (learner 95%, env runners 86%) once the screen
   CNN's first layer read cells instead of pixels (models/cell_conv.py).
+- a later session, same machine kind, one after the other: Sample Factory 840
+  (300 s reading; 785 over its last 60 s), this script 949 (learner 94% of a
+  core, env runners 86%), and 953 with
+  ``+algo.learner_config_dict={target_network:false}`` (learner 90%, env
+  runners 91%: without the target-network forward the learner waits for
+  the runners, so the two cores, not the learner, set the pace).
 Figures from another machine, or a busy one, are not comparable.
 """
 

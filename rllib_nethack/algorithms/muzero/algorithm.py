@@ -50,6 +50,9 @@ from rllib_nethack.algorithms.muzero.module import (
 from rllib_nethack.algorithms.muzero.replay import MuZeroReplayBuffer
 from rllib_nethack.errors import ConfigError, suggestion
 
+#: Search settings that are not algorithm settings: the discount is ``gamma``.
+_NOT_CONFIG = frozenset({"discount", "bisection_steps"})
+
 #: The algorithm-state key of the replay buffer's contents in a checkpoint.
 REPLAY_STATE = "muzero_replay"
 
@@ -65,27 +68,14 @@ class MuZeroConfig(AlgorithmConfig):
         self.grad_clip_by = "global_norm"
         self.train_batch_size_per_learner = 128
         self.rollout_fragment_length = 32
-        # Search (see mcts.SearchSettings); gamma is the search's discount.
-        search = SearchSettings()
-        self.num_simulations = search.num_simulations
-        self.pb_c_init = search.pb_c_init
-        self.pb_c_base = search.pb_c_base
-        self.dirichlet_alpha = search.dirichlet_alpha
-        self.exploration_fraction = search.exploration_fraction
-        self.search_policy = search.search_policy
-        self.regularized_c = search.regularized_c
-        self.min_value_spread = search.min_value_spread
-        # Networks (see module.NetworkSettings).
-        net = NetworkSettings()
-        self.hidden_size = net.hidden_size
-        self.dynamics_hidden = list(net.dynamics_hidden)
-        self.prediction_hidden = list(net.prediction_hidden)
-        self.projection = list(net.projection)
-        self.value_support = net.value_support
-        self.reward_support = net.reward_support
-        self.temperature = net.temperature
-        self.memory_size = net.memory_size
-        self.chance_outcomes = net.chance_outcomes
+        self.min_time_s_per_iteration = 10  # type: ignore[assignment]  # as IMPALA/APPO
+        # The search's and the networks' settings, with their dataclasses' defaults
+        # (gamma is the search's discount; the bisection depth is not a setting).
+        for settings in (SearchSettings(), NetworkSettings()):
+            for f in fields(settings):
+                if f.name not in _NOT_CONFIG:
+                    value = getattr(settings, f.name)
+                    setattr(self, f.name, list(value) if isinstance(value, tuple) else value)
         self.commitment_loss_coeff = 1.0
         # Learning.
         self.num_unroll_steps = 5
@@ -95,12 +85,13 @@ class MuZeroConfig(AlgorithmConfig):
         self.entropy_coeff = 0.0
         self.reanalyze_fraction = 0.5
         self.reanalyze_search_fraction = 0.0
+        self.target_update_interval = 0
         # Replay.
         self.replay_capacity = 100_000
         self.priority_alpha = 0.6
         self.priority_beta = 0.4
-        self.learning_starts = 1000
-        self.replay_ratio = 1.0
+        self.learning_starts = 256
+        self.replay_ratio = 2.0
         self.checkpoint_replay = True
 
     def training(self, **kwargs: Any) -> MuZeroConfig:
@@ -138,7 +129,9 @@ class MuZeroConfig(AlgorithmConfig):
     def module_settings(self) -> dict[str, Any]:
         """The network and search settings, as the module's ``model_config`` carries them."""
         search = {
-            f.name: getattr(self, f.name) for f in fields(SearchSettings) if hasattr(self, f.name)
+            f.name: getattr(self, f.name)
+            for f in fields(SearchSettings)
+            if f.name not in _NOT_CONFIG
         }
         search["discount"] = self.gamma
         network = {f.name: getattr(self, f.name) for f in fields(NetworkSettings)}

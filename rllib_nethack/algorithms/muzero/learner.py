@@ -11,12 +11,14 @@ sample is its first-step value error.
 
 Reanalyze happens here, where the current network lives: the bootstrap values
 the buffer marks (a fraction of the samples, and every bootstrap whose search
-value is unknown) are recomputed with the current prediction network, and the
-policy targets of the rows it marks ``research`` by a fresh search.
+value is unknown) are recomputed with a recent copy of the network (the target
+network, ``target_update_interval``), and the policy targets of the rows it
+marks ``research`` by a fresh search with the current one.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any, cast
 
 import torch
@@ -63,6 +65,31 @@ def fresh_policy_targets(module: MuZeroRLModule, batch: dict[str, Any]) -> torch
 class MuZeroTorchLearner(TorchLearner):
     """The MuZero losses (see the module docstring)."""
 
+    def build(self) -> None:
+        super().build()
+        # module id -> (the network Reanalyze bootstraps from, updates since it was copied)
+        self._bootstrap_nets: dict[ModuleID, tuple[MuZeroRLModule, int]] = {}
+
+    def bootstrap_network(
+        self, module_id: ModuleID, module: MuZeroRLModule, interval: int
+    ) -> MuZeroRLModule:
+        """The network whose values Reanalyze's n-step targets bootstrap from.
+
+        With ``interval`` > 0, a frozen copy of ``module`` refreshed every
+        ``interval`` updates (the target network of EfficientZero and of
+        MuZero Reanalyze): bootstrapping from the network being trained, at
+        two samples per env step, lets a value error feed its own target.
+        With 0, ``module`` itself.
+        """
+        if interval <= 0:
+            return module
+        net, age = self._bootstrap_nets.get(module_id, (module, interval))
+        if age >= interval:
+            net = copy.deepcopy(module).requires_grad_(False)
+            age = 0
+        self._bootstrap_nets[module_id] = (net, age + 1)
+        return net
+
     def compute_loss_for_module(
         self,
         *,
@@ -80,13 +107,14 @@ class MuZeroTorchLearner(TorchLearner):
         boot = batch["value_boot"]
         redo = batch["reanalyze"] > 0
         if bool(redo.any()):
+            boot_net = self.bootstrap_network(module_id, module, int(config.target_update_interval))
             with torch.no_grad():
                 obs = {k: batch[f"boot_obs/{k}"][redo] for k in module.obs_keys}
                 state = module.state_at(batch, "boot_state", slice(None))
                 if state is not None:
                     state = {k: v[redo] for k, v in state.items()}
                 boot = boot.clone()
-                boot[redo] = module.value(obs, state).to(boot.dtype)
+                boot[redo] = boot_net.value(obs, state).to(boot.dtype)
         value_target = batch["value_reward_sum"] + batch["value_boot_discount"] * boot
 
         value_loss = _cross_entropy(

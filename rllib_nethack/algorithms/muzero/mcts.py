@@ -67,13 +67,12 @@ class SearchSettings:
     pb_c_base: float = 19652.0  #: c2: visits at which the prior's weight starts to grow
     dirichlet_alpha: float = 0.3
     exploration_fraction: float = 0.25  #: share of Dirichlet noise in the root prior
-    search_policy: str = "visits"  #: "visits" or "regularized" (Grill et al. 2020)
+    search_policy: str = "regularized"  #: "visits" or "regularized" (Grill et al. 2020)
     regularized_c: float = 1.0  #: scale of the regularised policy's lambda_N
     bisection_steps: int = 32
-    #: Least spread the min-max normalisation divides by (0: the paper's rule).
-    #: With rewards of +-0.01 per step, dividing by the tree's tiny spread turns
-    #: noise into decisive Q differences and the search policy collapses.
-    min_value_spread: float = 0.0
+    #: Least spread the min-max normalisation divides by (0: the paper's rule;
+    #: see ``conf/algo/muzero.yaml`` for why not 0).
+    min_value_spread: float = 0.1
 
     def __post_init__(self) -> None:
         if self.num_simulations < 1:

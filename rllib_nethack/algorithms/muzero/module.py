@@ -63,7 +63,7 @@ class NetworkSettings:
     projection: tuple[int, ...] = (128, 128)
     value_support: int = 20  #: half width of the value support (after scaling)
     reward_support: int = 5  #: half width of the reward support (after scaling)
-    temperature: float = 1.0  #: visit-count temperature when acting to explore
+    temperature: float = 0.5  #: visit-count temperature when acting to explore
     memory_size: int = 0  #: LSTM memory in the representation (0: none)
     chance_outcomes: int = 0  #: Stochastic MuZero's chance outcomes (0: plain MuZero)
 
@@ -188,19 +188,28 @@ class MuZeroRLModule(TorchRLModule):
         x = self.prediction(hidden)
         return self.policy_head(x), self.value_head(x)
 
+    def _with_edge(self, state: torch.Tensor, edge: torch.Tensor, size: int) -> torch.Tensor:
+        """A model step's input: ``state`` ``[B, H]`` and the edge taken from it (an
+        index ``[B]`` into ``size`` choices, or already a one-hot code ``[B, size]``)."""
+        onehot = nn.functional.one_hot(edge.long(), size) if edge.dim() == 1 else edge
+        return torch.cat([state, onehot.to(state.dtype)], dim=-1)
+
     def dynamics_step(
         self, hidden: torch.Tensor, action: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(hidden ``[B, H]``, action ``[B]``) -> (next hidden, reward logits ``[B, R]``)."""
-        onehot = nn.functional.one_hot(action.long(), self.num_actions).to(hidden.dtype)
-        x = self.dynamics(torch.cat([hidden, onehot], dim=-1))
+        """(hidden ``[B, H]``, action ``[B]``) -> (next hidden, reward logits ``[B, R]``).
+
+        With chance outcomes the same network steps from (afterstate, chance
+        outcome: an index ``[B]`` or a one-hot code ``[B, C]``) instead.
+        """
+        edges = self.net.chance_outcomes or self.num_actions
+        x = self.dynamics(self._with_edge(hidden, action, edges))
         return _scale_hidden(self.next_hidden(x)), self.reward_head(x)
 
     # ------------------------------------------------------------------ chance outcomes
     def afterstate_step(self, hidden: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """(hidden ``[B, H]``, action ``[B]``) -> afterstate ``[B, H]``: the move, before chance."""
-        onehot = nn.functional.one_hot(action.long(), self.num_actions).to(hidden.dtype)
-        x = self.afterstate_dynamics(torch.cat([hidden, onehot], dim=-1))
+        x = self.afterstate_dynamics(self._with_edge(hidden, action, self.num_actions))
         return _scale_hidden(self.to_afterstate(x))
 
     def afterstate_predict(self, after: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -216,13 +225,6 @@ class MuZeroRLModule(TorchRLModule):
         hard = nn.functional.one_hot(probs.argmax(-1), probs.shape[-1]).to(probs.dtype)
         return hard + probs - probs.detach(), probs
 
-    def outcome_step(
-        self, after: torch.Tensor, code: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(afterstate, outcome one-hot ``[B, C]``) -> (next hidden, reward logits)."""
-        x = self.dynamics(torch.cat([after, code.to(after.dtype)], dim=-1))
-        return _scale_hidden(self.next_hidden(x)), self.reward_head(x)
-
     def chance_model(self) -> ChanceModel | None:
         """The search's afterstate model (None without chance outcomes)."""
         if not self.net.chance_outcomes:
@@ -237,17 +239,11 @@ class MuZeroRLModule(TorchRLModule):
 
         return ChanceModel(afterstate, self.net.chance_outcomes)
 
-    def recurrent_from_outcome(
-        self, after: torch.Tensor, outcome: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The search's chance-edge step: scalars for reward and value."""
-        code = nn.functional.one_hot(outcome.long(), self.net.chance_outcomes)
-        return self._search_outputs(*self.outcome_step(after, code))
-
     def recurrent(
         self, hidden: torch.Tensor, action: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The search's model step: scalars instead of logits for reward and value."""
+        """The search's model step (an action's edge, or with chance outcomes an
+        outcome's edge from an afterstate): scalars instead of logits for reward and value."""
         return self._search_outputs(*self.dynamics_step(hidden, action))
 
     def _search_outputs(
@@ -304,8 +300,7 @@ class MuZeroRLModule(TorchRLModule):
                 else None
             )
             chance = self.chance_model()
-            step = self.recurrent if chance is None else self.recurrent_from_outcome
-            return search(hidden, logits, step, s, noise, chance), state_out
+            return search(hidden, logits, self.recurrent, s, noise, chance), state_out
 
     # ------------------------------------------------------------------ RLlib forwards
     def _search(self, batch: Mapping[str, Any], explore: bool) -> dict[str, Any]:
@@ -367,7 +362,7 @@ class MuZeroRLModule(TorchRLModule):
                 )
                 for name, value in zip(chance, (q, prior, code, probs), strict=True):
                     chance[name].append(value)
-                hidden, reward_logits = self.outcome_step(after, code)
+                hidden, reward_logits = self.dynamics_step(after, code)
             else:
                 hidden, reward_logits = self.dynamics_step(hidden, actions[:, k])
             hiddens.append(hidden)

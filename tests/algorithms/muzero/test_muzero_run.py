@@ -116,3 +116,18 @@ def test_family_learning_settings_reach_actor_critic_algos_not_muzeros_optimiser
         )
         assert muzero.algo.gamma == appo.algo.gamma == appo.learning.gamma  # the task's horizon
     assert compose_config(["+task=room5x5", "algo=muzero", "algo.lr=0.01"]).algo.lr == 0.01
+
+
+def test_muzero_yaml_documents_the_config_defaults() -> None:
+    """conf/algo/muzero.yaml documents every setting with the value MuZeroConfig()
+    itself has, so Python users (Tune, scripts) get the same tuned algorithm."""
+    from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig
+
+    config = MuZeroConfig()
+    documented = yaml.safe_load((CONF / "algo" / "muzero.yaml").read_text())
+    differing = {
+        key: (value, getattr(config, key, "missing"))
+        for key, value in documented.items()
+        if key != "name" and not str(value).startswith("${") and getattr(config, key, None) != value
+    }
+    assert differing == {}

@@ -364,3 +364,33 @@ def test_unroll_halves_the_gradient_only_between_recurrent_steps(
     assert torch.allclose(unrolled[0][0], plain_1[0]) and torch.allclose(unrolled[0][1], plain_1[1])
     assert torch.allclose(unrolled[1][1], 0.5 * plain_2[1], atol=1e-6)  # one step back: halved
     assert unrolled[1][1].abs().sum() > 0
+
+
+@pytest.mark.slow  # 7 gradient steps
+def test_reanalyze_bootstraps_from_a_target_network_refreshed_every_interval(
+    env: gym.Env, observations: list[dict[str, Any]]
+) -> None:
+    torch.manual_seed(0)
+    learner = build_learner(env, reanalyze_fraction=1.0, target_update_interval=3)
+    module = learner.module[DEFAULT_MODULE_ID]
+    buffer = MuZeroReplayBuffer(capacity=1000, seed=3)
+    buffer.add([chunk(observations, 0, 6, "t", False, int(env.action_space.n))])
+    data, _ = buffer.sample(8, K, TD, GAMMA, beta=1.0, reanalyze_fraction=1.0)
+    copies = []
+    for _ in range(7):
+        before = {k: v.clone() for k, v in module.state_dict().items()}
+        batch = MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(dict(data))}, env_steps=8)
+        learner.update(batch=batch, timesteps={NUM_ENV_STEPS_SAMPLED_LIFETIME: 0})
+        target, _ = learner._bootstrap_nets[DEFAULT_MODULE_ID]
+        assert target is not module and not any(p.requires_grad for p in target.parameters())
+        if not copies or target is not copies[-1][0]:
+            copies.append((target, before))
+    # Copied at updates 1, 4 and 7, each time from the weights that update started with,
+    # and left alone in between while the module trained on.
+    assert len(copies) == 3
+    for target, weights in copies:
+        for key, value in target.state_dict().items():
+            assert torch.equal(value, weights[key]), key
+    assert not torch.equal(
+        module.state_dict()["value_head.weight"], copies[0][1]["value_head.weight"]
+    )
