@@ -16,7 +16,10 @@ moves/s (env steps the runner can act on, per second) and simulations/s
 Results to expect: tens of thousands of simulations/s with 16 envs on one
 core; the figure scales with the batch (the search's Python loops run once per
 simulation and depth, whatever the batch size). Timings on a shared machine
-are noisy.
+are noisy. Measured on a quiet 2-CPU machine, one thread, 16 envs, the
+regularised search policy: 9,117 / 13,817 / 15,057 simulations/s (912 / 553 /
+301 moves/s) at 10 / 25 / 50 simulations; 16,320 simulations/s (653 moves/s)
+at 25 with ``--chance-outcomes 8``.
 """
 
 from __future__ import annotations
