@@ -11,9 +11,10 @@ sample is its first-step value error.
 
 Reanalyze happens here, where the current network lives: the bootstrap values
 the buffer marks (a fraction of the samples, and every bootstrap whose search
-value is unknown) are recomputed with a recent copy of the network (the target
-network, ``target_update_interval``), and the policy targets of the rows it
-marks ``research`` by a fresh search with the current one.
+value is unknown) are recomputed with the current network (or with a copy of
+it refreshed every ``target_update_interval`` updates, a target network), and
+the policy targets of the rows it marks ``research`` by a fresh search with
+the current one.
 """
 
 from __future__ import annotations
