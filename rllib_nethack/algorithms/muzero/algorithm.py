@@ -152,6 +152,11 @@ class MuZeroConfig(AlgorithmConfig):
         for name in ("num_unroll_steps", "td_steps", "train_batch_size_per_learner"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"MuZero: {name} must be >= 1, got {getattr(self, name)}")
+        if int(self.target_update_interval) < 0:
+            raise ValueError(
+                f"MuZero: target_update_interval must be >= 0 (0: no target network), "
+                f"got {self.target_update_interval}"
+            )
         for name in ("reanalyze_fraction", "reanalyze_search_fraction"):
             if not 0.0 <= float(getattr(self, name)) <= 1.0:
                 raise ValueError(f"MuZero: {name} must be in [0, 1], got {getattr(self, name)}")

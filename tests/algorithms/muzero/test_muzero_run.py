@@ -37,6 +37,10 @@ def test_translation_builds_the_muzero_config_and_rejects_bad_settings() -> None
         build_algorithm_config(
             compose_config(["+task=room5x5", "algo=muzero", "algo.search_policy=greedy"])
         )
+    with pytest.raises(ConfigError, match="target_update_interval must be >= 0"):
+        build_algorithm_config(
+            compose_config(["+task=room5x5", "algo=muzero", "algo.target_update_interval=-1"])
+        )
     with pytest.raises(ConfigError, match="num_simulation"):
         build_algorithm_config(
             compose_config(["+task=room5x5", "algo=muzero", "+algo.num_simulation=5"])
