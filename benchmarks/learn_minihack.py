@@ -36,6 +36,8 @@ import math
 
 from training_run import train_in_scratch_dir
 
+from rllib_nethack.training.learners import SWITCHES
+
 
 def _rate(rows: list[dict[str, float]]) -> float | None:
     """Env steps/s from the first to the last of ``rows``."""
@@ -55,16 +57,11 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--algo", default=None, help="algorithm (conf/algo), e.g. muzero")
-    parser.add_argument("--vtrace-fix", choices=["on", "off"], default="on")
-    parser.add_argument("--pack", choices=["on", "off"], default="on")
-    parser.add_argument("--target-network", choices=["on", "off"], default="on")
+    for switch in SWITCHES:  # --vtrace-fix, --pack-sequences (or --pack), --target-network
+        parser.add_argument(f"--{switch.replace('_', '-')}", choices=["on", "off"], default="on")
     parser.add_argument("overrides", nargs="*", help="extra config overrides (key=value)")
     args = parser.parse_args()
-    switches = {
-        "vtrace_fix": args.vtrace_fix == "on",
-        "pack_sequences": args.pack == "on",
-        "target_network": args.target_network == "on",
-    }
+    switches = {switch: getattr(args, switch) == "on" for switch in SWITCHES}
     as_yaml = ",".join(f"{k}:{str(v).lower()}" for k, v in switches.items())
     _summary, rows = train_in_scratch_dir(
         [
