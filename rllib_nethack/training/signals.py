@@ -38,14 +38,25 @@ class TerminationRequested(KeyboardInterrupt):
     """SIGTERM arrived: stop, save what can be saved, exit with status 143."""
 
 
+#: Set by the SIGTERM handler. The exception's type alone cannot tell: a signal
+#: that lands while Ray blocks in C++ (``ray.get`` inside ``algo.train()``)
+#: comes out of Ray as a plain ``KeyboardInterrupt``, whatever the handler raised.
+_sigterm_seen = threading.Event()
+
+
 def stop_name(interrupt: KeyboardInterrupt) -> str:
     """``"SIGTERM"`` or ``"interrupted"`` (Ctrl-C): a key of :data:`SIGNAL_STOPS`."""
-    return "SIGTERM" if isinstance(interrupt, TerminationRequested) else "interrupted"
+    if isinstance(interrupt, TerminationRequested) or _sigterm_seen.is_set():
+        return "SIGTERM"
+    return "interrupted"
 
 
 def _force_exit_after(grace_s: float) -> None:
     time.sleep(grace_s)
-    message = f"terminated: still saving after the {grace_s:g} s grace period, exiting now\n"
+    message = (
+        f"terminated: still running {grace_s:g} s after SIGTERM (the grace period), exiting "
+        "now (a checkpoint reported above is whole; one cut off mid-write is never used)\n"
+    )
     with contextlib.suppress(OSError):
         os.write(2, message.encode())
     os._exit(SIGTERM_EXIT_STATUS)
@@ -64,12 +75,12 @@ def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    requested = threading.Event()
+    _sigterm_seen.clear()
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if requested.is_set():
+        if _sigterm_seen.is_set():
             return
-        requested.set()
+        _sigterm_seen.set()
         threading.Thread(
             target=_force_exit_after, args=(grace_s,), name="sigterm-grace", daemon=True
         ).start()

@@ -103,7 +103,7 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     merged = cfg.copy()
     for key in ("task", "model"):
         if OmegaConf.to_container(cfg[key]) != OmegaConf.to_container(saved[key]):
-            print(f"resume: using the checkpoint's {key} settings", file=out)
+            print(f"resume: using the checkpoint's {key} settings", file=out, flush=True)
         OmegaConf.update(merged, key, saved[key], merge=False)
     seed, done = merged.experiment.get("seed"), checkpoint_iteration(checkpoint)
     if seed is not None and done:
@@ -184,11 +184,13 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
 
     SIGTERM stops the run like Ctrl-C (a final checkpoint, then
     ``stopped_by="SIGTERM"``); see :mod:`rllib_nethack.training.signals`.
+    Each line to ``out`` is flushed as it is printed: if shutting down outlasts
+    SIGTERM's grace period, the watchdog's ``os._exit`` would drop buffered lines.
     """
     checkpoint = None
     if cfg.get("resume"):
         checkpoint = resolve_checkpoint(
-            fetch(cfg.resume), lambda note: print(f"resume: {note}", file=out)
+            fetch(cfg.resume), lambda note: print(f"resume: {note}", file=out, flush=True)
         )
         cfg = with_checkpoint_model(cfg, checkpoint, out)
     algo_config = build_algorithm_config(cfg)
@@ -196,7 +198,7 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
     run_dir = create_run_dir(cfg)
 
     with sigterm_as_interrupt():
-        print(f"run dir  {run_dir}", file=out)
+        print(f"run dir  {run_dir}", file=out, flush=True)
         print(
             f"task     {cfg.task.name} ({cfg.task.family})  model {model}  algo {cfg.algo.name}",
             file=out,
@@ -211,7 +213,9 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
                 if checkpoint is not None:
                     _restore(algo, checkpoint)
                     start = restored_progress(algo)
-                    print(f"resumed  {checkpoint} (iteration {algo.iteration})", file=out)
+                    print(
+                        f"resumed  {checkpoint} (iteration {algo.iteration})", file=out, flush=True
+                    )
                 return _train_loop(algo, cfg, run_dir, start, out)
             finally:
                 algo.stop()
@@ -243,7 +247,7 @@ def _train_loop(
     stop = cast(dict[str, Any], OmegaConf.to_container(cfg.stop))
     tensorboard = TensorBoardLog(run_dir / "tensorboard") if cfg.experiment.tensorboard else None
     if tensorboard is not None:
-        print(f"tensorboard --logdir {tensorboard.directory}", file=out)
+        print(f"tensorboard --logdir {tensorboard.directory}", file=out, flush=True)
     progress_csv = ProgressCsv(run_dir / "progress.csv")
     every = int(cfg.experiment.checkpoint_every or 0)
     eval_every = int(cfg.experiment.get("eval_every") or 0)
@@ -273,11 +277,11 @@ def _train_loop(
                 except CheckpointWriteError as err:
                     # Training goes on: the next checkpoint may find space again.
                     kept = f"; keeping {latest}" if latest is not None else ""
-                    print(f"{err}{kept}; trying again at the next checkpoint", file=out)
+                    print(f"{err}{kept}; trying again at the next checkpoint", file=out, flush=True)
             reason = stop_reason(stop, last, done)
     except KeyboardInterrupt as interrupt:
         reason = stop_name(interrupt)
-        print(f"{reason}: saving a checkpoint", file=out)
+        print(f"{reason}: saving a checkpoint", file=out, flush=True)
     finally:
         if tensorboard is not None:
             tensorboard.close()
@@ -290,15 +294,15 @@ def _train_loop(
             kept = f"; the last checkpoint written is {latest}" if latest is not None else ""
             raise CheckpointWriteError(f"final {err}{kept}") from err
     if latest is not None:
-        print(f"checkpoint {latest}", file=out)
+        print(f"checkpoint {latest}", file=out, flush=True)
     if cfg.experiment.plot:
         title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}"
         png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
         if png is not None:
-            print(f"learning curve {png}", file=out)
+            print(f"learning curve {png}", file=out, flush=True)
     if (uri := sync_up(run_dir)) is not None:
-        print(f"uploaded {uri}", file=out)
-    print(f"stopped by {reason} after {done} iterations", file=out)
+        print(f"uploaded {uri}", file=out, flush=True)
+    print(f"stopped by {reason} after {done} iterations", file=out, flush=True)
     return RunSummary(
         run_dir=run_dir,
         iterations=done,

@@ -81,6 +81,38 @@ def test_a_sigterm_while_ray_starts_is_a_termination_request() -> None:
         sys.exit(3)
 
 
+_SIGTERM_IN_RAY_GET = """
+import os, signal, threading, time
+import ray
+from rllib_nethack.training.signals import sigterm_as_interrupt, stop_name
+ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+
+@ray.remote
+def slow():
+    time.sleep(60)
+
+with sigterm_as_interrupt():
+    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    try:
+        ray.get(slow.remote())
+    except KeyboardInterrupt as interrupt:
+        print(type(interrupt).__name__, stop_name(interrupt), flush=True)
+ray.shutdown()
+"""
+
+
+@pytest.mark.slow
+def test_sigterm_inside_ray_get_is_still_named_sigterm() -> None:
+    """Ray turns whatever the handler raises inside ``ray.get`` into a plain
+    ``KeyboardInterrupt``; the run must still report SIGTERM (exit 143), not Ctrl-C."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_IN_RAY_GET], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    caught, name = done.stdout.split()
+    assert caught in ("KeyboardInterrupt", "TerminationRequested") and name == "SIGTERM"
+
+
 @pytest.mark.slow
 def test_sigterm_saves_a_final_checkpoint_and_exits_143(
     spawn: Callable[..., Any], tmp_path: Path
@@ -88,9 +120,9 @@ def test_sigterm_saves_a_final_checkpoint_and_exits_143(
     run = spawn(*SMOKE, *ENDLESS, "experiment.checkpoint_every=0", "experiment.run_dir=run")
     run.wait_for(r"^iter +3 ")
     run.send(signal.SIGTERM)
-    assert run.finish(timeout=120) == 143, run.err
-    assert "SIGTERM: saving a checkpoint" in run.out
-    assert "stopped by SIGTERM" in run.out
+    assert run.finish(timeout=120) == 143, run.out + run.err
+    assert "SIGTERM: saving a checkpoint" in run.out, run.out + run.err
+    assert "stopped by SIGTERM" in run.out, run.out + run.err
     assert "Traceback" not in run.err
     (final,) = checkpoints_in(tmp_path / "run")  # periodic checkpoints are off
     rows = len(read_progress(tmp_path / "run" / "progress.csv"))
