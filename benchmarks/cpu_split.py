@@ -26,14 +26,25 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
 
 
+#: pids seen as env runners. Ray retitles a worker process with what it does at
+#: the moment (``ray::IDLE`` before its actor starts and after it is gone), so one
+#: reading must not decide: once an env runner, always one.
+_ENV_RUNNERS: set[int] = set()
+
+
 def _role(pid: int) -> str:
     if pid == os.getpid():
         return "learner (driver)"
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return "other"
-    return "env runners" if "EnvRunner" in cmdline else "ray (other)"
+    if pid not in _ENV_RUNNERS:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            return "other"
+        # SingleAgentEnvRunner / MultiAgentEnvRunner, not RLlib's EnvRunnerStateServer.
+        if "AgentEnvRunner" not in cmdline:
+            return "ray (other)"
+        _ENV_RUNNERS.add(pid)
+    return "env runners"
 
 
 def descendants_cpu() -> dict[int, tuple[str, float]]:

@@ -24,14 +24,11 @@ import json
 import pstats
 import time
 
-import torch
-from omegaconf import open_dict
+from local_runner import local_env_runner
 from ray.rllib.core.learner.learner import Learner
 from ray.rllib.core.learner.training_data import TrainingData
-from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
 
 from rllib_nethack import make_env
-from rllib_nethack.config import build_algorithm_config, compose_config
 
 #: Part of the update -> (file suffix, function name) whose cumulative time it is.
 PARTS = {
@@ -61,20 +58,9 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=3)
     parser.add_argument("overrides", nargs="*", help="extra config overrides (key=value)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    cfg = compose_config(
-        [
-            f"+task={args.task}",
-            "cluster.rllib.num_env_runners=0",
-            f"cluster.rllib.num_envs_per_env_runner={args.envs}",
-            f"algo.train_batch_size_per_learner={args.batch}",
-            *args.overrides,
-        ]
+    runner, config = local_env_runner(
+        args.task, args.envs, [f"algo.train_batch_size_per_learner={args.batch}", *args.overrides]
     )
-    with open_dict(cfg):
-        cfg.experiment.seed = 0
-    config = build_algorithm_config(cfg)
-    runner = SingleAgentEnvRunner(config=config)
     runner.sample(num_timesteps=args.envs * 4)  # warm-up: reset the envs
     start = time.perf_counter()
     episodes = runner.sample(num_timesteps=args.batch)

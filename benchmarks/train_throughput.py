@@ -4,6 +4,7 @@ How to run:
     python benchmarks/train_throughput.py                  # 2 env runners x 16 envs, 5 minutes
     python benchmarks/train_throughput.py --minutes 2 --env-runners 2 --envs 16
     python benchmarks/train_throughput.py +algo.learner_config_dict.pack_sequences=false
+    python benchmarks/train_throughput.py "+algo.learner_config_dict={target_network:true}"
 
 Runs the real training loop (`rllib_nethack.training.trainer.train`) on an embedded Ray
 instance with Sample Factory's NetHack settings: rollout 32, batch 1024, LSTM
@@ -16,7 +17,7 @@ One JSON line last.
 
 Results to expect: compare with Sample Factory on the same machine, same
 settings, one run after the other. Measured side by side on the 2-CPU VM kind
-this project is developed on (4-5 minutes each), on two days:
+this project is developed on (4-5 minutes each), in several sessions:
 - first: Sample Factory 489-538 env steps/s; this script 373-427.
 - 2026-11-22, one after the other on a quiet machine: Sample Factory (its
   ``sf_examples.nethack.train_nethack --env=nethack_challenge --num_workers=2
@@ -27,10 +28,14 @@ this project is developed on (4-5 minutes each), on two days:
   CNN's first layer read cells instead of pixels (models/cell_conv.py).
 - a later session, same machine kind, one after the other: Sample Factory 840
   (300 s reading; 785 over its last 60 s), this script 949 (learner 94% of a
-  core, env runners 86%), and 953 with
-  ``+algo.learner_config_dict={target_network:false}`` (learner 90%, env
-  runners 91%: without the target-network forward the learner waits for
-  the runners, so the two cores, not the learner, set the pace).
+  core, env runners 86%), and 953 with APPO's target network off (learner 90%,
+  env runners 91%: the learner then waited for the runners).
+- the session after, one after the other: Sample Factory 770 (300 s reading;
+  785 over its last 60 s); then, with the env runners acting through the LSTM
+  cell and without RLlib's per-step train/eval switching (one env runner alone,
+  ``runner_throughput.py``: 1,787-2,058 env steps/s, was 1,141-1,606), this
+  script 915 with the target network (learner 95% of a core) and 1,164
+  without it, now the default.
 Figures from another machine, or a busy one, are not comparable.
 """
 

@@ -38,6 +38,12 @@ class LSTMCore(nn.Module):
     def forward(
         self, x: torch.Tensor, state: State, resets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, State]:
+        if x.shape[1] == 1:  # acting: one step per call
+            # torch's fused LSTM pays a fixed cost per call on CPU that a single
+            # step does not amortise; the cell is about twice as fast at batch 16.
+            w_ih, w_hh, b_ih, b_hh = self.lstm.all_weights[0]
+            h1, c1 = torch.lstm_cell(x[:, 0], (state["h"], state["c"]), w_ih, w_hh, b_ih, b_hh)
+            return h1.unsqueeze(1), {"h": h1, "c": c1}
         h, c = state["h"].unsqueeze(0).contiguous(), state["c"].unsqueeze(0).contiguous()
         if resets is None or not bool(resets[:, 1:].any()):
             out, (h, c) = self.lstm(x, (h, c))

@@ -10,7 +10,8 @@ three end their learner pipeline with :class:`PackSequences`. The translation
 
 Both changes can be switched off for before/after comparisons through RLlib's
 ``learner_config_dict`` (``algo.learner_config_dict={vtrace_fix: false,
-pack_sequences: false}``): see :data:`SWITCHES`.
+pack_sequences: false}``), and APPO's target network switched back on
+(``target_network: true``): see :data:`SWITCHES`.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ from rllib_nethack.models.module import OLD_POLICY_LOGITS
 from rllib_nethack.training.connectors import PackSequences, StandardiseAdvantages
 from rllib_nethack.training.vtrace import bootstrap_rewards
 
-#: ``learner_config_dict`` keys our learners read, all on unless set false.
-#: ``target_network`` (APPO only): off, the old policy of APPO's surrogate and
-#: V-trace is the behaviour policy the env runners acted with (as in Sample
-#: Factory's APPO), which saves the target network's forward pass, about a
-#: quarter of an update on CPU.
-SWITCHES = ("vtrace_fix", "pack_sequences", "target_network")
+#: ``learner_config_dict`` keys our learners read -> their defaults.
+#: ``target_network`` (APPO only): off (the default), the old policy of APPO's
+#: surrogate and V-trace is the behaviour policy the env runners acted with, as
+#: in Sample Factory's APPO and IMPALA (our module's ``forward_target`` reads it;
+#: a module of RLlib's keeps its target network); on, RLlib's target network,
+#: whose forward pass is about a fifth of a CPU update (end to end on 2 CPUs:
+#: 915 env steps/s on, 1,164 off; ``benchmarks/train_throughput.py``).
+SWITCHES = {"vtrace_fix": True, "pack_sequences": True, "target_network": False}
 
 
 def check_switches(learner_config_dict: Any) -> None:
@@ -51,8 +54,8 @@ def check_switches(learner_config_dict: Any) -> None:
 
 
 def switched_on(learner: Any, name: str) -> bool:
-    """Whether switch ``name`` (one of :data:`SWITCHES`) is on in the learner's config."""
-    return bool((learner.config.learner_config_dict or {}).get(name, True))
+    """Whether switch ``name`` (a key of :data:`SWITCHES`) is on in the learner's config."""
+    return bool((learner.config.learner_config_dict or {}).get(name, SWITCHES[name]))
 
 
 def _append_connectors(learner: Any, *connectors: Any) -> None:

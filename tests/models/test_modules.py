@@ -91,6 +91,22 @@ def test_lstm_carries_state(
         assert value.dtype == np.float32
 
 
+def test_acting_leaves_the_mode_alone_unless_a_layer_cares(
+    env_for: Callable, observations: Callable, to_batch: Callable
+) -> None:
+    module = build("minihack", env_for("minihack"))
+    batch = forward_batch(module, to_batch(observations("minihack"), B, 1))
+    module.train()
+    out = module.forward_exploration(batch)
+    assert module.training and not out[Columns.ACTION_DIST_INPUTS].requires_grad
+    # A layer whose output depends on the mode: acting runs it in eval mode.
+    module.pi = torch.nn.Sequential(torch.nn.Dropout(p=0.9), module.pi)
+    del module._has_mode_layers
+    first = module.forward_exploration(batch)[Columns.ACTION_DIST_INPUTS]
+    second = module.forward_exploration(batch)[Columns.ACTION_DIST_INPUTS]
+    assert torch.equal(first, second) and module.training
+
+
 @pytest.mark.parametrize("model", list(ARCHITECTURES))
 def test_gradient_reaches_every_parameter(
     model: str, env_for: Callable, observations: Callable, to_batch: Callable

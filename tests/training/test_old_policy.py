@@ -1,4 +1,4 @@
-"""APPO's ``target_network: false``: the behaviour policy is the old policy."""
+"""APPO's ``target_network: false`` (the default): the behaviour policy is the old policy."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from rllib_nethack.config import compose_config as compose_run
 
 
 @pytest.mark.slow  # builds an RLlib learner: ~10 s on a busy machine
-@pytest.mark.parametrize("target_network", [True, False])
-def test_behaviour_logits_replace_the_target_network(target_network: bool) -> None:
+@pytest.mark.parametrize("target_network", [True, False, None])  # None: the default
+def test_behaviour_logits_replace_the_target_network(target_network: bool | None) -> None:
     switch = f"+algo.learner_config_dict={{target_network:{str(target_network).lower()}}}"
-    config = build_algorithm_config(compose_run(["+task=room5x5", "debug=smoke", switch]))
+    overrides = ["+task=room5x5", "debug=smoke", *([switch] if target_network is not None else [])]
+    config = build_algorithm_config(compose_run(overrides))
     env = make_env("room5x5")
     torch.manual_seed(0)
     learner = config.build_learner(env=env)
@@ -37,4 +38,4 @@ def test_behaviour_logits_replace_the_target_network(target_network: bool) -> No
     )
     mean_is = float(learner.metrics.peek(("default_policy", LEARNER_RESULTS_MEAN_IS_KEY)))
     # exp(behaviour - old): exactly 1 when the old policy is the behaviour policy.
-    assert (mean_is == pytest.approx(1.0, abs=1e-6)) is not target_network
+    assert (mean_is == pytest.approx(1.0, abs=1e-6)) is not bool(target_network)

@@ -37,6 +37,23 @@ def test_a_reset_inside_a_sequence_zeroes_the_state() -> None:
     assert not torch.allclose(out[0, 3:], carried[0, 3:], atol=1e-3)
 
 
+def test_acting_one_step_at_a_time_matches_the_sequence() -> None:
+    """One-step calls (the env runners', on the LSTM cell) carry the state exactly
+    as one call over the whole sequence (the learner's, on the fused LSTM)."""
+    torch.manual_seed(0)
+    core = LSTMCore(4, 8)
+    x = torch.randn(3, 5, 4)
+    state = {"h": torch.randn(3, 8), "c": torch.randn(3, 8)}
+    with torch.no_grad():
+        whole, last = core(x, state)
+        steps = []
+        for t in range(x.shape[1]):
+            out, state = core(x[:, t : t + 1], state)
+            steps.append(out)
+    assert torch.allclose(torch.cat(steps, dim=1), whole, atol=1e-6)
+    assert all(torch.allclose(state[k], last[k], atol=1e-6) for k in ("h", "c"))
+
+
 def test_chunks_from_a_live_state_start_their_own_row() -> None:
     seq_lens = np.array([5, 2, 3, 6, 1, 4])
     zero = np.array([False, True, True, False, True, True])
@@ -65,13 +82,18 @@ def unpacked_batch(env: Any, rnn_size: int) -> dict[str, Any]:
     }
     terminated = np.zeros((n, WIDTH), dtype=bool)
     terminated[2, SEQ_LENS[2] - 2] = True
+    actions = rng.integers(0, env.action_space.n, size=(n, WIDTH)) * valid
+    # The behaviour policy's logits and the taken actions' logp, as env runners record them.
+    logits = rng.normal(size=(n, WIDTH, env.action_space.n)).astype(np.float32)
+    logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     return {
         Columns.OBS: {k: v * valid.reshape(n, WIDTH, *[1] * (v.ndim - 2)) for k, v in obs.items()},
         Columns.LOSS_MASK: real,
         Columns.TERMINATEDS: terminated,
         Columns.REWARDS: (rng.normal(size=(n, WIDTH)) * real).astype(np.float32),
-        Columns.ACTIONS: rng.integers(0, env.action_space.n, size=(n, WIDTH)) * valid,
-        Columns.ACTION_LOGP: (-rng.uniform(1.0, 3.0, size=(n, WIDTH)) * valid).astype(np.float32),
+        Columns.ACTIONS: actions,
+        Columns.ACTION_DIST_INPUTS: logits * valid[..., None],
+        Columns.ACTION_LOGP: np.take_along_axis(logp, actions[..., None], -1)[..., 0] * valid,
         "step_id": np.where(valid, np.arange(n * WIDTH).reshape(n, WIDTH) + 1, 0),
         Columns.STATE_IN: state,
         "seq_lens": SEQ_LENS,

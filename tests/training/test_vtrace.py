@@ -252,7 +252,9 @@ def test_learner_value_loss_uses_the_plain_loop_targets(algo: str) -> None:
         .training(gamma=GAMMA, vtrace_clip_rho_threshold=RHO_BAR)
         .training(vtrace_clip_pg_rho_threshold=PG_RHO_BAR)
         .env_runners(rollout_fragment_length=ROW)
-        .learners(learner_class=learner_cls)
+        # RLlib's own module, so APPO's old policy is its target network (at
+        # start, the module itself): the target logp below.
+        .learners(learner_class=learner_cls, learner_config_dict={"target_network": True})
     )
     torch.manual_seed(0)
     learner = config.build_learner(env=gym.make("CartPole-v1"))
