@@ -9,8 +9,13 @@ last periodic checkpoint are lost.
 Here SIGTERM raises :class:`TerminationRequested` in the main thread, a
 ``KeyboardInterrupt``, so everything that already unwinds cleanly on Ctrl-C
 (RLlib's loops, our training loop's final save, ``algo.stop()``) does so on
-SIGTERM too. A watchdog thread then makes sure the process is gone within the
-grace period, saved or not, before the scheduler's SIGKILL could catch it with
+SIGTERM too. Inside :func:`sigterm_deferred` (around ``algo.train()``) it does
+not interrupt at once: an exception at an arbitrary point of an APPO iteration
+can leave RLlib in a state where the final save never returns, so the request
+waits for the iteration to end, up to ``ESCALATE_S`` seconds.
+
+A watchdog thread then makes sure the process is gone within the grace period,
+saved or not, before the scheduler's SIGKILL could catch it with
 a checkpoint half-written (a half-written checkpoint never replaces a whole one:
 see :mod:`rllib_nethack.training.checkpoints`).
 """
@@ -18,6 +23,7 @@ see :mod:`rllib_nethack.training.checkpoints`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import threading
@@ -28,6 +34,10 @@ from types import FrameType
 #: Seconds from SIGTERM to a forced exit: inside the 30 s that Kubernetes
 #: (terminationGracePeriodSeconds) and Slurm (KillWait) give before SIGKILL.
 GRACE_S = 25.0
+#: Seconds a SIGTERM waits for the iteration under way (:func:`sigterm_deferred`)
+#: before it interrupts it: an iteration is about 10 s (``min_time_s_per_iteration``),
+#: and the save and shutdown need the rest of the grace period.
+ESCALATE_S = 14.0
 #: The shell's exit status for a process ended by SIGTERM (128 + 15).
 SIGTERM_EXIT_STATUS = 128 + signal.SIGTERM
 #: How a run stopped by a signal reports it (``RunSummary.stopped_by``) -> exit status.
@@ -42,6 +52,40 @@ class TerminationRequested(KeyboardInterrupt):
 #: that lands while Ray blocks in C++ (``ray.get`` inside ``algo.train()``)
 #: comes out of Ray as a plain ``KeyboardInterrupt``, whatever the handler raised.
 _sigterm_seen = threading.Event()
+#: The :func:`sigterm_deferred` block under way: (its number, escalate_s); (0, 0) for none.
+_deferred: tuple[int, float] = (0, 0.0)
+_deferred_count = itertools.count(1)
+
+
+def termination_requested() -> bool:
+    """Whether SIGTERM came (inside :func:`sigterm_as_interrupt`)."""
+    return _sigterm_seen.is_set()
+
+
+@contextlib.contextmanager
+def sigterm_deferred(escalate_s: float = ESCALATE_S) -> Iterator[None]:
+    """Inside, SIGTERM is recorded instead of raised; the caller checks
+    :func:`termination_requested` after the block. If the block is still running
+    ``escalate_s`` s after the SIGTERM, the main thread is interrupted after all.
+    """
+    global _deferred
+    _deferred = (next(_deferred_count), escalate_s)
+    try:
+        yield
+    finally:
+        _deferred = (0, 0.0)
+
+
+_escalating = threading.Event()
+
+
+def _interrupt_if_still_in(block: int, escalate_s: float) -> None:
+    time.sleep(escalate_s)
+    if _deferred[0] == block:
+        # SIGTERM again, to the main thread (a signal, unlike a flag, also wakes a
+        # blocking call); the handler raises this time.
+        _escalating.set()
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
 
 
 def stop_name(interrupt: KeyboardInterrupt) -> str:
@@ -66,7 +110,8 @@ def _force_exit_after(grace_s: float) -> None:
 def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
     """Inside, SIGTERM raises :class:`TerminationRequested` in the main thread.
 
-    The first SIGTERM raises and starts a watchdog that exits the process with
+    The first SIGTERM raises (or, inside :func:`sigterm_deferred`, is recorded)
+    and starts a watchdog that exits the process with
     status 143 after ``grace_s`` seconds; later ones are ignored so that they
     cannot interrupt the final save. Outside the block the previous handler is
     back. Does nothing when not called from the main thread (only the main
@@ -76,14 +121,26 @@ def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
         yield
         return
     _sigterm_seen.clear()
+    _escalating.clear()
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if _escalating.is_set():
+            _escalating.clear()
+            raise TerminationRequested("SIGTERM: the iteration did not end in time")
         if _sigterm_seen.is_set():
             return
         _sigterm_seen.set()
         threading.Thread(
             target=_force_exit_after, args=(grace_s,), name="sigterm-grace", daemon=True
         ).start()
+        if _deferred[0]:
+            threading.Thread(
+                target=_interrupt_if_still_in,
+                args=_deferred,
+                name="sigterm-escalate",
+                daemon=True,
+            ).start()
+            return
         raise TerminationRequested(f"SIGTERM: saving and exiting within {grace_s:g} s")
 
     previous = signal.signal(signal.SIGTERM, handler)

@@ -44,7 +44,14 @@ from rllib_nethack.training.reporting import (
     progress_of,
     starting_point,
 )
-from rllib_nethack.training.signals import keep_sigterm_handler, sigterm_as_interrupt, stop_name
+from rllib_nethack.training.signals import (
+    TerminationRequested,
+    keep_sigterm_handler,
+    sigterm_as_interrupt,
+    sigterm_deferred,
+    stop_name,
+    termination_requested,
+)
 from rllib_nethack.training.storage import fetch, local_path, sync_up
 
 
@@ -261,11 +268,14 @@ def _train_loop(
     saved_iteration = -1
     try:
         while reason is None:
-            result = algo.train()
+            with sigterm_deferred():  # a SIGTERM lets the iteration finish
+                result = algo.train()
             done += 1
             last = progress_of(result, time.monotonic() - clock, last)
             progress_csv.append(last)  # the record first, the courtesy line after
             print(format_progress(last, eta_seconds(last, stop, done)), file=out, flush=True)
+            if termination_requested():
+                raise TerminationRequested("SIGTERM during the iteration")
             if tensorboard is not None:
                 tensorboard.write(result, last.env_steps)
             if eval_every and algo.iteration % eval_every == 0:

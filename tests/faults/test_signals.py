@@ -81,6 +81,39 @@ def test_a_sigterm_while_ray_starts_is_a_termination_request() -> None:
         sys.exit(3)
 
 
+_DEFERRED = """
+import os, signal, sys, time
+from rllib_nethack.training.signals import (
+    sigterm_as_interrupt, sigterm_deferred, stop_name, termination_requested,
+)
+with sigterm_as_interrupt(grace_s=20.0):
+    with sigterm_deferred(escalate_s=1.0):  # an iteration that ends by itself
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.3)
+        print("finished", termination_requested(), flush=True)
+    time.sleep(1.5)  # its escalation time passes: nothing happens outside the block
+with sigterm_as_interrupt(grace_s=20.0):
+    try:
+        with sigterm_deferred(escalate_s=1.0):  # one that would run on
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(30)
+    except KeyboardInterrupt as interrupt:
+        print("interrupted", stop_name(interrupt), flush=True)
+"""
+
+
+def test_sigterm_inside_an_iteration_waits_for_its_end_or_escalates() -> None:
+    """Inside `sigterm_deferred` (around `algo.train()`) SIGTERM lets the block
+    finish; a block still running after `escalate_s` is interrupted, as SIGTERM."""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _DEFERRED], capture_output=True, text=True, timeout=25
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[:2] == ["finished True", "interrupted SIGTERM"]
+    assert time.monotonic() - started < 15  # escalated, not the 30 s sleep
+
+
 _SIGTERM_IN_RAY_GET = """
 import os, signal, threading, time
 import ray
