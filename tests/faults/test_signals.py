@@ -105,13 +105,12 @@ with sigterm_as_interrupt(grace_s=20.0):
 def test_sigterm_inside_an_iteration_waits_for_its_end_or_escalates() -> None:
     """Inside `sigterm_deferred` (around `algo.train()`) SIGTERM lets the block
     finish; a block still running after `escalate_s` is interrupted, as SIGTERM."""
-    started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-c", _DEFERRED], capture_output=True, text=True, timeout=25
+        [sys.executable, "-c", _DEFERRED], capture_output=True, text=True, timeout=60
     )
+    # Without the escalation the 30 s sleep would run into the 20 s grace period (exit 143).
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split("\n")[:2] == ["finished True", "interrupted SIGTERM"]
-    assert time.monotonic() - started < 15  # escalated, not the 30 s sleep
 
 
 _SIGTERM_IN_RAY_GET = """
