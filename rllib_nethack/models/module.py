@@ -14,7 +14,7 @@ Inputs are dict observations; with an LSTM core RLlib adds a time dimension
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any, cast
 
@@ -172,22 +172,25 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
 
     # ------------------------------------------------------------------ acting
     def forward_exploration(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """The env runners' forward pass, without RLlib's mode switching.
+        """The env runners' forward pass (see :meth:`_act`)."""
+        return self._act(super().forward_exploration, batch, **kwargs)
+
+    def forward_inference(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Greedy acting (evaluation; see :meth:`_act`)."""
+        return self._act(super().forward_inference, batch, **kwargs)
+
+    def _act(
+        self, rllib_forward: Callable[..., dict[str, Any]], batch: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any]:
+        """A forward pass without RLlib's mode switching.
 
         RLlib's puts the whole module in eval mode and back on every call, two
         walks over every submodule: about 5% of an env runner's time on
         ``challenge``. Our layers act the same in both modes, so the mode is left
-        alone unless a layer cares (dropout, batch norm).
+        alone unless a layer cares (dropout, batch norm): then ``rllib_forward``.
         """
         if self._mode_matters():
-            return super().forward_exploration(batch, **kwargs)
-        with torch.inference_mode():
-            return self._forward(batch, **kwargs)
-
-    def forward_inference(self, batch: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """Greedy acting (evaluation); as :meth:`forward_exploration`."""
-        if self._mode_matters():
-            return super().forward_inference(batch, **kwargs)
+            return rllib_forward(batch, **kwargs)
         with torch.inference_mode():
             return self._forward(batch, **kwargs)
 

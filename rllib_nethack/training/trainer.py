@@ -81,6 +81,12 @@ def stop_reason(stop: Mapping[str, Any], p: Progress, iterations_done: int) -> s
     return None
 
 
+def _say(out: Output, line: str) -> None:
+    """One line to ``out``, flushed at once: after SIGTERM the grace period's
+    watchdog may end the process with ``os._exit``, which drops buffered lines."""
+    print(line, file=out, flush=True)
+
+
 def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> DictConfig:
     """The run config with the task and model a checkpoint was trained with.
 
@@ -110,7 +116,7 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     merged = cfg.copy()
     for key in ("task", "model"):
         if OmegaConf.to_container(cfg[key]) != OmegaConf.to_container(saved[key]):
-            print(f"resume: using the checkpoint's {key} settings", file=out, flush=True)
+            _say(out, f"resume: using the checkpoint's {key} settings")
         OmegaConf.update(merged, key, saved[key], merge=False)
     seed, done = merged.experiment.get("seed"), checkpoint_iteration(checkpoint)
     if seed is not None and done:
@@ -191,13 +197,12 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
 
     SIGTERM stops the run like Ctrl-C (a final checkpoint, then
     ``stopped_by="SIGTERM"``); see :mod:`rllib_nethack.training.signals`.
-    Each line to ``out`` is flushed as it is printed: if shutting down outlasts
-    SIGTERM's grace period, the watchdog's ``os._exit`` would drop buffered lines.
+    Every line goes out through :func:`_say`.
     """
     checkpoint = None
     if cfg.get("resume"):
         checkpoint = resolve_checkpoint(
-            fetch(cfg.resume), lambda note: print(f"resume: {note}", file=out, flush=True)
+            fetch(cfg.resume), lambda note: _say(out, f"resume: {note}")
         )
         cfg = with_checkpoint_model(cfg, checkpoint, out)
     algo_config = build_algorithm_config(cfg)
@@ -205,11 +210,9 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
     run_dir = create_run_dir(cfg)
 
     with sigterm_as_interrupt():
-        print(f"run dir  {run_dir}", file=out, flush=True)
-        print(
-            f"task     {cfg.task.name} ({cfg.task.family})  model {model}  algo {cfg.algo.name}",
-            file=out,
-        )
+        _say(out, f"run dir  {run_dir}")
+        task = f"{cfg.task.name} ({cfg.task.family})"
+        _say(out, f"task     {task}  model {model}  algo {cfg.algo.name}")
         started_ray = False
         try:
             with keep_sigterm_handler():  # ray.init's own handler would exit unsaved
@@ -220,9 +223,7 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
                 if checkpoint is not None:
                     _restore(algo, checkpoint)
                     start = restored_progress(algo)
-                    print(
-                        f"resumed  {checkpoint} (iteration {algo.iteration})", file=out, flush=True
-                    )
+                    _say(out, f"resumed  {checkpoint} (iteration {algo.iteration})")
                 return _train_loop(algo, cfg, run_dir, start, out)
             finally:
                 algo.stop()
@@ -240,10 +241,10 @@ def _evaluate(
     from rllib_nethack.evaluation.during_training import evaluate_during_training
 
     summary = evaluate_during_training(algo, cfg, run_dir, tensorboard, step)
-    print(
+    _say(
+        out,
         f"eval     {summary['episodes']} episodes | return {summary['reward/reward']:.2f} | "
         f"score {summary.get('policy_stats/avg_score', float('nan')):.1f}",
-        file=out,
     )
 
 
@@ -254,7 +255,7 @@ def _train_loop(
     stop = cast(dict[str, Any], OmegaConf.to_container(cfg.stop))
     tensorboard = TensorBoardLog(run_dir / "tensorboard") if cfg.experiment.tensorboard else None
     if tensorboard is not None:
-        print(f"tensorboard --logdir {tensorboard.directory}", file=out, flush=True)
+        _say(out, f"tensorboard --logdir {tensorboard.directory}")
     progress_csv = ProgressCsv(run_dir / "progress.csv")
     every = int(cfg.experiment.checkpoint_every or 0)
     eval_every = int(cfg.experiment.get("eval_every") or 0)
@@ -273,7 +274,7 @@ def _train_loop(
             done += 1
             last = progress_of(result, time.monotonic() - clock, last)
             progress_csv.append(last)  # the record first, the courtesy line after
-            print(format_progress(last, eta_seconds(last, stop, done)), file=out, flush=True)
+            _say(out, format_progress(last, eta_seconds(last, stop, done)))
             if termination_requested():
                 raise TerminationRequested("SIGTERM during the iteration")
             if tensorboard is not None:
@@ -287,11 +288,11 @@ def _train_loop(
                 except CheckpointWriteError as err:
                     # Training goes on: the next checkpoint may find space again.
                     kept = f"; keeping {latest}" if latest is not None else ""
-                    print(f"{err}{kept}; trying again at the next checkpoint", file=out, flush=True)
+                    _say(out, f"{err}{kept}; trying again at the next checkpoint")
             reason = stop_reason(stop, last, done)
     except KeyboardInterrupt as interrupt:
         reason = stop_name(interrupt)
-        print(f"{reason}: saving a checkpoint", file=out, flush=True)
+        _say(out, f"{reason}: saving a checkpoint")
     finally:
         if tensorboard is not None:
             tensorboard.close()
@@ -304,15 +305,15 @@ def _train_loop(
             kept = f"; the last checkpoint written is {latest}" if latest is not None else ""
             raise CheckpointWriteError(f"final {err}{kept}") from err
     if latest is not None:
-        print(f"checkpoint {latest}", file=out, flush=True)
+        _say(out, f"checkpoint {latest}")
     if cfg.experiment.plot:
         title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}"
         png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
         if png is not None:
-            print(f"learning curve {png}", file=out, flush=True)
+            _say(out, f"learning curve {png}")
     if (uri := sync_up(run_dir)) is not None:
-        print(f"uploaded {uri}", file=out, flush=True)
-    print(f"stopped by {reason} after {done} iterations", file=out, flush=True)
+        _say(out, f"uploaded {uri}")
+    _say(out, f"stopped by {reason} after {done} iterations")
     return RunSummary(
         run_dir=run_dir,
         iterations=done,
