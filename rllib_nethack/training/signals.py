@@ -9,9 +9,10 @@ last periodic checkpoint are lost.
 Here SIGTERM raises :class:`TerminationRequested` in the main thread, a
 ``KeyboardInterrupt``, so everything that already unwinds cleanly on Ctrl-C
 (RLlib's loops, our training loop's final save, ``algo.stop()``) does so on
-SIGTERM too. Inside :func:`sigterm_deferred` (around ``algo.train()``) it does
-not interrupt at once: an exception at an arbitrary point of an APPO iteration
-can leave RLlib in a state where the final save never returns, so the request
+SIGTERM too. Inside :func:`sigterm_deferred` (around each training iteration and
+its bookkeeping) it does not interrupt at once: an exception at an arbitrary
+point of an APPO iteration, or of a library's writer thread handshake, can leave
+a state that the final save or the clean-up waits on forever, so the request
 waits for the iteration to end, up to ``ESCALATE_S`` seconds.
 
 A watchdog thread then makes sure the process is gone within the grace period,
@@ -23,6 +24,7 @@ see :mod:`rllib_nethack.training.checkpoints`).
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import itertools
 import os
 import signal
@@ -103,6 +105,8 @@ def _force_exit_after(grace_s: float) -> None:
     )
     with contextlib.suppress(OSError):
         os.write(2, message.encode())
+        os.write(2, b"where each thread was (for a bug report):\n")
+        faulthandler.dump_traceback(file=2, all_threads=True)
     os._exit(SIGTERM_EXIT_STATUS)
 
 

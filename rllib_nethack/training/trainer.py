@@ -234,6 +234,22 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
                 ray.shutdown()
 
 
+def _periodic_save(
+    algo: Algorithm, run_dir: Path, cfg: DictConfig, keep: int, latest: Path | None, out: Output
+) -> tuple[Path | None, int]:
+    """A periodic checkpoint: (the newest checkpoint, the iteration it holds; -1 for none).
+
+    A failed write is reported and training goes on: the next checkpoint may
+    find space again.
+    """
+    try:
+        return save_checkpoint(algo, run_dir, cfg, keep), int(algo.iteration)
+    except CheckpointWriteError as err:
+        kept = f"; keeping {latest}" if latest is not None else ""
+        _say(out, f"{err}{kept}; trying again at the next checkpoint")
+        return latest, -1
+
+
 def _evaluate(
     algo: Algorithm, cfg: DictConfig, run_dir: Path, tensorboard: Any, step: int, out: Output
 ) -> None:
@@ -268,42 +284,46 @@ def _train_loop(
     latest: Path | None = None
     saved_iteration = -1
     try:
-        while reason is None:
-            with sigterm_deferred():  # a SIGTERM lets the iteration finish
-                result = algo.train()
-            done += 1
-            last = progress_of(result, time.monotonic() - clock, last)
-            progress_csv.append(last)  # the record first, the courtesy line after
-            _say(out, format_progress(last, eta_seconds(last, stop, done)))
-            if termination_requested():
-                raise TerminationRequested("SIGTERM during the iteration")
-            if tensorboard is not None:
-                tensorboard.write(result, last.env_steps)
-            if eval_every and algo.iteration % eval_every == 0:
-                _evaluate(algo, cfg, run_dir, tensorboard, last.env_steps, out)
-            if every and algo.iteration % every == 0:
-                try:
-                    latest = save_checkpoint(algo, run_dir, cfg, keep)
-                    saved_iteration = algo.iteration
-                except CheckpointWriteError as err:
-                    # Training goes on: the next checkpoint may find space again.
-                    kept = f"; keeping {latest}" if latest is not None else ""
-                    _say(out, f"{err}{kept}; trying again at the next checkpoint")
-            reason = stop_reason(stop, last, done)
-    except KeyboardInterrupt as interrupt:
-        reason = stop_name(interrupt)
-        _say(out, f"{reason}: saving a checkpoint")
+        try:
+            while reason is None:
+                # A SIGTERM waits for the whole iteration, bookkeeping included:
+                # raised at an arbitrary point (inside RLlib, or TensorBoard's
+                # writer with its thread and locks) it could leave something that
+                # the final save or the clean-up then waits on forever.
+                with sigterm_deferred():
+                    result = algo.train()
+                    done += 1
+                    last = progress_of(result, time.monotonic() - clock, last)
+                    progress_csv.append(last)  # the record first, the courtesy line after
+                    _say(out, format_progress(last, eta_seconds(last, stop, done)))
+                    if tensorboard is not None:
+                        tensorboard.write(result, last.env_steps)
+                    if not termination_requested():  # the final save comes anyway
+                        if eval_every and algo.iteration % eval_every == 0:
+                            _evaluate(algo, cfg, run_dir, tensorboard, last.env_steps, out)
+                        if every and algo.iteration % every == 0:
+                            latest, saved_iteration = _periodic_save(
+                                algo, run_dir, cfg, keep, latest, out
+                            )
+                    reason = stop_reason(stop, last, done)
+                if termination_requested():
+                    raise TerminationRequested("SIGTERM during the iteration")
+        except KeyboardInterrupt as interrupt:
+            reason = stop_name(interrupt)
+            _say(out, f"{reason}: saving a checkpoint")
+        # Only a run that stopped as asked (or by Ctrl-C / SIGTERM) is saved: after
+        # a crash the algorithm may be half-updated, and its last periodic
+        # checkpoint stands. The save comes before TensorBoard's writer is
+        # closed: should the close hang, the checkpoint is already whole.
+        if done and saved_iteration != algo.iteration:
+            try:
+                latest = save_checkpoint(algo, run_dir, cfg, keep)
+            except CheckpointWriteError as err:
+                kept = f"; the last checkpoint written is {latest}" if latest is not None else ""
+                raise CheckpointWriteError(f"final {err}{kept}") from err
     finally:
         if tensorboard is not None:
             tensorboard.close()
-    # Only a run that stopped as asked (or by Ctrl-C / SIGTERM) is saved: after a
-    # crash the algorithm may be half-updated, and its last periodic checkpoint stands.
-    if done and saved_iteration != algo.iteration:
-        try:
-            latest = save_checkpoint(algo, run_dir, cfg, keep)
-        except CheckpointWriteError as err:
-            kept = f"; the last checkpoint written is {latest}" if latest is not None else ""
-            raise CheckpointWriteError(f"final {err}{kept}") from err
     if latest is not None:
         _say(out, f"checkpoint {latest}")
     if cfg.experiment.plot:

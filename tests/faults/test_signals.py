@@ -165,6 +165,45 @@ def test_sigterm_saves_a_final_checkpoint_and_exits_143(
     no_partials(tmp_path / "run")
 
 
+_SIGTERM_IN_BOOKKEEPING = """
+import os, signal, sys, time
+from rllib_nethack.run import main
+from rllib_nethack.training.reporting import TensorBoardLog
+
+write = TensorBoardLog.write
+
+def write_after_a_sigterm(self, result, step):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(0.5)  # the handler runs here, in the iteration's bookkeeping
+    write(self, result, step)
+    print("tensorboard written", flush=True)
+
+TensorBoardLog.write = write_after_a_sigterm
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.slow
+def test_sigterm_in_the_iterations_bookkeeping_waits_for_it(tmp_path: Path) -> None:
+    """A SIGTERM that lands after `algo.train()` returns, while TensorBoard's
+    writer (a thread, a queue, locks) is being fed, does not cut the write short:
+    an exception there could leave the writer's close, or the save, waiting forever."""
+    args = (*SMOKE, *ENDLESS, "experiment.checkpoint_every=0", "experiment.run_dir=run")
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_IN_BOOKKEEPING, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 143, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines.count("tensorboard written") == 1, done.stdout
+    assert lines[-1] == "stopped by SIGTERM after 1 iterations", done.stdout
+    (final,) = checkpoints_in(tmp_path / "run")
+    assert final.name == "iter_000001" and checkpoint_problem(final) is None
+
+
 @pytest.mark.slow
 def test_sigterm_during_start_up_exits_143_without_a_traceback(
     spawn: Callable[..., Any],
