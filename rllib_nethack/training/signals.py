@@ -117,9 +117,9 @@ def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
     The first SIGTERM raises (or, inside :func:`sigterm_deferred`, is recorded)
     and starts a watchdog that exits the process with status 143 after
     ``grace_s`` seconds; later ones are ignored so that they cannot interrupt
-    the final save. Outside the block the previous handler is
-    back. Does nothing when not called from the main thread (only the main
-    thread can receive Python signal handlers).
+    the final save. Outside the block the previous handler is back. Does
+    nothing when not called from the main thread (only the main thread can
+    receive Python signal handlers).
     """
     if threading.current_thread() is not threading.main_thread():
         yield

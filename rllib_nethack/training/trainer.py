@@ -236,18 +236,18 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
 
 def _periodic_save(
     algo: Algorithm, run_dir: Path, cfg: DictConfig, keep: int, latest: Path | None, out: Output
-) -> tuple[Path | None, int]:
-    """A periodic checkpoint: (the newest checkpoint, the iteration it holds; -1 for none).
+) -> Path | None:
+    """A periodic checkpoint; the newest checkpoint there is afterwards.
 
     A failed write is reported and training goes on: the next checkpoint may
     find space again.
     """
     try:
-        return save_checkpoint(algo, run_dir, cfg, keep), int(algo.iteration)
+        return save_checkpoint(algo, run_dir, cfg, keep)
     except CheckpointWriteError as err:
         kept = f"; keeping {latest}" if latest is not None else ""
         _say(out, f"{err}{kept}; trying again at the next checkpoint")
-        return latest, -1
+        return latest
 
 
 def _evaluate(
@@ -282,7 +282,6 @@ def _train_loop(
     done = 0
     reason = stop_reason(stop, start, done) if start is not None else None
     latest: Path | None = None
-    saved_iteration = -1
     try:
         try:
             while reason is None:
@@ -302,9 +301,7 @@ def _train_loop(
                         if eval_every and algo.iteration % eval_every == 0:
                             _evaluate(algo, cfg, run_dir, tensorboard, last.env_steps, out)
                         if every and algo.iteration % every == 0:
-                            latest, saved_iteration = _periodic_save(
-                                algo, run_dir, cfg, keep, latest, out
-                            )
+                            latest = _periodic_save(algo, run_dir, cfg, keep, latest, out)
                     reason = stop_reason(stop, last, done)
                 if termination_requested():
                     raise TerminationRequested("SIGTERM during the iteration")
@@ -315,7 +312,8 @@ def _train_loop(
         # a crash the algorithm may be half-updated, and its last periodic
         # checkpoint stands. The save comes before TensorBoard's writer is
         # closed: should the close hang, the checkpoint is already whole.
-        if done and saved_iteration != algo.iteration:
+        saved = latest is not None and checkpoint_iteration(latest) == algo.iteration
+        if done and not saved:
             try:
                 latest = save_checkpoint(algo, run_dir, cfg, keep)
             except CheckpointWriteError as err:
