@@ -20,8 +20,9 @@ render-then-convolve), so checkpoints and the env's ``screen_image`` path agree.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from rllib_nethack.models.layers import bag_sum
 
 
 def cells_per_side(conv: nn.Conv2d, pixel_size: int) -> int | None:
@@ -105,6 +106,6 @@ class CellConv(nn.Module):
             ],
             dim=-1,
         )
-        out = F.embedding_bag(bags.reshape(-1, bags.shape[-1]), tables.flatten(0, 1), mode="sum")
+        out = bag_sum(bags.reshape(-1, bags.shape[-1]), tables.flatten(0, 1))
         # NHWC memory seen as NCHW: channels-last, which the next convolution reads as is.
         return out.view(codes.shape[0], side, side, -1).permute(0, 3, 1, 2)

@@ -21,7 +21,7 @@ from torch import nn
 from rllib_nethack.envs.render import glyph_atlas
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.cell_conv import CellConv, cells_per_side
-from rllib_nethack.models.layers import conv_output_side, conv_stack, crop_around, mlp
+from rllib_nethack.models.layers import bag_sum, conv_output_side, conv_stack, crop_around, mlp
 
 Obs = dict[str, torch.Tensor]
 
@@ -152,7 +152,7 @@ class TopLineEncoder(KeyEncoder):
 
     def forward(self, obs: Obs) -> torch.Tensor:
         top = obs["tty_chars"][:, 0, : self.width].long()
-        return self.rest(self.first(top + self.offsets) + self.bias)
+        return self.rest(bag_sum(top + self.offsets, self.first.weight) + self.bias)
 
 
 class BottomLinesEncoder(KeyEncoder):

@@ -3,9 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+
+class _BagSum(torch.autograd.Function):
+    """``embedding_bag(..., mode="sum")`` whose backward scatters with ``index_add_``."""
+
+    @staticmethod
+    def forward(ctx: Any, indices: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(indices)
+        ctx.rows = weight.shape[0]
+        return F.embedding_bag(indices, weight, mode="sum")
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[None, torch.Tensor]:
+        (indices,) = ctx.saved_tensors
+        weight_grad = grad.new_zeros(ctx.rows, grad.shape[-1])
+        for column in indices.unbind(1):
+            weight_grad.index_add_(0, column, grad)
+        return None, weight_grad
+
+
+def bag_sum(indices: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``[M, K]`` indices -> ``[M, D]``: each row the sum of its K rows of ``weight``.
+
+    The same numbers as ``F.embedding_bag(indices, weight, mode="sum")``. On CPU
+    its backward is computed with K ``index_add_`` scatters: torch's CPU backward
+    sorts the indices first, which made the screen encoder's first layer the
+    learner's costliest backward op (about 0.1 s of a 0.6 s update with 1.2M
+    indices; 4x faster this way, ``tests/models/test_layers.py``). CUDA keeps
+    torch's own backward, whose segment sums suit the many repeated indices.
+    """
+    if indices.device.type != "cpu" or not torch.is_grad_enabled():
+        return F.embedding_bag(indices, weight, mode="sum")
+    return _BagSum.apply(indices, weight)  # type: ignore[no-any-return]
 
 
 def mlp(in_dim: int, hidden: Sequence[int], activation: type[nn.Module] = nn.ELU) -> nn.Sequential:

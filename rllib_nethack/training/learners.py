@@ -5,7 +5,8 @@ IMPALA/APPO: :func:`rllib_nethack.training.vtrace.bootstrap_rewards` applied to
 the batch before RLlib's own loss runs (see that module for the bug). PPO: its
 GAE targets are right, but its advantages are standardised over the bootstrap
 steps too; :class:`StandardiseAdvantages` redoes that over the real steps. All
-three end their learner pipeline with :class:`PackSequences`. The translation
+three end their learner pipeline with :class:`PackSequences`, and step the
+optimizer through :class:`FastOptimizerStep` (fused Adam). The translation
 (:mod:`rllib_nethack.config.translate`) selects these classes.
 
 Both changes can be switched off for before/after comparisons through RLlib's
@@ -26,6 +27,8 @@ from ray.rllib.core.columns import Columns
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.module import OLD_POLICY_LOGITS
 from rllib_nethack.training.connectors import PackSequences, StandardiseAdvantages
+from rllib_nethack.training.learner_queue import block_instead_of_polling
+from rllib_nethack.training.optimizer import FastOptimizerStep
 from rllib_nethack.training.vtrace import bootstrap_rewards
 
 #: ``learner_config_dict`` keys our learners read -> their defaults.
@@ -69,10 +72,15 @@ def _append_connectors(learner: Any, *connectors: Any) -> None:
 
 
 class _VTraceFix:
-    """Mixin in front of an RLlib V-trace learner: fix the rewards, then RLlib's loss."""
+    """Mixin in front of an RLlib V-trace learner: fix the rewards, then RLlib's loss.
+
+    Its build also makes APPO's learner queue block instead of polling
+    (:mod:`rllib_nethack.training.learner_queue`).
+    """
 
     def build(self) -> None:
         super().build()  # type: ignore[misc]
+        block_instead_of_polling(self)
         if switched_on(self, "pack_sequences"):
             _append_connectors(self, PackSequences())
 
@@ -96,15 +104,15 @@ class _VTraceFix:
         )
 
 
-class NetHackIMPALATorchLearner(_VTraceFix, IMPALATorchLearner):  # type: ignore[misc]
+class NetHackIMPALATorchLearner(FastOptimizerStep, _VTraceFix, IMPALATorchLearner):  # type: ignore[misc]
     """IMPALA whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
 
 
-class NetHackAPPOTorchLearner(_VTraceFix, APPOTorchLearner):  # type: ignore[misc]
+class NetHackAPPOTorchLearner(FastOptimizerStep, _VTraceFix, APPOTorchLearner):  # type: ignore[misc]
     """APPO whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
 
 
-class NetHackPPOTorchLearner(PPOTorchLearner):
+class NetHackPPOTorchLearner(FastOptimizerStep, PPOTorchLearner):  # type: ignore[misc]
     """PPO whose advantages are standardised over real steps only."""
 
     def build(self) -> None:

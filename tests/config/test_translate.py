@@ -62,6 +62,7 @@ def test_challenge_builds_with_nethack_defaults() -> None:
     assert config.train_batch_size_per_learner == 1024
     assert config.grad_clip == 4.0
     assert config.restart_failed_env_runners is True
+    assert config.timeout_s_sampler_manager > 0  # RLlib's 0.0 makes the driver spin
     spec = config.rl_module_spec
     assert spec.module_class is NetHackRLModule
     assert spec.model_config["architecture"] == "chaotic_dwarf"

@@ -28,6 +28,7 @@ from ray.rllib.utils.typing import ModuleID, TensorType
 
 from rllib_nethack.algorithms.muzero.module import MuZeroRLModule
 from rllib_nethack.algorithms.muzero.scaling import logits_to_scalar, scalar_to_target
+from rllib_nethack.training.optimizer import FastOptimizerStep
 
 #: The learner metric holding each sample's new priority (popped before logging).
 PRIORITIES_KEY = "muzero_priorities"
@@ -63,7 +64,7 @@ def fresh_policy_targets(module: MuZeroRLModule, batch: dict[str, Any]) -> torch
     return target
 
 
-class MuZeroTorchLearner(TorchLearner):
+class MuZeroTorchLearner(FastOptimizerStep, TorchLearner):  # type: ignore[misc]
     """The MuZero losses (see the module docstring)."""
 
     def build(self) -> None:
