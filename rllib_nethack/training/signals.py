@@ -15,6 +15,11 @@ point of an APPO iteration, or of a library's writer thread handshake, can leave
 a state that the final save or the clean-up waits on forever, so the request
 waits for the iteration to end, up to ``ESCALATE_S`` seconds.
 
+Ctrl-C (SIGINT) inside :func:`sigterm_deferred` waits for the iteration's end
+too, for the same reason (a ``KeyboardInterrupt`` inside TensorBoard's writer can
+leave its close waiting forever); a second Ctrl-C interrupts at once. Outside
+the block it raises ``KeyboardInterrupt`` as Python's own handler does.
+
 A watchdog thread then makes sure the process is gone within the grace period,
 saved or not, before the scheduler's SIGKILL could catch it with
 a checkpoint half-written (a half-written checkpoint never replaces a whole one:
@@ -59,15 +64,25 @@ _deferred: tuple[int, float] = (0, 0.0)
 _deferred_count = itertools.count(1)
 
 
+#: Set by the SIGINT handler when a Ctrl-C waits for the iteration's end.
+_interrupt_seen = threading.Event()
+
+
 def termination_requested() -> bool:
     """Whether SIGTERM came (inside :func:`sigterm_as_interrupt`)."""
     return _sigterm_seen.is_set()
 
 
+def interrupt_requested() -> bool:
+    """Whether a Ctrl-C came during a :func:`sigterm_deferred` block and waits."""
+    return _interrupt_seen.is_set()
+
+
 @contextlib.contextmanager
 def sigterm_deferred(escalate_s: float = ESCALATE_S) -> Iterator[None]:
-    """Inside, SIGTERM is recorded instead of raised; the caller checks
-    :func:`termination_requested` after the block. If the block is still running
+    """Inside, SIGTERM (and a first Ctrl-C) is recorded instead of raised; the
+    caller checks :func:`termination_requested` and :func:`interrupt_requested`
+    after the block. If the block is still running
     ``escalate_s`` s after the SIGTERM, the main thread is interrupted after all.
     """
     global _deferred
@@ -112,7 +127,8 @@ def _force_exit_after(grace_s: float) -> None:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
-    """Inside, SIGTERM raises :class:`TerminationRequested` in the main thread.
+    """Inside, SIGTERM raises :class:`TerminationRequested` in the main thread,
+    and Ctrl-C inside :func:`sigterm_deferred` waits for the block's end.
 
     The first SIGTERM raises (or, inside :func:`sigterm_deferred`, is recorded)
     and starts a watchdog that exits the process with status 143 after
@@ -125,7 +141,16 @@ def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
         yield
         return
     _sigterm_seen.clear()
+    _interrupt_seen.clear()
     _escalating.clear()
+
+    def on_ctrl_c(signum: int, frame: FrameType | None) -> None:
+        if _deferred[0] and not _interrupt_seen.is_set():
+            _interrupt_seen.set()
+            with contextlib.suppress(OSError):  # stdout may be a closed pipe
+                os.write(2, b"Ctrl-C: stopping after this iteration (Ctrl-C again: now)\n")
+            return
+        raise KeyboardInterrupt
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if _escalating.is_set():
@@ -148,10 +173,12 @@ def sigterm_as_interrupt(grace_s: float = GRACE_S) -> Iterator[None]:
         raise TerminationRequested(f"SIGTERM: saving and exiting within {grace_s:g} s")
 
     previous = signal.signal(signal.SIGTERM, handler)
+    previous_int = signal.signal(signal.SIGINT, on_ctrl_c)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 @contextlib.contextmanager

@@ -46,6 +46,7 @@ from rllib_nethack.training.reporting import (
 )
 from rllib_nethack.training.signals import (
     TerminationRequested,
+    interrupt_requested,
     keep_sigterm_handler,
     sigterm_as_interrupt,
     sigterm_deferred,
@@ -285,7 +286,7 @@ def _train_loop(
     try:
         try:
             while reason is None:
-                # A SIGTERM waits for the whole iteration, bookkeeping included:
+                # A SIGTERM or Ctrl-C waits for the whole iteration, bookkeeping included:
                 # raised at an arbitrary point (inside RLlib, or TensorBoard's
                 # writer with its thread and locks) it could leave something that
                 # the final save or the clean-up then waits on forever.
@@ -297,7 +298,7 @@ def _train_loop(
                     _say(out, format_progress(last, eta_seconds(last, stop, done)))
                     if tensorboard is not None:
                         tensorboard.write(result, last.env_steps)
-                    if not termination_requested():  # the final save comes anyway
+                    if not (termination_requested() or interrupt_requested()):  # saved anyway
                         if eval_every and algo.iteration % eval_every == 0:
                             _evaluate(algo, cfg, run_dir, tensorboard, last.env_steps, out)
                         if every and algo.iteration % every == 0:
@@ -305,6 +306,8 @@ def _train_loop(
                     reason = stop_reason(stop, last, done)
                 if termination_requested():
                     raise TerminationRequested("SIGTERM during the iteration")
+                if interrupt_requested():
+                    raise KeyboardInterrupt("Ctrl-C during the iteration")
         except KeyboardInterrupt as interrupt:
             reason = stop_name(interrupt)
             _say(out, f"{reason}: saving a checkpoint")

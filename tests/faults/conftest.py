@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -102,8 +103,23 @@ class TrainingProcess:
             os.kill(self.proc.pid, sig)
 
     def finish(self, timeout: float = 300) -> int:
-        """Wait for the exit; the exit status (negative: killed by that signal)."""
-        status = self.proc.wait(timeout=timeout)
+        """Wait for the exit; the exit status (negative: killed by that signal).
+
+        A process still running after ``timeout`` is killed, and the failure
+        shows where its threads were (``py-spy dump``, which Ray's ``default``
+        extra brings) and what it printed: a hang in CI names its place.
+        """
+        try:
+            status = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            stacks = _thread_stacks(self.proc.pid)
+            self.kill()
+            for reader in self._readers:
+                reader.join(timeout=10)
+            raise AssertionError(
+                f"still running {timeout:g} s later; where its threads were:\n{stacks}\n"
+                f"stdout:\n{''.join(self.stdout)[-3000:]}\nstderr:\n{''.join(self.stderr)[-5000:]}"
+            ) from None
         for reader in self._readers:
             reader.join(timeout=10)
         return status
@@ -120,6 +136,18 @@ class TrainingProcess:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+
+
+def _thread_stacks(pid: int) -> str:
+    """``py-spy dump`` of a running process, or why there is none."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    try:
+        dump = subprocess.run(
+            [py_spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"(no py-spy dump: {error})"
+    return dump.stdout + dump.stderr
 
 
 @pytest.fixture

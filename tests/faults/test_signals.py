@@ -113,6 +113,42 @@ def test_sigterm_inside_an_iteration_waits_for_its_end_or_escalates() -> None:
     assert done.stdout.split("\n")[:2] == ["finished True", "interrupted SIGTERM"]
 
 
+_CTRL_C_DEFERRED = """
+import os, signal, time
+from rllib_nethack.training.signals import (
+    interrupt_requested, sigterm_as_interrupt, sigterm_deferred, stop_name,
+)
+with sigterm_as_interrupt():
+    with sigterm_deferred():  # an iteration that ends by itself
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.3)
+        print("finished", interrupt_requested(), flush=True)
+with sigterm_as_interrupt():
+    try:
+        with sigterm_deferred():  # a second Ctrl-C does not wait
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.3)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)
+    except KeyboardInterrupt as interrupt:
+        print("interrupted", stop_name(interrupt), flush=True)
+    try:  # outside an iteration, at once
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(30)
+    except KeyboardInterrupt:
+        print("at once", flush=True)
+"""
+
+
+def test_ctrl_c_inside_an_iteration_waits_for_its_end_and_twice_does_not() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_DEFERRED], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == ["finished True", "interrupted interrupted", "at once"]
+    assert done.stderr.count("Ctrl-C: stopping after this iteration") == 2
+
+
 _SIGTERM_IN_RAY_GET = """
 import os, signal, threading, time
 import ray
@@ -165,41 +201,48 @@ def test_sigterm_saves_a_final_checkpoint_and_exits_143(
     no_partials(tmp_path / "run")
 
 
-_SIGTERM_IN_BOOKKEEPING = """
+_SIGNAL_IN_BOOKKEEPING = """
 import os, signal, sys, time
 from rllib_nethack.run import main
 from rllib_nethack.training.reporting import TensorBoardLog
 
 write = TensorBoardLog.write
+sig = getattr(signal, sys.argv[1])
 
-def write_after_a_sigterm(self, result, step):
-    os.kill(os.getpid(), signal.SIGTERM)
+def write_after_a_signal(self, result, step):
+    os.kill(os.getpid(), sig)
     time.sleep(0.5)  # the handler runs here, in the iteration's bookkeeping
     write(self, result, step)
     print("tensorboard written", flush=True)
 
-TensorBoardLog.write = write_after_a_sigterm
-main(sys.argv[1:])
+TensorBoardLog.write = write_after_a_signal
+main(sys.argv[2:])
 """
 
 
 @pytest.mark.slow
-def test_sigterm_in_the_iterations_bookkeeping_waits_for_it(tmp_path: Path) -> None:
-    """A SIGTERM that lands after `algo.train()` returns, while TensorBoard's
-    writer (a thread, a queue, locks) is being fed, does not cut the write short:
-    an exception there could leave the writer's close, or the save, waiting forever."""
+@pytest.mark.parametrize(
+    ("sig", "status", "name"), [("SIGTERM", 143, "SIGTERM"), ("SIGINT", 130, "interrupted")]
+)
+def test_a_signal_in_the_iterations_bookkeeping_waits_for_it(
+    tmp_path: Path, sig: str, status: int, name: str
+) -> None:
+    """A SIGTERM or Ctrl-C that lands after `algo.train()` returns, while
+    TensorBoard's writer (a thread, a queue, locks) is being fed, does not cut the
+    write short: an exception there could leave the writer's close, or the save,
+    waiting forever."""
     args = (*SMOKE, *ENDLESS, "experiment.checkpoint_every=0", "experiment.run_dir=run")
     done = subprocess.run(
-        [sys.executable, "-c", _SIGTERM_IN_BOOKKEEPING, *args],
+        [sys.executable, "-c", _SIGNAL_IN_BOOKKEEPING, sig, *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert done.returncode == 143, done.stdout + done.stderr
+    assert done.returncode == status, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines.count("tensorboard written") == 1, done.stdout
-    assert lines[-1] == "stopped by SIGTERM after 1 iterations", done.stdout
+    assert lines[-1] == f"stopped by {name} after 1 iterations", done.stdout
     (final,) = checkpoints_in(tmp_path / "run")
     assert final.name == "iter_000001" and checkpoint_problem(final) is None
 
