@@ -41,7 +41,9 @@ this project is developed on (4-5 minutes each), in several sessions:
   0.51 s instead of 0.62 s (fused Adam, ``bag_sum``'s scatter backward);
   then, with the driver no longer polling (APPO's learner queue, and
   ``timeout_s_sampler_manager: 0.01``), Sample Factory 951 (939 over its
-  last 60 s) and this script 1,484 (learner 83% of a core, env runners 101%).
+  last 60 s) and this script 1,484 (learner 83% of a core, env runners 101%);
+  one pair later, Sample Factory 965 (922 over its last 60 s) and this script
+  1,529 (trained 1,579; learner 83%, env runners 101%).
 Figures from another machine, or a busy one, are not comparable.
 """
 
