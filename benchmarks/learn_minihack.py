@@ -6,6 +6,7 @@ How to run:
     python benchmarks/learn_minihack.py --task river --env-steps 2000000 algo=ppo
     python benchmarks/learn_minihack.py --algo muzero --env-steps 50000
     python benchmarks/learn_minihack.py --vtrace-fix off --pack off --target-network on  # RLlib's
+    python benchmarks/learn_minihack.py --task challenge --env-steps 100000000 stop.minutes=30
 
 Trains with `python -m rllib_nethack.run`'s own loop and config (family
 `minihack`: the MiniHack model, APPO, the family's learning settings), prints
@@ -29,6 +30,12 @@ APPO's target network, the default then): ours first 0.905 at 28.6k, held from
 ``--target-network off`` (seed 0) held from 44.7k; with today's defaults (target
 network off, env runners on the LSTM cell), ``--seed 1`` held from 40.5k, 0.983
 at 101.7k, in 3.0 minutes.
+
+Longer runs (2026-11-23, seed 0, one after the other, alone on the machine)
+learned nothing either way: Corridor-R2 for 1M env steps ended at -0.57 with
+today's defaults (731/823 env steps/s) and -1.01 with RLlib's learner
+(462/500); challenge for 30 minutes stayed at a return of about 0, as a random
+policy's is, with 2.80M env steps against 2.34M.
 """
 
 from __future__ import annotations
