@@ -8,8 +8,10 @@ How to run:
     python benchmarks/learn_minihack.py --vtrace-fix off --pack off --target-network on  # RLlib's
     python benchmarks/learn_minihack.py --task challenge --env-steps 100000000 stop.minutes=30
 
-Trains with `python -m rllib_nethack.run`'s own loop and config (family
-`minihack`: the MiniHack model, APPO, the family's learning settings), prints
+Trains with `python -m rllib_nethack.run`'s own loop and config (the task's
+family: for MiniHack the MiniHack model, APPO and that family's learning
+settings; for a NetHack task such as ``challenge`` the ChaoticDwarf model and
+Sample Factory's settings), prints
 the learning curve (mean return against env steps) and one JSON line.
 ``--vtrace-fix off`` / ``--pack off`` switch off our learners' bootstrap fix and
 sequence packing, ``--target-network on`` switches RLlib's APPO target network
