@@ -66,8 +66,8 @@ def main() -> None:
     import ray
 
     from rllib_nethack.config import compose_config
-    from rllib_nethack.evaluation.untrained import write_untrained_checkpoint
-    from rllib_nethack.training.ray_start import init_ray
+    from rllib_nethack.runs.ray_start import init_ray
+    from rllib_nethack.testing.untrained import write_untrained_checkpoint
 
     runs = [
         ("room5x5", args.room_episodes, None),

@@ -26,8 +26,8 @@ import torch
 from ray.rllib.core.columns import Columns
 
 from rllib_nethack import make_env
-from rllib_nethack.envs.sampling import random_observations, stack_sequences
 from rllib_nethack.models import ARCHITECTURES, NetHackRLModule
+from rllib_nethack.testing.sampling import random_observations, stack_sequences
 
 #: Model -> the task it is measured on (the env provides what the model reads).
 TASKS = {

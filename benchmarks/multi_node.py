@@ -56,7 +56,7 @@ def main() -> None:
     os.environ.update({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token})
     from training_run import train_in_scratch_dir
 
-    from rllib_nethack.training.loopback_cluster import LoopbackCluster
+    from rllib_nethack.testing.loopback_cluster import LoopbackCluster
 
     common = [
         f"+task={args.task}",

@@ -36,7 +36,7 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from rllib_nethack import make_env
 from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig
 from rllib_nethack.algorithms.muzero.module import MUZERO_MODELS
-from rllib_nethack.envs.sampling import random_observations
+from rllib_nethack.testing.sampling import random_observations
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ PARTS = {
     "  target-network forward": [("module.py", "forward_target")],
     "  V-trace": [("vtrace_torch_v2.py", "vtrace_torch")],
     "backward": [("__init__.py", "backward")],
-    # RLlib's step, or ours in front of it (rllib_nethack.training.optimizer).
+    # RLlib's step, or ours in front of it (rllib_nethack.algorithms.optimizer).
     "optimizer": [("torch_learner.py", "apply_gradients"), ("optimizer.py", "apply_gradients")],
 }
 

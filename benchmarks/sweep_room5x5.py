@@ -32,7 +32,7 @@ from omegaconf import OmegaConf, open_dict
 from training_run import train_in_scratch_dir
 
 from rllib_nethack.config import compose_config
-from rllib_nethack.training.tuning import run_sweep
+from rllib_nethack.sweeps.tuning import run_sweep
 
 
 def first_reaching(curve: list[tuple[int, float]], target: float) -> int | None:

@@ -34,9 +34,11 @@ import torch
 from numpy.typing import NDArray
 from omegaconf import DictConfig
 
+from rllib_nethack.config.translate import env_options
 from rllib_nethack.envs import make_env as _make_env
 from rllib_nethack.envs.catalog import get_task
 from rllib_nethack.errors import ConfigError
+from rllib_nethack.runs.checkpoints import resolve_checkpoint, saved_config
 
 #: Where RLlib keeps the trained module inside an algorithm checkpoint.
 MODULE_PATH = Path("learner_group", "learner", "rl_module", "default_policy")
@@ -261,8 +263,6 @@ def load_policy(
     Raises:
         ConfigError: the path holds no checkpoint, or one this package cannot read.
     """
-    from rllib_nethack.config.translate import env_options
-    from rllib_nethack.training.checkpoints import resolve_checkpoint, saved_config
 
     path = resolve_checkpoint(checkpoint, what="checkpoint")
     cfg = _saved_config(path, saved_config)

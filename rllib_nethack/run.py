@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from rllib_nethack.config.app import run_hydra_app
 from rllib_nethack.config.compose import compose_checked
 from rllib_nethack.errors import ConfigError, RllibNethackError
-from rllib_nethack.training.storage import remote_of
+from rllib_nethack.runs.storage import remote_of
 
 
 def _job(cfg: DictConfig) -> None:

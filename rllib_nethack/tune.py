@@ -2,7 +2,7 @@
 
 A thin Hydra app over the packaged ``conf/`` (``tune.yaml``: the run config
 plus a ``sweep``): it checks the task and sweep names, composes the config and
-hands it to :func:`rllib_nethack.training.tuning.run_sweep`. Examples::
+hands it to :func:`rllib_nethack.sweeps.tuning.run_sweep`. Examples::
 
     python -m rllib_nethack.tune +task=room5x5 sweep=pbt stop.env_steps=2000000
     python -m rllib_nethack.tune +task=room5x5 sweep=asha sweep.metric=score_mean
@@ -47,7 +47,7 @@ def check_sweep_name(args: Sequence[str]) -> None:
 
 
 def _job(cfg: DictConfig) -> None:
-    from rllib_nethack.training.tuning import run_sweep
+    from rllib_nethack.sweeps.tuning import run_sweep
 
     output_dir = HydraConfig.get().runtime.output_dir
     with open_dict(cfg):

@@ -45,7 +45,7 @@ def ray_local() -> Iterator[Any]:
     import ray
 
     from rllib_nethack.config import compose_config
-    from rllib_nethack.training.ray_start import init_ray
+    from rllib_nethack.runs.ray_start import init_ray
 
     cluster = compose_config(["+task=room5x5", "cluster.num_cpus=2"]).cluster
     init_ray(cluster)

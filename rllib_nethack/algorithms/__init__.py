@@ -1,1 +1,9 @@
-"""Algorithms of our own, built on RLlib's current API stack (MuZero)."""
+"""The learning algorithms, each with its pieces together, on RLlib's current API stack.
+
+* :mod:`.actor_critic` - APPO, IMPALA and PPO: RLlib's algorithms with our
+  learners (V-trace bootstrap, packed sequences, a blocking learner queue);
+* :mod:`.muzero` - MuZero of our own: config, module, search, replay, learner;
+* :mod:`.optimizer` - the fused optimizer step every learner above mixes in.
+
+Nothing is imported here: each module pulls in Ray and torch.
+"""

@@ -19,7 +19,7 @@ from rllib_nethack.config.paths import config_dir
 from rllib_nethack.config.store import register_configs
 from rllib_nethack.console import pipe_safe_stdio
 from rllib_nethack.errors import RllibNethackError
-from rllib_nethack.training.storage import register_resolvers
+from rllib_nethack.runs.storage import register_resolvers
 
 
 def run_hydra_app(

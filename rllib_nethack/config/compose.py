@@ -15,7 +15,7 @@ from rllib_nethack.config.schema import check_run_config
 from rllib_nethack.config.store import register_configs
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.architectures import get_architecture
-from rllib_nethack.training.storage import register_resolvers
+from rllib_nethack.runs.storage import register_resolvers
 
 
 def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:

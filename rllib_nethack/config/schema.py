@@ -49,7 +49,7 @@ class ExperimentConfig:
     name: str = "${task.name}-${model.name}-${algo.name}"
     #: A path relative to the directory the command runs in, a mounted shared
     #: volume, or a URI (``s3://bucket/runs``, ``gs://...``, ``file:///...``: any
-    #: pyarrow/fsspec file system; see :mod:`rllib_nethack.training.storage`).
+    #: pyarrow/fsspec file system; see :mod:`rllib_nethack.runs.storage`).
     root_dir: str = "runs"
     run_dir: str = "${.root_dir}/${.name}/${now:%Y-%m-%d_%H-%M-%S}"
     seed: int | None = field(default=0, metadata=_at_least(0))
@@ -162,7 +162,7 @@ class RunConfig:
     #: A checkpoint directory, or a run directory (its latest checkpoint), to continue from.
     resume: str | None = None
     #: ``python -m rllib_nethack.tune`` only: the ``sweep`` group, checked by
-    #: :mod:`rllib_nethack.training.sweeps` before Ray starts.
+    #: :mod:`rllib_nethack.sweeps.spec` before Ray starts.
     sweep: Any = None
 
 

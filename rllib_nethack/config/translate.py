@@ -18,17 +18,17 @@ from ray.rllib.algorithms.impala import IMPALAConfig
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
+from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
+from rllib_nethack.algorithms.actor_critic.learners import LEARNERS, check_switches
 from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig
 from rllib_nethack.config.schema import check_run_config
 from rllib_nethack.envs.catalog import TaskSpec, get_task
 from rllib_nethack.envs.options import parse_options, valid_observation_keys
 from rllib_nethack.envs.registration import register_task
 from rllib_nethack.errors import ConfigError, suggestion
+from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
 from rllib_nethack.models.architectures import get_architecture
 from rllib_nethack.models.module import module_spec
-from rllib_nethack.training.callbacks import NetHackMetricsCallback
-from rllib_nethack.training.connectors import ClipRewardsFactory
-from rllib_nethack.training.learners import LEARNERS, check_switches
 
 #: Algorithm name (``algo.name``) -> RLlib config class.
 ALGORITHMS: dict[str, type[AlgorithmConfig]] = {

@@ -183,7 +183,7 @@ def run_evaluation(
 
 def _start_ray(settings: EvaluateSettings) -> bool:
     from rllib_nethack.config import compose_config
-    from rllib_nethack.training.ray_start import init_ray
+    from rllib_nethack.runs.ray_start import init_ray
 
     overrides = [f"cluster={settings.cluster}"]
     if settings.cluster == "local":

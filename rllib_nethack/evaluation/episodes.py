@@ -18,8 +18,8 @@ import numpy as np
 
 from rllib_nethack.envs.wrappers import SeedingWrapper
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
+from rllib_nethack.metrics.callbacks import episode_metrics
 from rllib_nethack.policy import Policy, State, select_state
-from rllib_nethack.training.callbacks import episode_metrics
 
 
 @dataclass(frozen=True)

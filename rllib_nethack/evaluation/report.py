@@ -4,7 +4,7 @@
 read it: ``reward/reward`` (mean return) with ``reward/reward_min`` and
 ``_max``, ``len/len`` (episode steps) likewise, and ``policy_stats/avg_<name>``
 with ``_min``/``_max`` for every per-episode metric our training reports
-(:func:`rllib_nethack.training.callbacks.episode_metrics`: score, turns,
+(:func:`rllib_nethack.metrics.callbacks.episode_metrics`: score, turns,
 max_depth, ..., ``end_<reason>_rate``, ``death_<how>_rate``). On top:
 ``death_causes`` (the share of all episodes that each of NetHack's death texts
 ended) and ``meta`` (what was evaluated, how, how fast).

@@ -3,7 +3,7 @@
 ``LSTMCore`` carries state across steps; RLlib's episode connectors store it
 per episode and feed it back (as ``state_in``) at the start of each rollout
 fragment and each training sequence. A training sequence may hold several
-episodes packed one after another (:class:`rllib_nethack.training.connectors.
+episodes packed one after another (:class:`rllib_nethack.algorithms.actor_critic.connectors.
 PackSequences`); the batch column :data:`RESETS` marks the steps where the
 state goes back to zero (the initial state) inside it. ``IdentityCore`` makes
 a feed-forward model.

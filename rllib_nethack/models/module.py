@@ -48,7 +48,7 @@ ARCHITECTURE_KEY = "architecture"
 
 
 #: Batch column that, when a learner sets it, is APPO's old policy instead of
-#: the target network's output (:mod:`rllib_nethack.training.learners`,
+#: the target network's output (:mod:`rllib_nethack.algorithms.actor_critic.learners`,
 #: switch ``target_network``): one forward pass less per update.
 OLD_POLICY_LOGITS = "old_policy_logits"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rllib_nethack.training import result_keys as keys
+from rllib_nethack.metrics import result_keys as keys
 
 #: Columns of progress.csv, in order.
 PROGRESS_COLUMNS = (

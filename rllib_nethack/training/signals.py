@@ -23,7 +23,7 @@ the block it raises ``KeyboardInterrupt`` as Python's own handler does.
 A watchdog thread then makes sure the process is gone within the grace period,
 saved or not, before the scheduler's SIGKILL could catch it with
 a checkpoint half-written (a half-written checkpoint never replaces a whole one:
-see :mod:`rllib_nethack.training.checkpoints`).
+see :mod:`rllib_nethack.runs.checkpoints`).
 """
 
 from __future__ import annotations

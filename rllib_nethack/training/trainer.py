@@ -24,8 +24,8 @@ from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.training import result_keys
-from rllib_nethack.training.checkpoints import (
+from rllib_nethack.metrics import result_keys
+from rllib_nethack.runs.checkpoints import (
     RUN_CONFIG,
     CheckpointWriteError,
     checkpoint_iteration,
@@ -33,7 +33,9 @@ from rllib_nethack.training.checkpoints import (
     save_checkpoint,
     saved_config,
 )
-from rllib_nethack.training.ray_start import init_ray
+from rllib_nethack.runs.ray_start import init_ray
+from rllib_nethack.runs.storage import fetch, local_path, sync_up
+from rllib_nethack.training.evaluation import evaluate_during_training
 from rllib_nethack.training.reporting import (
     Progress,
     ProgressCsv,
@@ -53,7 +55,6 @@ from rllib_nethack.training.signals import (
     stop_name,
     termination_requested,
 )
-from rllib_nethack.training.storage import fetch, local_path, sync_up
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,6 @@ def _evaluate(
     algo: Algorithm, cfg: DictConfig, run_dir: Path, tensorboard: Any, step: int, out: Output
 ) -> None:
     """Seeded evaluation games with the current weights (``experiment.eval_every``)."""
-    from rllib_nethack.evaluation.during_training import evaluate_during_training
 
     summary = evaluate_during_training(algo, cfg, run_dir, tensorboard, step)
     _say(

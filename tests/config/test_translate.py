@@ -12,12 +12,12 @@ from ray.rllib.algorithms.appo import APPOConfig
 from ray.rllib.algorithms.ppo import PPOConfig
 
 from rllib_nethack import ConfigError, UnknownTaskError
+from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
 from rllib_nethack.config import ALGORITHMS, build_algorithm_config, config_dir
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.config.translate import is_setting
+from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
 from rllib_nethack.models import ARCHITECTURES, NetHackRLModule
-from rllib_nethack.training.callbacks import NetHackMetricsCallback
-from rllib_nethack.training.connectors import ClipRewardsFactory
 
 CONF = config_dir()
 

@@ -73,8 +73,8 @@ def sample_with_env_runner(ray, task: str, model: str) -> tuple[list, dict]:
     from ray.rllib.algorithms.appo import APPOConfig
     from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
 
+    from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
     from rllib_nethack.models import module_spec
-    from rllib_nethack.training.callbacks import NetHackMetricsCallback
 
     rllib_nethack.register_envs()
     config = (

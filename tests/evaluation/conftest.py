@@ -15,7 +15,7 @@ import pytest
 from omegaconf import open_dict
 
 from rllib_nethack.config import compose_config
-from rllib_nethack.evaluation.untrained import write_untrained_checkpoint
+from rllib_nethack.testing.untrained import write_untrained_checkpoint
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,8 @@ from rllib_nethack import ConfigError
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.evaluation.cli import parse_settings
 from rllib_nethack.evaluation.command import EvaluateSettings, run_evaluation
-from rllib_nethack.evaluation.untrained import write_untrained_checkpoint
-from rllib_nethack.training.callbacks import HOW_DONE
+from rllib_nethack.metrics.callbacks import HOW_DONE
+from rllib_nethack.testing.untrained import write_untrained_checkpoint
 
 
 def evaluate(*args: str) -> tuple[dict[str, dict[str, Any]], str]:

@@ -19,7 +19,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from rllib_nethack import ConfigError
-from rllib_nethack.training.checkpoints import (
+from rllib_nethack.runs.checkpoints import (
     MANIFEST,
     RUN_CONFIG,
     CheckpointWriteError,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from rllib_nethack.training.checkpoints import checkpoint_problem, checkpoints_in
+from rllib_nethack.runs.checkpoints import checkpoint_problem, checkpoints_in
 from rllib_nethack.training.reporting import read_progress
 from rllib_nethack.training.signals import (
     SIGNAL_STOPS,

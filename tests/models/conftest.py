@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from rllib_nethack import make_env
-from rllib_nethack.envs.sampling import random_observations, stack_sequences
 from rllib_nethack.models import ARCHITECTURES
+from rllib_nethack.testing.sampling import random_observations, stack_sequences
 
 #: Model -> the task its tests run on.
 TASKS = {

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from rllib_nethack import make_env
-from rllib_nethack.envs.sampling import random_observations
 from rllib_nethack.models.encoders import ScreenImageEncoder, ScreenRenderer
+from rllib_nethack.testing.sampling import random_observations
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from rllib_nethack import make_env
-from rllib_nethack.envs.sampling import random_observations
 from rllib_nethack.models.encoders import ScreenRenderer
+from rllib_nethack.testing.sampling import random_observations
 
 
 def test_unit_render_is_the_uint8_render_over_255() -> None:

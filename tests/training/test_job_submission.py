@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from rllib_nethack.training.loopback_cluster import LoopbackCluster, auth_env
+from rllib_nethack.testing.loopback_cluster import LoopbackCluster, auth_env
 
 pytest.importorskip("ray.job_submission", reason='needs "rllib-nethack[cluster]"')
 pytest.importorskip("aiohttp", reason='needs "rllib-nethack[cluster]"')

@@ -15,7 +15,7 @@ from omegaconf import open_dict
 
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
-from rllib_nethack.training import result_keys
+from rllib_nethack.metrics import result_keys
 from rllib_nethack.training.trainer import train
 
 LOSSES = ("total_loss", "policy_loss", "vf_loss", "entropy")

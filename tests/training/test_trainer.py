@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from rllib_nethack import ConfigError
 from rllib_nethack.config import compose_config as compose_run
-from rllib_nethack.training.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
+from rllib_nethack.runs.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
 from rllib_nethack.training.trainer import RunSummary, stop_reason, train
 
 
@@ -107,7 +107,7 @@ def test_nethack_metrics_resume_and_tensorboard(ray_local: None, tmp_path: Path)
 def test_killed_env_runner_is_restarted(ray_local: None, tmp_path: Path) -> None:
     """NLE can segfault: a dead env runner process must not stop training."""
     from rllib_nethack.config import build_algorithm_config
-    from rllib_nethack.training.ray_start import init_ray
+    from rllib_nethack.runs.ray_start import init_ray
 
     cfg = run_config(
         tmp_path,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import rllib_nethack
+from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
 from rllib_nethack.models import NetHackRLModule, module_spec
-from rllib_nethack.training.callbacks import NetHackMetricsCallback
 
 
 def test_algorithm_config_is_what_run_trains() -> None:

@@ -28,7 +28,7 @@ from ray.rllib.utils.typing import ModuleID, TensorType
 
 from rllib_nethack.algorithms.muzero.module import MuZeroRLModule
 from rllib_nethack.algorithms.muzero.scaling import logits_to_scalar, scalar_to_target
-from rllib_nethack.training.optimizer import FastOptimizerStep
+from rllib_nethack.algorithms.optimizer import FastOptimizerStep
 
 #: The learner metric holding each sample's new priority (popped before logging).
 PRIORITIES_KEY = "muzero_priorities"

@@ -5,7 +5,7 @@ of :data:`rllib_nethack.envs.stats.STAT_NAMES` and ``info["episode_end"]`` how
 it ended: ``end_reason`` (death, success, truncated, ascended, quit) and, for a
 death, NetHack's own ``death_cause`` ("killed by a jackal"), read from the
 xlogfile record NetHack writes for each finished game. The RLlib callback in
-:mod:`rllib_nethack.training.callbacks` turns these into training metrics; evaluation
+:mod:`rllib_nethack.metrics.callbacks` turns these into training metrics; evaluation
 scripts read them directly.
 """
 

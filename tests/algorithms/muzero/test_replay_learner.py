@@ -25,7 +25,7 @@ from rllib_nethack.algorithms.muzero.module import (
 )
 from rllib_nethack.algorithms.muzero.replay import MuZeroReplayBuffer
 from rllib_nethack.algorithms.muzero.targets import n_step_targets
-from rllib_nethack.envs.sampling import random_observations
+from rllib_nethack.testing.sampling import random_observations
 
 SMALL_MODEL = {"glyph_embedding": 4, "map_channels": [4], "crop_channels": [4], "hidden": [32]}
 GAMMA, TD, K = 0.9, 3, 2

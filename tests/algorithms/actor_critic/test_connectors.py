@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 
-from rllib_nethack.training.connectors import ClipRewards, ClipRewardsFactory
+from rllib_nethack.algorithms.actor_critic.connectors import ClipRewards, ClipRewardsFactory
 
 
 def episode(rewards: list[float]) -> SingleAgentEpisode:

@@ -4,7 +4,7 @@
 loopback: Ray turns 127.0.0.1 into the machine's routable address and its gRPC
 servers listen there. Ray's single-machine mode
 (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` in the environment of ``ray start``)
-keeps every server on 127.0.0.1 (see :mod:`rllib_nethack.training.ray_start`).
+keeps every server on 127.0.0.1 (see :mod:`rllib_nethack.runs.ray_start`).
 That mode refuses ``ray start --address`` (a second node) and, switched off,
 Ray rewrites the head's 127.0.0.1 into the routable address the head does not
 listen on. So a worker node here runs ``ray start`` in single-machine mode
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from rllib_nethack.training.ray_start import SINGLE_MACHINE_ENV
+from rllib_nethack.runs.ray_start import SINGLE_MACHINE_ENV
 
 LOOPBACK_IP = "127.0.0.1"
 

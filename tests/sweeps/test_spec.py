@@ -12,16 +12,16 @@ from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.config import compose_config, config_dir
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.training.reporting import starting_point
-from rllib_nethack.training.sweep_trial import trial_result
-from rllib_nethack.training.sweeps import (
+from rllib_nethack.sweeps.spec import (
     parse_sweep,
     reported_metrics,
     resolve_metric,
     result_value,
     trial_config,
 )
-from rllib_nethack.training.tuning import check_translations, trial_cpus
+from rllib_nethack.sweeps.trial import trial_result
+from rllib_nethack.sweeps.tuning import check_translations, trial_cpus
+from rllib_nethack.training.reporting import starting_point
 
 SWEEPS = sorted(p.stem for p in (config_dir() / "sweep").glob("*.yaml"))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from ray.tune import Checkpoint, Result
 
-from rllib_nethack.training.sweep_summary import (
+from rllib_nethack.sweeps.summary import (
     best_record,
     plot_trials,
     record_of,

@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.errors import ConfigError, suggestion
-from rllib_nethack.training.callbacks import HOW_DONE, METRICS_KEY
+from rllib_nethack.metrics.callbacks import HOW_DONE, METRICS_KEY
 
 #: Search-space kinds: name -> (number of values, or None for a list, Tune constructor name).
 DISTRIBUTIONS: dict[str, int | None] = {

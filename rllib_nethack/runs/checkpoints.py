@@ -23,16 +23,10 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.errors import ConfigError, RllibNethackError
-from rllib_nethack.training.storage import sync_up
+from rllib_nethack.runs.layout import CHECKPOINTS_DIR, MANIFEST, RLLIB_MARKER, RUN_CONFIG
+from rllib_nethack.runs.storage import sync_up
 
-#: File RLlib writes at the root of every algorithm checkpoint.
-RLLIB_MARKER = "rllib_checkpoint.json"
-#: Our copy of the composed config inside each checkpoint.
-RUN_CONFIG = "run_config.yaml"
-#: Sizes and SHA-256 digests of RLlib's files, written last: see :func:`write_manifest`.
-MANIFEST = "manifest.json"
 _MANIFEST_FORMAT = 1
-CHECKPOINTS_DIR = "checkpoints"
 _NAME = re.compile(r"^iter_(\d+)$")
 
 

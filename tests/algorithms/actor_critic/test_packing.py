@@ -10,12 +10,12 @@ import torch
 from ray.rllib.core.columns import Columns
 
 from rllib_nethack import make_env
+from rllib_nethack.algorithms.actor_critic.connectors import pack_module_batch, pack_rows
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
-from rllib_nethack.envs.sampling import random_observations, stack_sequences
 from rllib_nethack.models import NetHackRLModule
 from rllib_nethack.models.cores import RESETS, LSTMCore
-from rllib_nethack.training.connectors import pack_module_batch, pack_rows
+from rllib_nethack.testing.sampling import random_observations, stack_sequences
 
 
 def test_a_reset_inside_a_sequence_zeroes_the_state() -> None:

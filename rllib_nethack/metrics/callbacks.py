@@ -26,7 +26,7 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
-from rllib_nethack.training.result_keys import METRICS_KEY
+from rllib_nethack.metrics.result_keys import METRICS_KEY
 
 #: NetHack's ways a game can end (``nle.nethack.game_end_types``), lower case.
 HOW_DONE = tuple(str(t.name).lower() for t in nethack.game_end_types.__members__.values())

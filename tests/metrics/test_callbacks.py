@@ -10,7 +10,7 @@ from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
 
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
-from rllib_nethack.training.callbacks import (
+from rllib_nethack.metrics.callbacks import (
     HOW_DONE,
     METRICS_KEY,
     NetHackMetricsCallback,

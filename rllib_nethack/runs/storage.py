@@ -28,12 +28,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rllib_nethack.errors import ConfigError
+from rllib_nethack.runs.layout import CHECKPOINTS_DIR, RLLIB_MARKER
 
 #: Overrides the staging directory (default: ``<tmp>/rllib-nethack-staging``).
 STAGING_ENV = "RLLIB_NETHACK_STAGING"
 _URI = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]+)://(.*)$")
-_MARKER = "rllib_checkpoint.json"  # = checkpoints.RLLIB_MARKER (no import cycle)
-_CHECKPOINTS = "checkpoints"
 _NO_HOST = "_"  # the mirror's stand-in for an empty host (file:///path)
 
 
@@ -120,7 +119,7 @@ def _upload(fs: Any, source: Path, target: str) -> None:
 
 
 def _marker_last(rel: str) -> tuple[bool, str]:
-    return (PurePosixPath(rel).name == _MARKER, rel)
+    return (PurePosixPath(rel).name == RLLIB_MARKER, rel)
 
 
 def sync_up(run_dir: Path) -> str | None:
@@ -140,13 +139,13 @@ def sync_up(run_dir: Path) -> str | None:
     remote = _remote_files(fs, root)
     local = {p.relative_to(run_dir).as_posix(): p for p in run_dir.rglob("*") if p.is_file()}
     for rel in sorted(local, key=_marker_last):
-        immutable = rel.startswith(f"{_CHECKPOINTS}/")
+        immutable = rel.startswith(f"{CHECKPOINTS_DIR}/")
         if not (immutable and remote.get(rel) == local[rel].stat().st_size):
             _upload(fs, local[rel], f"{root}/{rel}")
     gone = [rel for rel in remote if rel not in local]
     for rel in sorted(gone, key=_marker_last, reverse=True):
         fs.delete_file(f"{root}/{rel}")
-    pruned = {PurePosixPath(rel).parts[:2] for rel in gone if rel.startswith(f"{_CHECKPOINTS}/")}
+    pruned = {PurePosixPath(rel).parts[:2] for rel in gone if rel.startswith(f"{CHECKPOINTS_DIR}/")}
     for parts in pruned:
         if len(parts) == 2 and not (run_dir / Path(*parts)).exists():
             fs.delete_dir(f"{root}/{'/'.join(parts)}")
@@ -166,18 +165,18 @@ def fetch(path: str | os.PathLike[str]) -> str:
         return text
     fs, root = filesystem(text)
     files = _remote_files(fs, root)
-    if _MARKER in files:
+    if RLLIB_MARKER in files:
         wanted = ""
     else:
         complete = sorted(
             rel.rsplit("/", 1)[0]
             for rel in files
-            if rel.startswith(f"{_CHECKPOINTS}/") and rel.endswith(f"/{_MARKER}")
+            if rel.startswith(f"{CHECKPOINTS_DIR}/") and rel.endswith(f"/{RLLIB_MARKER}")
         )
         if not complete:
             raise ConfigError(
-                f"resume: {text} is neither a checkpoint ({_MARKER}) nor a run with "
-                f"checkpoints under {_CHECKPOINTS}/"
+                f"resume: {text} is neither a checkpoint ({RLLIB_MARKER}) nor a run with "
+                f"checkpoints under {CHECKPOINTS_DIR}/"
             )
         wanted = complete[-1] + "/"
     local = Path(local_path(text))

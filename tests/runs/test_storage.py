@@ -16,8 +16,8 @@ import pytest
 from commands import run_cli
 
 from rllib_nethack import ConfigError
-from rllib_nethack.training.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
-from rllib_nethack.training.storage import (
+from rllib_nethack.runs.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
+from rllib_nethack.runs.storage import (
     STAGING_ENV,
     fetch,
     filesystem,

@@ -1,7 +1,7 @@
 """One sweep trial: the run's training loop as a Tune function trainable.
 
 The trial composes its config (the run config with the trial's values,
-:func:`~rllib_nethack.training.sweeps.trial_config`), builds the algorithm with
+:func:`~rllib_nethack.sweeps.spec.trial_config`), builds the algorithm with
 the translation ``run`` uses, and reports every iteration's result to Tune. Its
 checkpoints are ours: RLlib's directory plus ``run_config.yaml``, so
 ``python -m rllib_nethack.run resume=<trial checkpoint>`` continues any trial as
@@ -25,9 +25,10 @@ from typing import Any, cast
 from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.config.translate import build_algorithm_config
-from rllib_nethack.training.checkpoints import RUN_CONFIG
+from rllib_nethack.runs.layout import RUN_CONFIG
+from rllib_nethack.sweeps.spec import result_value, trial_config
 from rllib_nethack.training.reporting import Progress, progress_of
-from rllib_nethack.training.sweeps import result_value, trial_config
+from rllib_nethack.training.trainer import restored_progress, stop_reason
 
 #: The trial's progress and last metric value, inside each trial checkpoint.
 TRIAL_STATE = "trial_state.json"
@@ -105,7 +106,6 @@ def save_trial_checkpoint(algo: Any, cfg: DictConfig, last: Progress, metric_val
 def restore_trial_checkpoint(algo: Any, directory: str) -> tuple[Progress, float]:
     """Load a trial checkpoint (weights, optimizer, counters); the progress and
     metric it was saved with, so a restored trial reports the last measured values."""
-    from rllib_nethack.training.trainer import restored_progress
 
     algo.restore_from_path(directory)
     progress, metric_value = restored_progress(algo), math.nan
@@ -124,8 +124,6 @@ def trial(
     until the run's ``stop.*`` holds, reporting every iteration."""
     import torch
     from ray import tune
-
-    from rllib_nethack.training.trainer import stop_reason
 
     cfg = trial_config(run_cfg, config)
     OmegaConf.update(cfg, "experiment.run_dir", tune.get_context().get_trial_dir())

@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from ray.rllib.algorithms.appo.utils import CircularBuffer
 
-from rllib_nethack.training.learner_queue import BlockingCircularBuffer, block_instead_of_polling
+from rllib_nethack.algorithms.actor_critic.learner_queue import (
+    BlockingCircularBuffer,
+    block_instead_of_polling,
+)
 
 
 class _Holder:
@@ -86,7 +89,7 @@ def test_our_appo_learner_thread_reads_the_blocking_buffer() -> None:
     import gymnasium as gym
     from ray.rllib.algorithms.appo import APPOConfig
 
-    from rllib_nethack.training.learners import NetHackAPPOTorchLearner
+    from rllib_nethack.algorithms.actor_critic.learners import NetHackAPPOTorchLearner
 
     config = APPOConfig().environment("CartPole-v1").learners(learner_class=NetHackAPPOTorchLearner)
     learner = config.build_learner(env=gym.make("CartPole-v1"))  # its thread is a daemon

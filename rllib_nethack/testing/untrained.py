@@ -14,7 +14,11 @@ from pathlib import Path
 
 from omegaconf import OmegaConf, open_dict
 
+from rllib_nethack.config import compose_config
+from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.policy import MODULE_PATH
+from rllib_nethack.runs.layout import RLLIB_MARKER, RUN_CONFIG
+from rllib_nethack.training.trainer import build_module
 
 
 def write_untrained_checkpoint(path: Path, overrides: Sequence[str]) -> Path:
@@ -25,10 +29,6 @@ def write_untrained_checkpoint(path: Path, overrides: Sequence[str]) -> Path:
             to look like a run's).
         overrides: Run-config overrides, as on the command line (``+task=room5x5``).
     """
-    from rllib_nethack.config import compose_config
-    from rllib_nethack.config.translate import build_algorithm_config
-    from rllib_nethack.training.checkpoints import RLLIB_MARKER, RUN_CONFIG
-    from rllib_nethack.training.trainer import build_module
 
     cfg = compose_config(list(overrides))
     with open_dict(cfg):

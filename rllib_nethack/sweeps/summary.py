@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from rllib_nethack.training.sweep_trial import STOPPED_BY
-from rllib_nethack.training.sweeps import flat, result_value
+from rllib_nethack.sweeps.spec import flat, result_value
+from rllib_nethack.sweeps.trial import STOPPED_BY
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The sweep behind ``python -m rllib_nethack.tune``: check, start Ray, run Tune, summarise.
 
 Everything that can be wrong with the input is checked before Ray starts: the
-sweep (:func:`~rllib_nethack.training.sweeps.parse_sweep`), one translated
+sweep (:func:`~rllib_nethack.sweeps.spec.parse_sweep`), one translated
 trial config per searched value, and whether one trial's CPUs fit this machine.
 Tune's experiment directory is the sweep directory
 (``runs/<task>-<model>-<algo>/sweeps/<date>/``); ``summary.json``,
@@ -21,8 +21,9 @@ from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 
 from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.training.ray_start import init_ray
-from rllib_nethack.training.sweep_summary import (
+from rllib_nethack.runs.ray_start import init_ray
+from rllib_nethack.sweeps.spec import SweepSpec, nested, parse_sweep, trial_config
+from rllib_nethack.sweeps.summary import (
     TrialRecord,
     best_record,
     plot_trials,
@@ -30,7 +31,6 @@ from rllib_nethack.training.sweep_summary import (
     trial_status,
     write_summary,
 )
-from rllib_nethack.training.sweeps import SweepSpec, nested, parse_sweep, trial_config
 
 #: The composed sweep config, saved in the sweep directory (what resume reloads).
 SWEEP_CONFIG = "sweep_config.yaml"
@@ -144,7 +144,7 @@ def run_sweep(cfg: DictConfig, out: TextIO = sys.stdout) -> SweepResult:
 def _fit(cfg: DictConfig, spec: SweepSpec, directory: Path, cpus: float, resume: bool) -> Any:
     from ray import tune
 
-    from rllib_nethack.training.sweep_trial import trial
+    from rllib_nethack.sweeps.trial import trial
 
     algo_config = build_algorithm_config(trial_config(cfg, spec.example_values()))
     trainable = tune.with_resources(

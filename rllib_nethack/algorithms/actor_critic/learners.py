@@ -1,7 +1,7 @@
 """Our torch learners: RLlib 2.60's, with the bootstrap step handled right and
 short episodes packed into shared LSTM sequences.
 
-IMPALA/APPO: :func:`rllib_nethack.training.vtrace.bootstrap_rewards` applied to
+IMPALA/APPO: :func:`rllib_nethack.algorithms.actor_critic.vtrace.bootstrap_rewards` applied to
 the batch before RLlib's own loss runs (see that module for the bug). PPO: its
 GAE targets are right, but its advantages are standardised over the bootstrap
 steps too; :class:`StandardiseAdvantages` redoes that over the real steps. All
@@ -24,12 +24,12 @@ from ray.rllib.algorithms.impala.torch.impala_torch_learner import IMPALATorchLe
 from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
 from ray.rllib.core.columns import Columns
 
+from rllib_nethack.algorithms.actor_critic.connectors import PackSequences, StandardiseAdvantages
+from rllib_nethack.algorithms.actor_critic.learner_queue import block_instead_of_polling
+from rllib_nethack.algorithms.actor_critic.vtrace import bootstrap_rewards
+from rllib_nethack.algorithms.optimizer import FastOptimizerStep
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.module import OLD_POLICY_LOGITS
-from rllib_nethack.training.connectors import PackSequences, StandardiseAdvantages
-from rllib_nethack.training.learner_queue import block_instead_of_polling
-from rllib_nethack.training.optimizer import FastOptimizerStep
-from rllib_nethack.training.vtrace import bootstrap_rewards
 
 #: ``learner_config_dict`` keys our learners read -> their defaults.
 #: ``target_network`` (APPO only): off (the default), the old policy of APPO's
@@ -75,7 +75,7 @@ class _VTraceFix:
     """Mixin in front of an RLlib V-trace learner: fix the rewards, then RLlib's loss.
 
     Its build also makes APPO's learner queue block instead of polling
-    (:mod:`rllib_nethack.training.learner_queue`).
+    (:mod:`rllib_nethack.algorithms.actor_critic.learner_queue`).
     """
 
     def build(self) -> None:

@@ -18,11 +18,14 @@ from ray.rllib.connectors.learner import AddOneTsToEpisodesAndTruncate
 from ray.rllib.core.columns import Columns
 from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 
+from rllib_nethack.algorithms.actor_critic.connectors import ClipRewards
+from rllib_nethack.algorithms.actor_critic.learners import (
+    NetHackAPPOTorchLearner,
+    NetHackIMPALATorchLearner,
+)
+from rllib_nethack.algorithms.actor_critic.vtrace import bootstrap_rewards
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
-from rllib_nethack.training.connectors import ClipRewards
-from rllib_nethack.training.learners import NetHackAPPOTorchLearner, NetHackIMPALATorchLearner
-from rllib_nethack.training.vtrace import bootstrap_rewards
 
 GAMMA = 0.9
 CLIP = 5.0

@@ -8,9 +8,9 @@ import gymnasium as gym
 import pytest
 import torch
 
+from rllib_nethack.algorithms.actor_critic.learners import LEARNERS, NetHackAPPOTorchLearner
 from rllib_nethack.algorithms.muzero.learner import MuZeroTorchLearner
-from rllib_nethack.training.learners import LEARNERS, NetHackAPPOTorchLearner
-from rllib_nethack.training.optimizer import FastOptimizerStep, adam_options, all_finite
+from rllib_nethack.algorithms.optimizer import FastOptimizerStep, adam_options, all_finite
 
 
 def test_fused_only_for_float_parameters_on_one_fused_device() -> None:

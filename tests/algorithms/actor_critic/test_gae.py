@@ -17,10 +17,10 @@ from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 from ray.rllib.evaluation.postprocessing import Postprocessing
 from ray.rllib.utils.postprocessing.value_predictions import compute_value_targets
 
+from rllib_nethack.algorithms.actor_critic.connectors import StandardiseAdvantages
+from rllib_nethack.algorithms.actor_critic.learners import NetHackPPOTorchLearner
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
-from rllib_nethack.training.connectors import StandardiseAdvantages
-from rllib_nethack.training.learners import NetHackPPOTorchLearner
 
 GAMMA, LAMBDA = 0.9, 0.8
 #: (length, terminated, truncated): cut, terminated, time limit, long cut.
