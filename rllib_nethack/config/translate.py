@@ -13,14 +13,9 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
-from ray.rllib.algorithms.appo import APPOConfig
-from ray.rllib.algorithms.impala import IMPALAConfig
-from ray.rllib.algorithms.ppo import PPOConfig
-from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
-from rllib_nethack.algorithms.actor_critic.learners import LEARNERS, check_switches
-from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig
+from rllib_nethack.algorithms.registry import get_algorithm
 from rllib_nethack.config.schema import check_run_config
 from rllib_nethack.envs.catalog import TaskSpec, get_task
 from rllib_nethack.envs.options import parse_options, valid_observation_keys
@@ -28,15 +23,7 @@ from rllib_nethack.envs.registration import register_task
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
 from rllib_nethack.models.architectures import get_architecture
-from rllib_nethack.models.module import module_spec
 
-#: Algorithm name (``algo.name``) -> RLlib config class.
-ALGORITHMS: dict[str, type[AlgorithmConfig]] = {
-    "appo": APPOConfig,
-    "impala": IMPALAConfig,
-    "muzero": MuZeroConfig,
-    "ppo": PPOConfig,
-}
 #: Keys of a ``model`` config that are not architecture settings.
 MODEL_META_KEYS = ("name",)
 
@@ -47,17 +34,6 @@ def _plain(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
         assert isinstance(container, dict)
         return container  # type: ignore[return-value]
     return dict(cfg)
-
-
-def algorithm_class(name: str) -> type[AlgorithmConfig]:
-    """The RLlib config class of algorithm ``name`` (ConfigError listing valid names)."""
-    try:
-        return ALGORITHMS[name]
-    except KeyError:
-        raise ConfigError(
-            f"unknown algorithm {name!r}{suggestion(name, ALGORITHMS)} "
-            f"(algorithms: {', '.join(ALGORITHMS)})"
-        ) from None
 
 
 def is_setting(config: AlgorithmConfig, key: str) -> bool:
@@ -163,9 +139,9 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
 
     algo = dict(plain["algo"])
     algo_name = str(algo.pop("name", None))
-    algo_cls = algorithm_class(algo_name)
+    entry = get_algorithm(algo_name)
     runner = dict(plain.get("cluster", {}).get("rllib") or {})
-    config = algo_cls()
+    config = entry.config_class()
     check_settings(config, algo, "algo")
     check_settings(config, runner, "cluster.rllib")
 
@@ -186,17 +162,11 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     # (twice the learner's work).
     settings = model_config(plain, rollout + 1)
     model_name = str(plain["model"]["name"])
-    class_for = getattr(config, "rl_module_class_for", None)
-    if class_for is not None:  # an algorithm with its own RLModule (MuZero)
-        rl_spec = RLModuleSpec(module_class=class_for(model_name), model_config=settings)
-    else:
-        rl_spec = module_spec(model_name, settings)
-    config.rl_module(rl_module_spec=rl_spec)
+    config.rl_module(rl_module_spec=entry.module_spec(model_name, settings))
     config.callbacks(NetHackMetricsCallback)
-    if algo_name in LEARNERS:  # MuZero brings its own learner
-        # Our learners fix RLlib 2.60's handling of the appended bootstrap step.
-        config.learners(learner_class=LEARNERS[algo_name])
-        check_switches(config.learner_config_dict)
+    # Our learners fix RLlib 2.60's handling of the appended bootstrap step.
+    config.learners(learner_class=entry.learner_class)
+    entry.check_learner_settings(config.learner_config_dict)
     clip = algo.get("clip_rewards")
     if clip is not None and clip is not False:
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:

@@ -8,9 +8,9 @@ import gymnasium as gym
 import pytest
 import torch
 
-from rllib_nethack.algorithms.actor_critic.learners import LEARNERS, NetHackAPPOTorchLearner
-from rllib_nethack.algorithms.muzero.learner import MuZeroTorchLearner
+from rllib_nethack.algorithms.actor_critic.learners import NetHackAPPOTorchLearner
 from rllib_nethack.algorithms.optimizer import FastOptimizerStep, adam_options, all_finite
+from rllib_nethack.algorithms.registry import ALGORITHMS
 
 
 def test_fused_only_for_float_parameters_on_one_fused_device() -> None:
@@ -31,7 +31,9 @@ def test_all_finite_sees_one_nan_or_inf_anywhere() -> None:
         assert not all_finite(broken)
 
 
-@pytest.mark.parametrize("learner", [*LEARNERS.values(), MuZeroTorchLearner])
+@pytest.mark.parametrize(
+    "learner", sorted({e.learner_class for e in ALGORITHMS.values()}, key=lambda c: c.__name__)
+)
 def test_every_learner_of_ours_steps_through_it(learner: type) -> None:
     assert issubclass(learner, FastOptimizerStep)
 

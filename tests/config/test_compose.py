@@ -30,7 +30,7 @@ def options_in(group: str) -> list[str]:
 
 
 def test_groups_mirror_the_code() -> None:
-    from rllib_nethack.config.translate import ALGORITHMS
+    from rllib_nethack.algorithms.registry import ALGORITHMS
 
     assert options_in("algo") == sorted(ALGORITHMS)
     from rllib_nethack.models import ARCHITECTURES

@@ -13,7 +13,8 @@ from ray.rllib.algorithms.ppo import PPOConfig
 
 from rllib_nethack import ConfigError, UnknownTaskError
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
-from rllib_nethack.config import ALGORITHMS, build_algorithm_config, config_dir
+from rllib_nethack.algorithms.registry import ALGORITHMS
+from rllib_nethack.config import build_algorithm_config, config_dir
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.config.translate import is_setting
 from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
@@ -26,7 +27,7 @@ CONF = config_dir()
 def test_every_algo_key_is_a_real_setting(name: str) -> None:
     settings = yaml.safe_load((CONF / "algo" / f"{name}.yaml").read_text())
     assert settings.pop("name") == name
-    config = ALGORITHMS[name]()
+    config = ALGORITHMS[name].config_class()
     unknown = [key for key in settings if not is_setting(config, key)]
     assert unknown == []
 
@@ -35,7 +36,7 @@ def test_every_algo_key_is_a_real_setting(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(ALGORITHMS))
 def test_every_cluster_rllib_key_is_a_real_setting(cluster: str, name: str) -> None:
     settings = compose_run(["+task=score", f"cluster={cluster}", f"algo={name}"]).cluster.rllib
-    config = ALGORITHMS[name]()
+    config = ALGORITHMS[name].config_class()
     assert [key for key in settings if not is_setting(config, key)] == []
 
 

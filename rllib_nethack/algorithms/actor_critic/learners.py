@@ -123,11 +123,3 @@ class NetHackPPOTorchLearner(FastOptimizerStep, PPOTorchLearner):  # type: ignor
         if switched_on(self, "pack_sequences"):
             connectors.append(PackSequences())
         _append_connectors(self, *connectors)
-
-
-#: Algorithm name -> our learner class.
-LEARNERS: dict[str, type[Any]] = {
-    "appo": NetHackAPPOTorchLearner,
-    "impala": NetHackIMPALATorchLearner,
-    "ppo": NetHackPPOTorchLearner,
-}

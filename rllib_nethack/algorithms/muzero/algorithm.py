@@ -13,7 +13,7 @@ TensorBoard, NetHack metrics, the learning curve) works unchanged.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import fields
 from typing import Any, cast
 
@@ -44,7 +44,6 @@ from rllib_nethack.algorithms.muzero.module import (
     MUZERO_KEY,
     MUZERO_MODELS,
     MuZeroMiniHackModule,
-    MuZeroRLModule,
     NetworkSettings,
 )
 from rllib_nethack.algorithms.muzero.replay import MuZeroReplayBuffer
@@ -116,15 +115,6 @@ class MuZeroConfig(AlgorithmConfig):
     def _model_config_auto_includes(self) -> dict[str, Any]:
         # The module reads its network and search settings from model_config.
         return super()._model_config_auto_includes | {MUZERO_KEY: self.module_settings()}
-
-    def rl_module_class_for(self, model: str) -> type[MuZeroRLModule]:
-        """The MuZero RLModule over model ``model``'s encoder (ConfigError if none)."""
-        try:
-            return MUZERO_MODELS[model]
-        except KeyError:
-            raise ConfigError(
-                f"MuZero has no module for model {model!r}{suggestion(model, MUZERO_MODELS)}"
-            ) from None
 
     def module_settings(self) -> dict[str, Any]:
         """The network and search settings, as the module's ``model_config`` carries them."""
@@ -261,3 +251,14 @@ class MuZero(Algorithm):
                 policies=[DEFAULT_MODULE_ID],
                 inference_only=True,
             )
+
+
+def muzero_module_spec(model: str, model_config: Mapping[str, Any]) -> RLModuleSpec:
+    """The MuZero module's spec over model ``model``'s encoder (ConfigError if none)."""
+    try:
+        module_class = MUZERO_MODELS[model]
+    except KeyError:
+        raise ConfigError(
+            f"MuZero has no module for model {model!r}{suggestion(model, MUZERO_MODELS)}"
+        ) from None
+    return RLModuleSpec(module_class=module_class, model_config=dict(model_config))
