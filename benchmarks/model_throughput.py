@@ -32,6 +32,7 @@ from rllib_nethack.testing.sampling import random_observations, stack_sequences
 #: Model -> the task it is measured on (the env provides what the model reads).
 TASKS = {
     "chaotic_dwarf": "challenge",
+    "chaotic_dwarf_tty": "challenge",
     "baseline": "challenge",
     "perceiver": "challenge",
     "minihack": "room5x5",
@@ -109,10 +110,10 @@ def main() -> None:
     rows = [measure(name, b, t, device, args.repeats) for name in args.models]
     threads = torch.get_num_threads()
     print(f"batch: {b} sequences x {t} steps = {b * t} samples on {device}, {threads} threads")
-    print(f"{'model':<15}{'parameters':>12}{'forward/s':>12}{'fwd+bwd/s':>12}")
+    print(f"{'model':<19}{'parameters':>12}{'forward/s':>12}{'fwd+bwd/s':>12}")
     for r in rows:
         fwd, train = r["forward_samples_per_s"], r["train_samples_per_s"]
-        print(f"{r['model']:<15}{r['parameters']:>12,}{fwd:>12,}{train:>12,}")
+        print(f"{r['model']:<19}{r['parameters']:>12,}{fwd:>12,}{train:>12,}")
     print(
         json.dumps(
             {

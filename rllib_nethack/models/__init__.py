@@ -1,7 +1,7 @@
 """Torch RLModules for NetHack and MiniHack on RLlib's current API stack.
 
-``ARCHITECTURES`` maps a model name (``chaotic_dwarf``, ``baseline``,
-``perceiver``, ``minihack``) to its architecture; :func:`get_architecture` looks
+``ARCHITECTURES`` maps a model name (``chaotic_dwarf``, ``chaotic_dwarf_tty``,
+``baseline``, ``perceiver``, ``minihack``) to its architecture; :func:`get_architecture` looks
 one up with a clear error for an unknown name, and :func:`module_spec` gives
 the RLModuleSpec that trains it. Every model is one class, :class:`NetHackRLModule`.
 """

@@ -75,18 +75,31 @@ class CombinedEncoder(nn.Module):
 
 # --------------------------------------------------------------------------- settings
 @dataclass(frozen=True)
-class ChaoticDwarfSettings:
-    """Sample Factory's ChaoticDwarvenGPT5 structure: text lines, screen crop, blstats."""
+class ChaoticDwarfTtySettings:
+    """ChaoticDwarvenGPT5 on the terminal alone (Sample Factory's ``use_tty_only``).
+
+    The message line (row 0), the two status lines (rows 22-23) and the screen
+    crop around the cursor are all read from ``tty_chars``/``tty_colors``/
+    ``tty_cursor``: what a ttyrec records, so a policy cloned from recorded games
+    runs unchanged in the env. ``use_prev_action`` adds the previous action, which
+    the env provides and a ttyrec's keypresses give; false reads the tty alone.
+    """
 
     top_line_hidden: tuple[int, ...] = (128, 128)
     bottom_lines_hidden: tuple[int, ...] = (128, 128)
     screen_hidden: int = 512
     crop_dim: int = DEFAULT_CROP_DIM
     pixel_size: int = DEFAULT_PIXEL_SIZE
-    blstats_hidden: tuple[int, ...] = (128, 128)
-    use_blstats: bool = True
     use_prev_action: bool = True
     rnn_size: int = field(default=512, metadata={"min": 0})  # 0: no LSTM
+
+
+@dataclass(frozen=True)
+class ChaoticDwarfSettings(ChaoticDwarfTtySettings):
+    """Sample Factory's ChaoticDwarvenGPT5 structure: the tty model plus NLE's blstats."""
+
+    blstats_hidden: tuple[int, ...] = (128, 128)
+    use_blstats: bool = True
 
 
 @dataclass(frozen=True)
@@ -144,14 +157,26 @@ def _with_prev_action(
     return parts
 
 
-def build_chaotic_dwarf(
-    s: ChaoticDwarfSettings, num_actions: int, spaces: SpaceMap
-) -> CombinedEncoder:
-    parts: dict[str, KeyEncoder] = {
+def _tty_parts(s: ChaoticDwarfTtySettings) -> dict[str, KeyEncoder]:
+    # The same part names in both models: a tty model's weights load into
+    # chaotic_dwarf with use_blstats=false and back.
+    return {
         "top_line": TopLineEncoder(s.top_line_hidden),
         "bottom_lines": BottomLinesEncoder(s.bottom_lines_hidden),
         "screen": ScreenImageEncoder(s.screen_hidden, s.crop_dim, s.pixel_size),
     }
+
+
+def build_chaotic_dwarf_tty(
+    s: ChaoticDwarfTtySettings, num_actions: int, spaces: SpaceMap
+) -> CombinedEncoder:
+    return CombinedEncoder(_with_prev_action(_tty_parts(s), s.use_prev_action, num_actions))
+
+
+def build_chaotic_dwarf(
+    s: ChaoticDwarfSettings, num_actions: int, spaces: SpaceMap
+) -> CombinedEncoder:
+    parts = _tty_parts(s)
     if s.use_blstats:
         parts["blstats"] = BlstatsEncoder(s.blstats_hidden, concat_normalized=True)
     return CombinedEncoder(_with_prev_action(parts, s.use_prev_action, num_actions))
@@ -287,6 +312,7 @@ ARCHITECTURES: dict[str, Architecture] = {
     arch.name: arch
     for arch in (
         Architecture("chaotic_dwarf", ChaoticDwarfSettings, build_chaotic_dwarf),
+        Architecture("chaotic_dwarf_tty", ChaoticDwarfTtySettings, build_chaotic_dwarf_tty),
         Architecture("baseline", BaselineSettings, build_baseline),
         Architecture("perceiver", PerceiverSettings, build_perceiver),
         Architecture("minihack", MiniHackSettings, build_minihack),

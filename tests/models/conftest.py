@@ -21,6 +21,7 @@ from rllib_nethack.testing.sampling import random_observations, stack_sequences
 #: Model -> the task its tests run on.
 TASKS = {
     "chaotic_dwarf": "challenge",
+    "chaotic_dwarf_tty": "challenge",
     "baseline": "score",
     "perceiver": "challenge",
     "minihack": "room5x5",
