@@ -5,6 +5,8 @@
 * ``make``: :func:`rllib_nethack.make_env` that closes every env it built when
   the test ends (each NLE env holds a NetHack instance and a temp directory).
 * ``rollout``: play an env with a fixed, seeded random action script.
+* ``nle_games``: a folder of real NLE savedirs (ttyrecs and xlogfile) of a few
+  seeded random ``challenge`` games, as ``nle.dataset`` reads them.
 
 Long tests carry ``@pytest.mark.slow``; the quick lane is ``pytest -m "not slow"``.
 Every test that takes ``ray_local`` is slow too (starting Ray alone takes seconds).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -53,6 +56,25 @@ def ray_local() -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def nle_games(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The parent of one NLE savedir holding three finished ``challenge`` games
+    (random keys until death: about a second in all)."""
+    root = tmp_path_factory.mktemp("nle_games")
+    env = gym.make("NetHackChallenge-v0", savedir=str(root / "savedir"), save_ttyrec_every=1)
+    rng = np.random.default_rng(0)
+    try:
+        for seed in range(3):
+            env.reset(seed=seed)
+            done = False
+            while not done:
+                _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+                done = terminated or truncated
+    finally:
+        env.close()
+    return root
 
 
 @pytest.fixture

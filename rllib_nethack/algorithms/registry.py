@@ -23,6 +23,8 @@ from rllib_nethack.algorithms.actor_critic.learners import (
     NetHackPPOTorchLearner,
     check_switches,
 )
+from rllib_nethack.algorithms.bc.algorithm import NetHackBCConfig
+from rllib_nethack.algorithms.bc.learner import NetHackBCTorchLearner
 from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig, muzero_module_spec
 from rllib_nethack.algorithms.muzero.learner import MuZeroTorchLearner
 from rllib_nethack.errors import ConfigError, suggestion
@@ -48,11 +50,14 @@ class AlgorithmEntry:
     module_spec: ModuleSpecFn
     #: Checks ``learner_config_dict`` (raises ConfigError naming a bad key).
     check_learner_settings: Callable[[Mapping[str, Any]], None] = _no_learner_settings
+    #: Learns from the run config's ``dataset`` (demonstrations) instead of env runners.
+    reads_dataset: bool = False
 
 
 #: ``algo.name`` -> its entry. The ``conf/algo/*.yaml`` files must match these names (tested).
 ALGORITHMS: dict[str, AlgorithmEntry] = {
     "appo": AlgorithmEntry(APPOConfig, NetHackAPPOTorchLearner, module_spec, check_switches),
+    "bc": AlgorithmEntry(NetHackBCConfig, NetHackBCTorchLearner, module_spec, reads_dataset=True),
     "impala": AlgorithmEntry(IMPALAConfig, NetHackIMPALATorchLearner, module_spec, check_switches),
     "muzero": AlgorithmEntry(MuZeroConfig, MuZeroTorchLearner, muzero_module_spec),
     "ppo": AlgorithmEntry(PPOConfig, NetHackPPOTorchLearner, module_spec, check_switches),

@@ -149,6 +149,29 @@ class LearningConfig:
 
 
 @dataclass
+class DatasetConfig:
+    """Demonstrations, for ``algo=bc``: NetHack ttyrecs indexed by ``nle.dataset``."""
+
+    #: The folder that holds NLE savedirs (each with ttyrecs and an xlogfile), as
+    #: ``nle.dataset``'s ``add_nledata_directory`` takes it: recorded games, NLD-AA.
+    path: str | None = None
+    #: The ``nle.dataset`` SQLite database (created and filled from ``path`` if it
+    #: does not exist yet). None: ``nld.db`` beside ``path``'s savedirs.
+    db: str | None = None
+    #: The dataset's name in the database. None: the folder's name.
+    name: str | None = None
+    #: ``SELECT gameid FROM games WHERE ...``: train on these games only (role,
+    #: race, points, death...; the columns of NetHack's xlogfile).
+    sql: str | None = None
+    #: Games read side by side: the lanes of each minibatch.
+    batch_size: int = field(default=32, metadata=_at_least(1))
+    #: Frames per lane and minibatch (the LSTM's training sequence).
+    seq_len: int = field(default=32, metadata=_at_least(2))
+    #: Threads decompressing ttyrecs.
+    threads: int = field(default=2, metadata=_at_least(1))
+
+
+@dataclass
 class RunConfig:
     """The whole run config (``conf/config.yaml`` composes onto this schema)."""
 
@@ -159,6 +182,7 @@ class RunConfig:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     stop: StopConfig = field(default_factory=StopConfig)
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
     #: A checkpoint directory, or a run directory (its latest checkpoint), to continue from.
     resume: str | None = None
     #: ``python -m rllib_nethack.tune`` only: the ``sweep`` group, checked by
@@ -175,6 +199,7 @@ CHECKED_SECTIONS: dict[str, type] = {
     "stop": StopConfig,
     "experiment": ExperimentConfig,
     "cluster": ClusterConfig,
+    "dataset": DatasetConfig,
 }
 
 
@@ -207,7 +232,7 @@ def _check_section(path: str, schema: type, node: Mapping[str, Any]) -> None:
 
 
 def check_run_config(plain: Mapping[str, Any]) -> None:
-    """Check ``stop``, ``experiment`` and ``cluster`` in a composed config: ranges,
+    """Check ``stop``, ``experiment``, ``cluster`` and ``dataset`` in a composed config: ranges,
     and keys Hydra's ``+key=`` added that no schema field has (typos).
 
     Raises:

@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import gymnasium as gym
 from omegaconf import DictConfig, OmegaConf
 from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
+from rllib_nethack.algorithms.bc.batches import check_readable
+from rllib_nethack.algorithms.bc.source import prepare_dataset
 from rllib_nethack.algorithms.registry import get_algorithm
 from rllib_nethack.config.schema import check_run_config
+from rllib_nethack.envs import make_env
 from rllib_nethack.envs.catalog import TaskSpec, get_task
 from rllib_nethack.envs.options import parse_options, valid_observation_keys
 from rllib_nethack.envs.registration import register_task
@@ -124,6 +128,26 @@ def check_local_gpu(config: AlgorithmConfig) -> None:
             )
 
 
+def _read_demonstrations(
+    config: AlgorithmConfig, plain: Mapping[str, Any], task: str, options: Mapping[str, Any]
+) -> None:
+    """An offline algorithm's inputs: the task's spaces and action keys (no env
+    runner tells them), and the ``dataset`` section, indexed and checked."""
+    env = make_env(task, **options)
+    try:
+        observation_space, action_space = env.observation_space, env.action_space
+        action_keys = [int(a) for a in env.unwrapped.actions]  # type: ignore[attr-defined]
+    finally:
+        env.close()
+    assert isinstance(observation_space, gym.spaces.Dict)  # every task's observation
+    check_readable(observation_space, str(plain["model"]["name"]))
+    settings = prepare_dataset(plain.get("dataset") or {}, action_keys)
+    settings["seed"] = plain.get("experiment", {}).get("seed")
+    config.environment(observation_space=observation_space, action_space=action_space)
+    config.offline_data(input_=settings["db"])
+    config.dataset_settings = settings  # type: ignore[attr-defined]
+
+
 def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConfig:
     """Translate a composed config (``task``, ``model``, ``algo``, ``cluster``,
     ``experiment``) into the RLlib ``AlgorithmConfig`` that trains it.
@@ -156,6 +180,8 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     # it here, with the config that names it, not as a side effect of Ray's start.
     register_task(spec.name)
     config.environment(spec.name, env_config=options)
+    if entry.reads_dataset:
+        _read_demonstrations(config, plain, spec.name, options)
     # IMPALA, APPO and PPO append one bootstrap step to every rollout fragment
     # before training; a sequence of fragment + 1 keeps each fragment one LSTM
     # sequence instead of a full one plus a one-step one padded to full length

@@ -34,6 +34,12 @@ EPISODES: ResultPath = (ENV_RUNNER_RESULTS, NUM_EPISODES_LIFETIME)
 RETURN_MEAN: ResultPath = (ENV_RUNNER_RESULTS, EPISODE_RETURN_MEAN)
 
 
+#: Learner statistics of learning from demonstrations: the cross-entropy loss, and
+#: how often the policy's most likely action is the demonstrator's.
+BC_LOSS = "bc_loss"
+BC_ACCURACY = "action_accuracy"
+
+
 def learner_stat(name: str, module: str = DEFAULT_MODULE_ID) -> ResultPath:
     """Path of one module's learner statistic (``total_loss``, ``policy_loss``, ``vf_loss``...)."""
     return (LEARNER_RESULTS, module, name)

@@ -26,6 +26,8 @@ PROGRESS_COLUMNS = (
     "return_mean",
     "score_mean",
     "max_depth_mean",
+    "bc_loss",
+    "action_accuracy",
 )
 
 
@@ -42,6 +44,10 @@ class Progress:
     return_mean: float
     score_mean: float
     max_depth_mean: float
+    #: Learning from demonstrations (``algo=bc``): the loss, and how often the
+    #: policy's most likely action is the demonstrator's. NaN for the others.
+    bc_loss: float = math.nan
+    action_accuracy: float = math.nan
 
 
 def _get(result: Mapping[str, Any], *path: str) -> Any:
@@ -103,6 +109,8 @@ def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress 
         max_depth_mean=_latest(
             _get(result, *keys.nethack_metric("max_depth_mean")), last.max_depth_mean
         ),
+        bc_loss=_number(_get(result, *keys.learner_stat(keys.BC_LOSS))),
+        action_accuracy=_number(_get(result, *keys.learner_stat(keys.BC_ACCURACY))),
     )
 
 
@@ -132,6 +140,13 @@ def format_progress(p: Progress, eta_s: float) -> str:
     def num(x: float, fmt: str) -> str:
         return "-" if math.isnan(x) else format(x, fmt)
 
+    if not math.isnan(p.bc_loss):  # learning from demonstrations: no episodes here
+        return (
+            f"iter {p.iteration:>4} | {p.env_steps:>11,} frames"
+            f" | {num(p.steps_per_s, ',.0f'):>6} frames/s | loss {num(p.bc_loss, '.3f'):>7}"
+            f" | action accuracy {num(p.action_accuracy, '.3f'):>5}"
+            f" | elapsed {_clock(p.time_s)} | ETA {_clock(eta_s)}"
+        )
     return (
         f"iter {p.iteration:>4} | {p.env_steps:>11,} env steps"
         f" | {num(p.steps_per_s, ',.0f'):>6} steps/s | {p.trained_steps:>11,} trained"
@@ -206,6 +221,13 @@ def plot_learning_curve(csv_path: Path, png_path: Path, title: str) -> Path | No
 
     steps = [r["env_steps"] for r in rows]
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    if any(not math.isnan(r.get("bc_loss", math.nan)) for r in rows):
+        _plot_demonstration_curve(ax, steps, rows)
+        ax.set_title(title)
+        fig.tight_layout()
+        fig.savefig(png_path)
+        plt.close(fig)
+        return png_path
     ax.plot(steps, [r["return_mean"] for r in rows], marker="o", ms=3, label="mean return")
     ax.set_xlabel("environment steps")
     ax.set_ylabel("mean episode return")
@@ -222,3 +244,18 @@ def plot_learning_curve(csv_path: Path, png_path: Path, title: str) -> Path | No
     fig.savefig(png_path)
     plt.close(fig)
     return png_path
+
+
+def _plot_demonstration_curve(ax: Any, frames: list[float], rows: list[dict[str, float]]) -> None:
+    """Learning from demonstrations: action accuracy, and the loss on a second axis."""
+    ax.plot(frames, [r["action_accuracy"] for r in rows], marker="o", ms=3, label="action accuracy")
+    ax.set_xlabel("demonstration frames trained on")
+    ax.set_ylabel("action accuracy")
+    ax.grid(alpha=0.3)
+    twin = ax.twinx()
+    twin.plot(
+        frames, [r["bc_loss"] for r in rows], color="tab:orange", marker=".", ms=3, label="loss"
+    )
+    twin.set_ylabel("cross-entropy loss")
+    twin.legend(loc="upper right")
+    ax.legend(loc="upper left")

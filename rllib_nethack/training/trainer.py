@@ -96,7 +96,8 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     weights; algorithm settings such as the learning rate may change. Another
     task, model or algorithm than the checkpoint's is refused (the run would
     be named after one and train another); the settings of the same task and
-    model are taken from the checkpoint. The experiment seed moves on by the
+    model are taken from the checkpoint, and so is its ``dataset`` when the
+    command names none. The experiment seed moves on by the
     checkpoint's iteration count, so the env runners do not replay the games
     the run started with.
     """
@@ -120,6 +121,11 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
         if OmegaConf.to_container(cfg[key]) != OmegaConf.to_container(saved[key]):
             _say(out, f"resume: using the checkpoint's {key} settings")
         OmegaConf.update(merged, key, saved[key], merge=False)
+    theirs_data = OmegaConf.select(saved, "dataset.path")
+    if theirs_data and not OmegaConf.select(cfg, "dataset.path"):
+        # Demonstrations are part of what a BC run is: it goes on with its own.
+        _say(out, f"resume: using the checkpoint's dataset ({theirs_data})")
+        OmegaConf.update(merged, "dataset", saved["dataset"], merge=True)
     seed, done = merged.experiment.get("seed"), checkpoint_iteration(checkpoint)
     if seed is not None and done:
         # The env runners are built anew with this seed: offset it, or a

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rllib_nethack import ConfigError
@@ -14,14 +16,19 @@ TASK = "+task=room5x5"
 
 
 @pytest.mark.parametrize("name", sorted(ALGORITHMS))
-def test_translation_uses_the_entrys_classes(name: str) -> None:
+def test_translation_uses_the_entrys_classes(name: str, nle_games: Path) -> None:
     entry = ALGORITHMS[name]
-    config = build_algorithm_config(compose_run([TASK, f"algo={name}", "debug=smoke"]))
+    overrides = [TASK, f"algo={name}", "debug=smoke"]
+    if entry.reads_dataset:  # learns from ttyrecs: a NetHack task, a screen-only model
+        overrides = ["+task=challenge", f"algo={name}", "model=chaotic_dwarf_tty"]
+        overrides.append(f"dataset.path={nle_games}")
+    config = build_algorithm_config(compose_run(overrides))
     assert type(config) is entry.config_class
     assert config.learner_class is entry.learner_class
-    model = compose_run([TASK, f"algo={name}", "debug=smoke"]).model.name
+    model = compose_run(overrides).model.name
     expected = entry.module_spec(model, {}).module_class
     assert config.rl_module_spec.module_class is expected
+    assert config.is_offline == entry.reads_dataset
 
 
 def test_unknown_algorithm_names_the_closest() -> None:
