@@ -433,11 +433,11 @@ def write_results(
     writer.writeheader()
     for record in records:
         writer.writerow({k: "" if v is None else v for k, v in asdict(record).items()})
-    _write_atomic(out_dir / "bench.json", json.dumps(summary, indent=2) + "\n")
-    _write_atomic(out_dir / "episodes.csv", table.getvalue())
+    write_atomic(out_dir / "bench.json", json.dumps(summary, indent=2) + "\n")
+    write_atomic(out_dir / "episodes.csv", table.getvalue())
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
