@@ -16,6 +16,8 @@ Arguments (``key=value``):
   keystroke, and for a tool-calling agent every call (a refused one too), so
   that no agent can loop for ever; the game is cut off ("truncated") there;
 * ``workers`` - parallel processes (default 2; 1 plays in this process);
+* ``episode_timeout_s`` - a wall-clock limit per game (default none): an agent
+  that hangs past it becomes that seed's error and the other seeds go on;
 * ``out`` - the folder for ``bench.json`` (summary and every episode) and
   ``episodes.csv`` (one row per seed), default ``runs/bench/<agent>``.
 
@@ -46,7 +48,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, fields
@@ -55,6 +57,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from rllib_nethack.agents.deadline import check_timeout, deadline
 from rllib_nethack.agents.progression import progression
 from rllib_nethack.agents.protocol import (
     Agent,
@@ -87,6 +90,7 @@ class BenchConfig:
     max_steps: int = DEFAULT_MAX_STEPS
     workers: int = DEFAULT_WORKERS
     out: str = ""
+    episode_timeout_s: float | None = None
 
     @property
     def seed_list(self) -> list[int]:
@@ -96,9 +100,13 @@ class BenchConfig:
     @property
     def out_dir(self) -> Path:
         """Where the files go."""
+        return self.out_under("bench")
+
+    def out_under(self, kind: str) -> Path:
+        """``out``, or ``runs/<kind>/<agent>`` when none was given."""
         if self.out:
             return Path(self.out)
-        return Path("runs", "bench", re.sub(r"[^A-Za-z0-9_.-]+", "_", self.agent).strip("_"))
+        return Path("runs", kind, re.sub(r"[^A-Za-z0-9_.-]+", "_", self.agent).strip("_"))
 
 
 @dataclass(frozen=True)
@@ -168,9 +176,20 @@ def play_keystrokes(agent: Agent, session: Session, seed: int, max_steps: int) -
     return tracker.record(seed, actions, refused)
 
 
-def play_tools(agent: ToolAgent, tools: KeystrokeTools, seed: int, max_steps: int) -> EpisodeRecord:
-    """Game ``seed`` with a tool-calling agent, through the same tools ``serve --mcp`` serves."""
-    data = tools.reset(seed, max_steps)
+def play_tools(
+    agent: ToolAgent,
+    tools: KeystrokeTools,
+    seed: int,
+    max_steps: int,
+    game_steps: int | None = None,
+) -> EpisodeRecord:
+    """Game ``seed`` with a tool-calling agent, through the same tools ``serve --mcp`` serves.
+
+    ``game_steps`` is the game's own keystroke limit (default ``max_steps``); a
+    recorder sets it higher, so that the agent's budget stops the game and
+    NetHack does not quit it.
+    """
+    data = tools.reset(seed, game_steps or max_steps)
     assert tools.session is not None
     tracker = _Tracker(tools.session.last)
     reply = ToolReply(ToolCall("reset", {"seed": seed}), False, step_text(data), data)
@@ -204,29 +223,45 @@ def _as_call(call: Any) -> ToolCall:
 
 
 # ------------------------------------------------------------------ workers
-class _Player:
-    """One process's agent and game, reused from seed to seed."""
+class Player:
+    """One process's agent and game, reused from seed to seed.
 
-    def __init__(self, spec: str, max_steps: int) -> None:
-        self.spec, self.max_steps = spec, max_steps
+    :meth:`play_game` plays one seed; a subclass that plays it differently
+    (the recorder) overrides it and keeps the error handling and time limit.
+    """
+
+    def __init__(self, config: BenchConfig) -> None:
+        self.config = config
         self.agent: Agent | ToolAgent | None = None
         self.session: Session | None = None
         self.tools: KeystrokeTools | None = None
 
     def play(self, seed: int) -> EpisodeRecord:
+        """Seed ``seed``'s row: its figures, or the one-line error that ended it."""
         try:
             if self.agent is None:
-                self.agent = load_agent(self.spec)
-            if is_tool_agent(self.agent):
-                if self.tools is None:
-                    self.tools = KeystrokeTools(seed, self.max_steps)
-                return play_tools(self.agent, self.tools, seed, self.max_steps)  # type: ignore[arg-type]
-            if self.session is None:
-                self.session = Session(seed, self.max_steps)
-            return play_keystrokes(self.agent, self.session, seed, self.max_steps)  # type: ignore[arg-type]
+                self.agent = load_agent(self.config.agent)
+            with deadline(self.config.episode_timeout_s):
+                return self.play_game(seed)
         except Exception as err:  # one broken episode must not end the benchmark
             self._drop_game()  # it may be mid-prompt or broken: the next seed gets a fresh one
             return EpisodeRecord(seed=seed, error=_one_line(err))
+
+    def play_game(self, seed: int) -> EpisodeRecord:
+        """Play game ``seed`` to its end or the step budget (exceptions go to :meth:`play`)."""
+        assert self.agent is not None
+        max_steps = self.config.max_steps
+        if is_tool_agent(self.agent):
+            if self.tools is None:
+                self.tools = KeystrokeTools(seed, max_steps)
+            return play_tools(self.agent, self.tools, seed, max_steps)  # type: ignore[arg-type]
+        if self.session is None:
+            self.session = Session(seed, max_steps)
+        return play_keystrokes(self.agent, self.session, seed, max_steps)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Free the game (the agent stays loaded)."""
+        self._drop_game()
 
     def _drop_game(self) -> None:
         for game in (self.session, self.tools):
@@ -241,12 +276,15 @@ def _one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
-_PLAYER: _Player | None = None
+#: What plays the seeds: :class:`Player` or a subclass, built from the config.
+PlayerFactory = Callable[[BenchConfig], Player]
+
+_PLAYER: Player | None = None
 
 
-def _init_worker(spec: str, max_steps: int) -> None:
+def _init_worker(make_player: PlayerFactory, config: BenchConfig) -> None:
     global _PLAYER
-    _PLAYER = _Player(spec, max_steps)
+    _PLAYER = make_player(config)
 
 
 def _play_in_worker(seed: int) -> EpisodeRecord:
@@ -258,8 +296,8 @@ def _play_in_worker(seed: int) -> EpisodeRecord:
 class _ProgressBar:
     """Seeds done, on stderr: redrawn in place on a terminal, every tenth otherwise."""
 
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream, self.done = total, stream, 0
+    def __init__(self, total: int, stream: TextIO, label: str = "bench") -> None:
+        self.total, self.stream, self.done, self.label = total, stream, 0, label
         self.start = time.monotonic()
         self.tty = stream.isatty()
 
@@ -271,31 +309,52 @@ class _ProgressBar:
         width = 30
         filled = width * self.done // self.total
         bar = "#" * filled + "-" * (width - filled)
-        line = f"bench [{bar}] {self.done}/{self.total} seeds {time.monotonic() - self.start:.0f}s"
+        elapsed = time.monotonic() - self.start
+        line = f"{self.label} [{bar}] {self.done}/{self.total} seeds {elapsed:.0f}s"
         self.stream.write(("\r" + line) if self.tty else line + "\n")
         if self.tty and self.done == self.total:
             self.stream.write("\n")
         self.stream.flush()
 
 
-def run_episodes(config: BenchConfig, progress: TextIO | None = None) -> list[EpisodeRecord]:
-    """Play every seed of ``config`` (in ``config.workers`` processes); rows in seed order."""
-    seeds = config.seed_list
-    bar = _ProgressBar(len(seeds), progress) if progress is not None else None
+def run_episodes(
+    config: BenchConfig,
+    progress: TextIO | None = None,
+    seeds: Sequence[int] | None = None,
+    make_player: PlayerFactory = Player,
+    label: str = "bench",
+) -> list[EpisodeRecord]:
+    """Play ``seeds`` (default: every seed of ``config``) in ``config.workers`` processes.
+
+    Args:
+        config: The agent, step budget, workers and time limit.
+        progress: Where the progress bar goes (None: no bar).
+        seeds: The seeds to play, default ``config.seed_list``.
+        make_player: Builds each process's :class:`Player` (a module-level
+            class or function: worker processes receive it by pickling).
+        label: The progress bar's name.
+
+    Returns:
+        One row per seed, in seed order.
+    """
+    seeds = config.seed_list if seeds is None else list(seeds)
+    bar = _ProgressBar(len(seeds), progress, label) if progress is not None and seeds else None
     records: dict[int, EpisodeRecord] = {}
+    if not seeds:
+        return []
     if config.workers <= 1:
-        player = _Player(config.agent, config.max_steps)
+        player = make_player(config)
         try:
             for seed in seeds:
                 records[seed] = player.play(seed)
                 if bar:
                     bar.advance()
         finally:
-            player._drop_game()
+            player.close()
         return [records[s] for s in seeds]
-    broken = _run_pool(config, seeds, min(config.workers, len(seeds)), records, bar)
+    broken = _run_pool(config, seeds, min(config.workers, len(seeds)), records, bar, make_player)
     for seed in broken:  # alone, so that a seed that kills its process is the only one marked
-        records[seed] = _run_alone(config, seed)
+        records[seed] = _run_alone(config, seed, make_player)
         if bar:
             bar.advance()
     return [records[s] for s in seeds]
@@ -307,6 +366,7 @@ def _run_pool(
     workers: int,
     records: dict[int, EpisodeRecord],
     bar: _ProgressBar | None,
+    make_player: PlayerFactory,
 ) -> list[int]:
     """Fill ``records``; the seeds lost with a dead worker process are returned."""
     broken: list[int] = []
@@ -315,7 +375,7 @@ def _run_pool(
         workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(config.agent, config.max_steps),
+        initargs=(make_player, config),
     ) as pool:
         futures = {pool.submit(_play_in_worker, seed): seed for seed in seeds}
         for future in as_completed(futures):
@@ -330,9 +390,9 @@ def _run_pool(
     return sorted(broken)
 
 
-def _run_alone(config: BenchConfig, seed: int) -> EpisodeRecord:
+def _run_alone(config: BenchConfig, seed: int, make_player: PlayerFactory) -> EpisodeRecord:
     records: dict[int, EpisodeRecord] = {}
-    if _run_pool(config, [seed], 1, records, None):
+    if _run_pool(config, [seed], 1, records, None, make_player):
         return EpisodeRecord(seed=seed, error="the worker process died (NetHack crashed?)")
     return records[seed]
 
@@ -373,14 +433,26 @@ def write_results(
     writer.writeheader()
     for record in records:
         writer.writerow({k: "" if v is None else v for k, v in asdict(record).items()})
-    _write_atomic(out_dir / "bench.json", json.dumps(summary, indent=2) + "\n")
-    _write_atomic(out_dir / "episodes.csv", table.getvalue())
+    write_atomic(out_dir / "bench.json", json.dumps(summary, indent=2) + "\n")
+    write_atomic(out_dir / "episodes.csv", table.getvalue())
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def check_agent(spec: str) -> None:
+    """Load agent ``spec`` once and let it go, so a bad spec fails in one line, not per worker.
+
+    Raises:
+        ConfigError: the agent cannot be loaded.
+    """
+    agent = load_agent(spec)
+    close = getattr(agent, "close", None)
+    if callable(close):
+        close()
 
 
 def run_bench(config: BenchConfig, progress: TextIO | None = None) -> dict[str, Any]:
@@ -389,10 +461,7 @@ def run_bench(config: BenchConfig, progress: TextIO | None = None) -> dict[str, 
     Raises:
         ConfigError: the agent cannot be loaded (before any process starts).
     """
-    agent = load_agent(config.agent)  # a bad spec fails here, in one line, not in every worker
-    close = getattr(agent, "close", None)
-    if callable(close):
-        close()
+    check_agent(config.agent)
     records = run_episodes(config, progress)
     summary = summarize(config, records)
     write_results(config.out_dir, summary, records)
@@ -442,6 +511,7 @@ def parse_args(argv: Sequence[str]) -> BenchConfig:
         max_steps=check_max_steps(given.get("max_steps", DEFAULT_MAX_STEPS)),
         workers=check_int("workers", given.get("workers", DEFAULT_WORKERS), 1, 64),
         out=given.get("out", ""),
+        episode_timeout_s=check_timeout(given.get("episode_timeout_s")),
     )
 
 

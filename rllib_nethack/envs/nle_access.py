@@ -116,6 +116,27 @@ def xlogfile_path(base: NLE) -> str:
     return os.path.join(base.nethack._vardir, "xlogfile")
 
 
+def ttyrec_path(base: NLE) -> str | None:
+    """The ttyrec NetHack is writing the current game into, or None when not recording.
+
+    NLE names it ``nle.<pid>.<episode>.ttyrec<version>.bz2`` in its ``savedir``,
+    counting episodes from 0 per env (see nle.env.base).
+    """
+    pattern = getattr(base, "_ttyrec_pattern", None)
+    if not base.savedir or not pattern:
+        return None
+    return str(pattern % base._episode)
+
+
+def parse_xlog_line(line: str) -> dict[str, str]:
+    """One xlogfile line (tab-separated ``key=value`` fields) as a dict, in the file's order."""
+    record = {}
+    for field in line.strip().split("\t"):
+        key, _, value = field.partition("=")
+        record[key] = value
+    return record
+
+
 def file_size(path: str) -> int:
     """The size of ``path`` in bytes, 0 if it does not exist yet."""
     try:
@@ -149,13 +170,7 @@ def last_xlog_record(path: str, truncate: bool, since: int = 0) -> dict[str, str
     except OSError:
         return {}
     lines = tail.decode("utf-8", "replace").strip().splitlines()
-    if not lines:
-        return {}
-    record = {}
-    for field in lines[-1].split("\t"):
-        key, _, value = field.partition("=")
-        record[key] = value
-    return record
+    return parse_xlog_line(lines[-1]) if lines else {}
 
 
 def tracks_tty(base: NLE) -> bool:

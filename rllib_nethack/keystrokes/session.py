@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from rllib_nethack.envs.catalog import SEEDED_SUITE_SIZE, SEEDED_TASK
 from rllib_nethack.envs.factory import make_env
+from rllib_nethack.envs.nle_access import base_env, ttyrec_path, xlogfile_path
 from rllib_nethack.envs.options import MAX_EPISODE_STEPS
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
 from rllib_nethack.errors import RllibNethackError, check_int
@@ -224,6 +225,13 @@ class StepResult:
         return data
 
 
+class Recording(NamedTuple):
+    """Where NLE writes the game in play: its ttyrec and the xlogfile shared by the savedir."""
+
+    ttyrec: str
+    xlogfile: str
+
+
 class Terminal(NamedTuple):
     """The raw terminal of the current step, for renderers that want colours."""
 
@@ -243,6 +251,8 @@ class Session:
         seed: Which game of the seeded suite (0-999). The same seed and the same
             keystrokes always give the same screens.
         max_steps: Keystrokes before the episode is truncated (at most 1e6).
+        savedir: Record every game as NLE does (``nle.<pid>.<k>.ttyrec3.bz2``
+            and an xlogfile line for each game that ends) into this folder.
 
     Example::
 
@@ -255,11 +265,17 @@ class Session:
         ConfigError: ``seed`` or ``max_steps`` out of range.
     """
 
-    def __init__(self, seed: int = 0, max_steps: int = MAX_EPISODE_STEPS) -> None:
+    def __init__(
+        self, seed: int = 0, max_steps: int = MAX_EPISODE_STEPS, savedir: str | None = None
+    ) -> None:
         self._seed = check_seed(seed)
         self.max_steps = check_max_steps(max_steps)
+        recording = {"savedir": savedir, "save_ttyrec_every": 1} if savedir else {}
         self._env = make_env(
-            SEEDED_TASK, max_episode_steps=self.max_steps, observation_keys=list(OBSERVATION_KEYS)
+            SEEDED_TASK,
+            max_episode_steps=self.max_steps,
+            observation_keys=list(OBSERVATION_KEYS),
+            **recording,
         )
         self._obs: dict[str, Any] = {}
         self._closed = False
@@ -278,6 +294,13 @@ class Session:
     def last(self) -> StepResult:
         """The result of the latest reset or step (the current state of the game)."""
         return self._last
+
+    @property
+    def recording(self) -> Recording | None:
+        """The files of the game in play, when the session was given a ``savedir``."""
+        base = base_env(self._env)
+        ttyrec = ttyrec_path(base)
+        return Recording(ttyrec, xlogfile_path(base)) if ttyrec else None
 
     @property
     def done(self) -> bool:

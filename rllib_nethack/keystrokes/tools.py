@@ -64,14 +64,21 @@ class KeystrokeTools:
     Args:
         seed: The game a first ``step`` plays if ``reset`` was never called.
         max_steps: The keystroke budget of each game (at most 1,000,000).
+        savedir: Record the games as NLE does (see :class:`Session`).
 
     The game starts on the first call that needs it, so listing tools or
     commands costs no NetHack start-up.
     """
 
-    def __init__(self, seed: int = DEFAULT_SEED, max_steps: int = MAX_EPISODE_STEPS) -> None:
+    def __init__(
+        self,
+        seed: int = DEFAULT_SEED,
+        max_steps: int = MAX_EPISODE_STEPS,
+        savedir: str | None = None,
+    ) -> None:
         self._seed = _checked(check_seed, seed)
         self._max_steps = _checked(check_max_steps, max_steps)
+        self._savedir = savedir
         self._session: Session | None = None
         # MCP runs synchronous tools on worker threads; one game admits one move at a time.
         self._lock = threading.Lock()
@@ -99,7 +106,7 @@ class KeystrokeTools:
             current = self._session
             if current is not None and current.max_steps == budget:
                 return _checked(current.reset, seed).to_dict()
-            session = _checked(Session, seed, budget)
+            session = _checked(Session, seed, budget, self._savedir)
             if current is not None:
                 current.close()
             self._session, self._seed, self._max_steps = session, seed, budget
@@ -143,7 +150,7 @@ class KeystrokeTools:
 
     def _game(self) -> Session:
         if self._session is None:
-            self._session = _checked(Session, self._seed, self._max_steps)
+            self._session = _checked(Session, self._seed, self._max_steps, self._savedir)
         return self._session
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,18 @@ class DieOnSeedOne:
             os._exit(3)
 
     def act(self, result: StepResult) -> str:
+        return "s"
+
+
+class HangOnSeedOne:
+    """Sleeps for ever in game 1, as an agent waiting on a dead server would."""
+
+    def start(self, seed: int) -> None:
+        self.seed = seed
+
+    def act(self, result: StepResult) -> str:
+        while self.seed == 1:
+            time.sleep(3600)
         return "s"
 
 
@@ -98,6 +111,19 @@ def test_a_failing_episode_is_an_error_row_and_the_rest_go_on(tmp_path: Path) ->
     assert rows[0]["error"] is None and rows[0]["steps"] == 20
     assert rows[2]["error"] is None and rows[2]["steps"] == 20
     assert summary["errors"] == 1 and summary["mean_steps"] == 20.0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_hanging_agent_is_an_error_row_after_episode_timeout_s(
+    tmp_path: Path, workers: int
+) -> None:
+    config = BenchConfig(f"{__name__}:HangOnSeedOne", (0, 2), 10, workers, str(tmp_path), 0.5)
+    started = time.monotonic()
+    rows = {r["seed"]: r for r in run_bench(config)["per_episode"]}
+    assert time.monotonic() - started < 60
+    assert rows[1]["error"] == "EpisodeTimeout: the episode ran past episode_timeout_s=0.5 s"
+    assert rows[0]["steps"] == rows[2]["steps"] == 10
+    assert parse_args(["agent=random", "episode_timeout_s=30"]).episode_timeout_s == 30.0
 
 
 @pytest.mark.slow  # starts up to four worker processes
@@ -166,6 +192,8 @@ def test_progression_is_balrogs_table() -> None:
         (["agent=random", "seeds=[9,0]"], "before the first"),
         (["agent=random", "seeds=[0,1000]"], "between 0 and 999"),
         (["agent=random", "max_steps=0"], "max_steps"),
+        (["agent=random", "episode_timeout_s=-1"], "episode_timeout_s must be"),
+        (["agent=random", "episode_timeout_s=soon"], "episode_timeout_s must be"),
     ],
 )
 def test_bad_arguments_are_one_line(argv: list[str], message: str) -> None:

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -228,3 +229,16 @@ def test_play_without_a_terminal_fails_cleanly() -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "terminal" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_a_session_with_a_savedir_records_its_games_as_nle_does(tmp_path: Path) -> None:
+    with Session(seed=3, max_steps=50) as plain:
+        assert plain.recording is None
+    with Session(seed=3, max_steps=50, savedir=str(tmp_path)) as game:
+        game.step("s")
+        recording = game.recording
+        assert recording is not None
+        assert Path(recording.ttyrec).parent == tmp_path
+        assert re.fullmatch(r"nle\.\d+\.\d+\.ttyrec3\.bz2", Path(recording.ttyrec).name)
+        assert Path(recording.xlogfile).name.endswith(".xlogfile")
+    assert Path(recording.ttyrec).stat().st_size > 0  # closing the game finished the file
