@@ -150,25 +150,36 @@ class LearningConfig:
 
 @dataclass
 class DatasetConfig:
-    """Demonstrations, for ``algo=bc``: NetHack ttyrecs indexed by ``nle.dataset``."""
+    """Demonstrations, for ``algo=bc``: NetHack ttyrecs indexed by ``nle.dataset``.
+
+    The filters select games by their xlogfile fields (None: any), as
+    :class:`rllib_nethack.datasets.GameFilter` does.
+    """
 
     #: The folder that holds NLE savedirs (each with ttyrecs and an xlogfile), as
-    #: ``nle.dataset``'s ``add_nledata_directory`` takes it: recorded games, NLD-AA.
+    #: ``nle.dataset``'s ``add_nledata_directory`` takes it: a recording's ``out=``, NLD-AA.
     path: str | None = None
-    #: The ``nle.dataset`` SQLite database (created and filled from ``path`` if it
-    #: does not exist yet). None: ``nld.db`` beside ``path``'s savedirs.
+    #: The ``nle.dataset`` index (created, and ``path`` added to it, on first use).
+    #: None: ``nld.db`` in ``path``.
     db: str | None = None
-    #: The dataset's name in the database. None: the folder's name.
+    #: The dataset's name in the index. None: the folder's name.
     name: str | None = None
-    #: ``SELECT gameid FROM games WHERE ...``: train on these games only (role,
-    #: race, points, death...; the columns of NetHack's xlogfile).
-    sql: str | None = None
-    #: Games read side by side: the lanes of each minibatch.
+    role: str | None = None
+    race: str | None = None
+    gender: str | None = None
+    align: str | None = None
+    #: The least final score (``points``).
+    min_score: int | None = None
+    #: The least game length in turns.
+    min_turns: int | None = None
+    #: ``death`` must contain this text (``ascended``, ``killed by``).
+    death: str | None = None
+    #: Games read side by side: the rows of each minibatch.
     batch_size: int = field(default=32, metadata=_at_least(1))
-    #: Frames per lane and minibatch (the LSTM's training sequence).
+    #: Frames per row and minibatch (the LSTM's training sequence).
     seq_len: int = field(default=32, metadata=_at_least(2))
     #: Threads decompressing ttyrecs.
-    threads: int = field(default=2, metadata=_at_least(1))
+    threads: int = field(default=2, metadata=_at_least(0))
 
 
 @dataclass

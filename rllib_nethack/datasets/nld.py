@@ -28,6 +28,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,9 @@ class Demonstrations:
         with_actions: Map keypresses to actions. Version-1 ttyrecs (alt.org's,
             NLD-NAO) hold no keypresses: read them with ``with_actions=False``
             (screens only; ``action`` is all ``-1``, nothing counted).
+        loop_forever: Each row starts its next game when one ends, for ever
+            (training); otherwise rows run out and are padded (``valid`` False).
+        threads: Threads decompressing ttyrecs, one row each at a time (0: none).
 
     Raises:
         ConfigError: no index at ``db``, no dataset ``name``, actions asked of
@@ -214,6 +218,8 @@ class Demonstrations:
         shuffle: bool = False,
         keymap: KeypressMap | None = None,
         with_actions: bool = True,
+        loop_forever: bool = False,
+        threads: int = 0,
     ) -> None:
         path = Path(db).expanduser()
         if not path.is_file():
@@ -242,11 +248,18 @@ class Demonstrations:
             cols=COLS,
             dbfilename=str(path),
             shuffle=shuffle,
+            loop_forever=loop_forever,
             subselect_sql=sql,
             subselect_sql_args=args or None,
+            threadpool=ThreadPoolExecutor(max_workers=threads) if threads else None,
         )
-        if not self._data._gameids:  # nle.dataset's selection (it has no public name)
+        selected = self._data._gameids  # nle.dataset's selection (it has no public name)
+        if not selected:
             raise ConfigError(f"no game of dataset {name!r} passes {games}")
+        if loop_forever and len(selected) < batch_size:
+            # Row i reads every batch_size-th game: with fewer games than rows,
+            # list them again so that no row is left without one.
+            self._data._gameids = [selected[i % len(selected)] for i in range(batch_size)]
         self.keymap: KeypressMap | None = None
         if with_actions:
             self.keymap = keymap if keymap is not None else KeypressMap.for_task(task)

@@ -38,6 +38,8 @@ RETURN_MEAN: ResultPath = (ENV_RUNNER_RESULTS, EPISODE_RETURN_MEAN)
 #: how often the policy's most likely action is the demonstrator's.
 BC_LOSS = "bc_loss"
 BC_ACCURACY = "action_accuracy"
+#: Demonstration keypresses read so far that no action of the task sends (not labels).
+UNMAPPED_KEYS: ResultPath = ("demonstrations", "unmapped_keypresses")
 
 
 def learner_stat(name: str, module: str = DEFAULT_MODULE_ID) -> ResultPath:

@@ -28,6 +28,7 @@ PROGRESS_COLUMNS = (
     "max_depth_mean",
     "bc_loss",
     "action_accuracy",
+    "unmapped_keys",
 )
 
 
@@ -48,6 +49,8 @@ class Progress:
     #: policy's most likely action is the demonstrator's. NaN for the others.
     bc_loss: float = math.nan
     action_accuracy: float = math.nan
+    #: Demonstration keypresses so far that no action of the task sends.
+    unmapped_keys: float = math.nan
 
 
 def _get(result: Mapping[str, Any], *path: str) -> Any:
@@ -111,6 +114,7 @@ def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress 
         ),
         bc_loss=_number(_get(result, *keys.learner_stat(keys.BC_LOSS))),
         action_accuracy=_number(_get(result, *keys.learner_stat(keys.BC_ACCURACY))),
+        unmapped_keys=_number(_get(result, *keys.UNMAPPED_KEYS)),
     )
 
 
@@ -141,10 +145,12 @@ def format_progress(p: Progress, eta_s: float) -> str:
         return "-" if math.isnan(x) else format(x, fmt)
 
     if not math.isnan(p.bc_loss):  # learning from demonstrations: no episodes here
+        unmapped = p.unmapped_keys
+        skipped = f" | {unmapped:,.0f} keys not in the actions" if unmapped > 0 else ""
         return (
             f"iter {p.iteration:>4} | {p.env_steps:>11,} frames"
             f" | {num(p.steps_per_s, ',.0f'):>6} frames/s | loss {num(p.bc_loss, '.3f'):>7}"
-            f" | action accuracy {num(p.action_accuracy, '.3f'):>5}"
+            f" | action accuracy {num(p.action_accuracy, '.3f'):>5}{skipped}"
             f" | elapsed {_clock(p.time_s)} | ETA {_clock(eta_s)}"
         )
     return (

@@ -25,6 +25,7 @@ from ray.rllib.utils.metrics import NUM_ENV_STEPS_SAMPLED_LIFETIME as ENV_STEPS
 
 from rllib_nethack.algorithms.bc.learner import NetHackBCTorchLearner
 from rllib_nethack.algorithms.bc.offline_data import NLDOfflineData
+from rllib_nethack.metrics.result_keys import UNMAPPED_KEYS
 
 
 class NetHackBCConfig(BCConfig):
@@ -64,7 +65,8 @@ class NetHackBC(BC):
 
     def training_step(self) -> None:
         offline_data, learners, metrics = self.offline_data, self.learner_group, self.metrics
-        assert offline_data is not None and learners is not None and metrics is not None
+        assert isinstance(offline_data, NLDOfflineData)
+        assert learners is not None and metrics is not None
         with metrics.log_time((TIMERS, OFFLINE_SAMPLING_TIMER)):
             batch = offline_data.sample(num_samples=0)
         frames = batch.env_steps()
@@ -72,6 +74,7 @@ class NetHackBC(BC):
         # steps: progress rows, stop.env_steps and a resumed run's counter read them.
         for key in (ENV_STEPS, (ENV_RUNNER_RESULTS, ENV_STEPS)):
             metrics.log_value(key, frames, reduce="lifetime_sum")
+        metrics.log_value(UNMAPPED_KEYS, offline_data.unmapped_keys, window=1)
         with metrics.log_time((TIMERS, LEARNER_UPDATE_TIMER)):
             results = learners.update(batch=batch, timesteps={ENV_STEPS: metrics.peek(ENV_STEPS)})
             metrics.aggregate(results, key=LEARNER_RESULTS)

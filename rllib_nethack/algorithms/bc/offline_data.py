@@ -11,7 +11,7 @@ attributes the algorithm sets) and reads through ``nle.dataset`` instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import gymnasium as gym
@@ -20,9 +20,8 @@ from ray.rllib.offline.offline_data import OfflineData
 from ray.rllib.policy.sample_batch import MultiAgentBatch, SampleBatch
 
 from rllib_nethack.algorithms.bc.batches import TtyBatcher
-
-#: ``settings -> an iterable of TtyrecDataset minibatches``: how the data is opened.
-MinibatchSource = Callable[[Mapping[str, Any]], Iterator[Mapping[str, Any]]]
+from rllib_nethack.algorithms.bc.source import open_demonstrations
+from rllib_nethack.datasets import DemoBatch
 
 
 class NLDOfflineData(OfflineData):
@@ -42,19 +41,11 @@ class NLDOfflineData(OfflineData):
         self.module_spec: Any = None
         self.locality_hints: Any = None
         self.settings: dict[str, Any] = dict(config.dataset_settings)
-        self._source: Iterator[Mapping[str, Any]] | None = None
-        self._batcher: TtyBatcher | None = None
-
-    def _next_minibatch(self) -> Mapping[str, Any]:
-        from rllib_nethack.algorithms.bc.source import open_minibatches
-
-        if self._source is None:
-            self._source = open_minibatches(self.settings)
-        try:
-            return next(self._source)
-        except StopIteration:  # loop over the data again
-            self._source = open_minibatches(self.settings)
-            return next(self._source)
+        self.demonstrations = open_demonstrations(self.settings)
+        self._batches: Iterator[DemoBatch] = iter(self.demonstrations)
+        space = config.observation_space
+        assert isinstance(space, gym.spaces.Dict)  # set by the translation
+        self._batcher = TtyBatcher(space)
 
     def sample(
         self,
@@ -63,17 +54,14 @@ class NLDOfflineData(OfflineData):
         num_shards: int = 1,
         module_state: Any = None,
     ) -> MultiAgentBatch:
-        """The next training batch: ``B`` lanes x ``T`` frames (``dataset.batch_size``,
+        """The next training batch: ``B`` rows x ``T`` frames (``dataset.batch_size``,
         ``dataset.seq_len``); ``num_samples`` is RLlib's, and ignored."""
-        if self._batcher is None:
-            space = self.config.observation_space
-            assert isinstance(space, gym.spaces.Dict)  # set by the translation
-            self._batcher = TtyBatcher(space, self.settings["action_keys"])
-        batch = self._batcher(self._next_minibatch())
+        batch = self._batcher(next(self._batches))  # rows go on for ever: never exhausted
         frames = int(batch["loss_mask"].sum())
         return MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(batch)}, env_steps=frames)
 
     @property
-    def unmapped_keys(self) -> dict[int, int]:
-        """Keys in the data that are no action of the task, with their counts."""
-        return dict(self._batcher.unmapped) if self._batcher else {}
+    def unmapped_keys(self) -> int:
+        """Keypresses read so far that no action of the task sends (masked out of the loss)."""
+        keymap = self.demonstrations.keymap
+        return sum(keymap.unmapped.values()) if keymap is not None else 0

@@ -1,4 +1,4 @@
-"""The BC learner: the loss against a plain loop, and each lane's LSTM carried from batch to batch."""
+"""The BC learner: the loss against a plain loop, each row's LSTM carried between batches."""
 
 from __future__ import annotations
 
