@@ -69,3 +69,13 @@ def check_int(what: str, value: object, low: int, high: int | None = None) -> in
     if number < low or (high is not None and number > high):
         raise error
     return number
+
+
+def one_line(err: BaseException) -> str:
+    """``err`` in one line for a message: an OS error's reason and file
+    (``No space left on device (/runs/x/eval.json)``), else its type and first line."""
+    if isinstance(err, OSError) and err.strerror:
+        where = f" ({err.filename})" if err.filename else ""
+        return f"{err.strerror}{where}"
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__

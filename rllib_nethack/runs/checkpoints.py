@@ -22,7 +22,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from rllib_nethack.errors import ConfigError, RllibNethackError
+from rllib_nethack.errors import ConfigError, RllibNethackError, one_line
 from rllib_nethack.runs.layout import CHECKPOINTS_DIR, MANIFEST, RLLIB_MARKER, RUN_CONFIG
 from rllib_nethack.runs.storage import sync_up
 
@@ -225,15 +225,9 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _describe(err: BaseException) -> str:
-    if isinstance(err, OSError) and err.strerror:
-        where = f" ({err.filename})" if err.filename else ""
-        return f"{err.strerror}{where}"
-    lines = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
-
-
-def save_checkpoint(algo: Any, run_dir: Path, config: DictConfig, keep: int) -> Path:
+def save_checkpoint(
+    algo: Any, run_dir: Path, config: DictConfig, keep: int, state: dict[str, Any] | None = None
+) -> Path:
     """Save ``algo`` as ``<run_dir>/checkpoints/iter_<N>`` and prune old ones.
 
     A checkpoint is written beside its final place and renamed into it once
@@ -247,6 +241,8 @@ def save_checkpoint(algo: Any, run_dir: Path, config: DictConfig, keep: int) -> 
         run_dir: The run's directory.
         config: The composed run config, stored beside RLlib's files.
         keep: How many checkpoints to keep (0 = all); the newest always stays.
+        state: The state to write instead of ``algo.get_state()``; RLlib then
+            writes only the components it holds (a save without the env runners).
     """
     root = run_dir / CHECKPOINTS_DIR
     final = root / f"iter_{int(algo.iteration):06d}"
@@ -256,7 +252,10 @@ def save_checkpoint(algo: Any, run_dir: Path, config: DictConfig, keep: int) -> 
         root.mkdir(parents=True, exist_ok=True)
         for leftover in root.glob(".iter_*.partial"):
             _remove(leftover)
-        algo.save_to_path(str(partial))
+        if state is None:
+            algo.save_to_path(str(partial))
+        else:
+            algo.save_to_path(str(partial), state=state)
         OmegaConf.save(config, partial / RUN_CONFIG, resolve=True)
         write_manifest(partial)
         if final.exists() or final.is_symlink():  # replaced, never deleted before its successor
@@ -270,7 +269,7 @@ def save_checkpoint(algo: Any, run_dir: Path, config: DictConfig, keep: int) -> 
             raise
     except Exception as err:
         _remove(partial)
-        raise CheckpointWriteError(f"checkpoint {final} not written: {_describe(err)}") from err
+        raise CheckpointWriteError(f"checkpoint {final} not written: {one_line(err)}") from err
     except BaseException:  # Ctrl-C or SIGTERM during the save: no partial left behind
         _remove(partial)
         raise

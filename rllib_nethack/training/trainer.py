@@ -23,7 +23,7 @@ from ray.rllib.algorithms import Algorithm, AlgorithmConfig
 from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
-from rllib_nethack.errors import ConfigError
+from rllib_nethack.errors import ConfigError, one_line
 from rllib_nethack.metrics import result_keys
 from rllib_nethack.runs.checkpoints import (
     RUN_CONFIG,
@@ -36,6 +36,7 @@ from rllib_nethack.runs.checkpoints import (
 from rllib_nethack.runs.ray_start import init_ray
 from rllib_nethack.runs.storage import fetch, local_path, sync_up
 from rllib_nethack.training.evaluation import evaluate_during_training
+from rllib_nethack.training.final_save import save_final
 from rllib_nethack.training.reporting import (
     Progress,
     ProgressCsv,
@@ -289,6 +290,7 @@ def _train_loop(
     done = 0
     reason = stop_reason(stop, start, done) if start is not None else None
     latest: Path | None = None
+    ray_failure: str | None = None
     try:
         try:
             while reason is None:
@@ -317,6 +319,17 @@ def _train_loop(
         except KeyboardInterrupt as interrupt:
             reason = stop_name(interrupt)
             _say(out, f"{reason}: saving a checkpoint")
+        except Exception as err:
+            # `timeout` and Slurm signal Ray's processes with ours: the iteration
+            # under way then fails as its env runners die. The driver's learner
+            # is whole (the failure is in sampling), so it is saved.
+            if not (termination_requested() or interrupt_requested()):
+                raise
+            reason = "SIGTERM" if termination_requested() else "interrupted"
+            cause = one_line(err)
+            cause = cause if len(cause) <= 100 else cause[:99] + "…"
+            ray_failure = f"{reason}: Ray's processes stopped too ({cause})"
+            _say(out, f"{reason}: saving a checkpoint")
         # Only a run that stopped as asked (or by Ctrl-C / SIGTERM) is saved: after
         # a crash the algorithm may be half-updated, and its last periodic
         # checkpoint stands. The save comes before TensorBoard's writer is
@@ -324,10 +337,13 @@ def _train_loop(
         saved = latest is not None and checkpoint_iteration(latest) == algo.iteration
         if done and not saved:
             try:
-                latest = save_checkpoint(algo, run_dir, cfg, keep)
+                final = save_final(algo, run_dir, cfg, keep, ray_failure)
             except CheckpointWriteError as err:
                 kept = f"; the last checkpoint written is {latest}" if latest is not None else ""
                 raise CheckpointWriteError(f"final {err}{kept}") from err
+            latest = final.checkpoint
+            if final.note:
+                _say(out, final.note)
     finally:
         if tensorboard is not None:
             tensorboard.close()

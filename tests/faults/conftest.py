@@ -36,6 +36,7 @@ class TrainingProcess:
         env: Extra environment variables.
         close_stdout_after: Stop reading stdout, and close the pipe, after the
             first line matching this pattern (the reader of ``run | head`` leaving).
+        prefix: A command the run goes under (``("timeout", "-s", "TERM", "600")``).
     """
 
     def __init__(
@@ -44,9 +45,10 @@ class TrainingProcess:
         cwd: Path,
         env: dict[str, str] | None = None,
         close_stdout_after: str | None = None,
+        prefix: tuple[str, ...] = (),
     ) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rllib_nethack.run", *args],
+            [*prefix, sys.executable, "-m", "rllib_nethack.run", *args],
             cwd=cwd,
             env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
@@ -152,13 +154,17 @@ def _thread_stacks(pid: int) -> str:
 
 @pytest.fixture
 def spawn(tmp_path: Path) -> Iterator[Callable[..., TrainingProcess]]:
-    """``spawn(*args, env=..., close_stdout_after=...)``: a training process in ``tmp_path``."""
+    """``spawn(*args, env=..., close_stdout_after=..., prefix=...)``: a training
+    process in ``tmp_path``."""
     started: list[TrainingProcess] = []
 
     def _spawn(
-        *args: str, env: dict[str, str] | None = None, close_stdout_after: str | None = None
+        *args: str,
+        env: dict[str, str] | None = None,
+        close_stdout_after: str | None = None,
+        prefix: tuple[str, ...] = (),
     ) -> TrainingProcess:
-        process = TrainingProcess(args, tmp_path, env, close_stdout_after)
+        process = TrainingProcess(args, tmp_path, env, close_stdout_after, prefix)
         started.append(process)
         return process
 
