@@ -20,6 +20,7 @@ from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
 from rllib_nethack.algorithms.actor_critic.learners import LEARNERS, check_switches
+from rllib_nethack.algorithms.exploration import apply_exploration
 from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig
 from rllib_nethack.config.schema import check_run_config
 from rllib_nethack.envs.catalog import TaskSpec, get_task
@@ -202,6 +203,7 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:
             raise ConfigError(f"algo.clip_rewards must be a positive number or null, got {clip!r}")
         config.learners(learner_connector=ClipRewardsFactory(float(clip)))
+    apply_exploration(config, plain)  # explore=count|e3b: the intrinsic reward
     check_local_gpu(config)
     seed = plain.get("experiment", {}).get("seed")
     if seed is not None:

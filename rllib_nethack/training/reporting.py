@@ -26,6 +26,7 @@ PROGRESS_COLUMNS = (
     "return_mean",
     "score_mean",
     "max_depth_mean",
+    "intrinsic_return_mean",
 )
 
 
@@ -42,6 +43,8 @@ class Progress:
     return_mean: float
     score_mean: float
     max_depth_mean: float
+    #: The exploration bonus per episode (``explore=count|e3b``; NaN without one).
+    intrinsic_return_mean: float = math.nan
 
 
 def _get(result: Mapping[str, Any], *path: str) -> Any:
@@ -102,6 +105,10 @@ def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress 
         score_mean=_latest(_get(result, *keys.nethack_metric("score_mean")), last.score_mean),
         max_depth_mean=_latest(
             _get(result, *keys.nethack_metric("max_depth_mean")), last.max_depth_mean
+        ),
+        intrinsic_return_mean=_latest(
+            _get(result, *keys.nethack_metric(keys.INTRINSIC_RETURN_MEAN)),
+            last.intrinsic_return_mean,
         ),
     )
 
