@@ -11,6 +11,7 @@ extrinsic; the intrinsic return is logged on its own
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +91,11 @@ class AddIntrinsicReward(ConnectorV2):
         for episode, bonus in zip(episodes, bonuses, strict=True):
             if bonus.size and bonus.any():
                 rewards = np.asarray(episode.get_rewards(), dtype=np.float64)
-                episode.set_rewards(new_data=(rewards + scale * bonus).astype(np.float32))
+                with warnings.catch_warnings():
+                    # RLlib checks a numpy episode's first new reward against the reward
+                    # space as a numpy scalar, which gymnasium warns about every call.
+                    warnings.simplefilter("ignore", UserWarning)
+                    episode.set_rewards(new_data=(rewards + scale * bonus).astype(np.float32))
         return batch
 
     def get_state(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
