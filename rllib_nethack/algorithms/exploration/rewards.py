@@ -11,6 +11,7 @@ extrinsic; the intrinsic return is logged on its own
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,23 @@ def chunk_bonuses(episode: Any) -> np.ndarray:
     """
     infos = episode.get_infos()[1:]
     return np.asarray([float(i.get(INTRINSIC_REWARD_KEY, 0.0)) for i in infos], dtype=np.float64)
+
+
+def with_rewards(episode: Any, added: np.ndarray) -> Any:
+    """A copy of ``episode`` (sharing all but its rewards) whose rewards have ``added`` added.
+
+    Not in place: an env runner in the learner's process (``num_env_runners=0``)
+    hands the learner the very chunks it later sums into the episode's return.
+    """
+    out = copy.copy(episode)
+    out.rewards = copy.deepcopy(episode.rewards)
+    rewards = np.asarray(episode.get_rewards(), dtype=np.float64)
+    with warnings.catch_warnings():
+        # RLlib checks a numpy episode's first new reward against the reward
+        # space as a numpy scalar, which gymnasium warns about on every call.
+        warnings.simplefilter("ignore", UserWarning)
+        out.set_rewards(new_data=(rewards + added).astype(np.float32))
+    return out
 
 
 class RunningMoments:
@@ -56,7 +74,11 @@ class RunningMoments:
 
 
 class AddIntrinsicReward(ConnectorV2):
-    """Add ``coeff * bonus`` (divided by the bonuses' running std if ``normalise``) to rewards."""
+    """Add ``coeff * bonus`` (divided by the bonuses' running std if ``normalise``) to rewards.
+
+    Replaces each chunk in ``episodes`` by a copy with the new rewards
+    (:func:`with_rewards`); the later pieces of the pipeline see the copies.
+    """
 
     def __init__(
         self,
@@ -88,14 +110,9 @@ class AddIntrinsicReward(ConnectorV2):
         if self.normalise and bonuses:
             self.moments.update(np.concatenate(bonuses))
             scale = self.coeff / max(self.moments.std, 1e-8)
-        for episode, bonus in zip(episodes, bonuses, strict=True):
+        for i, bonus in enumerate(bonuses):
             if bonus.size and bonus.any():
-                rewards = np.asarray(episode.get_rewards(), dtype=np.float64)
-                with warnings.catch_warnings():
-                    # RLlib checks a numpy episode's first new reward against the reward
-                    # space as a numpy scalar, which gymnasium warns about every call.
-                    warnings.simplefilter("ignore", UserWarning)
-                    episode.set_rewards(new_data=(rewards + scale * bonus).astype(np.float32))
+                episodes[i] = with_rewards(episodes[i], scale * bonus)
         return batch
 
     def get_state(self, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -83,9 +83,13 @@ def test_learner_adds_weighted_bonus_to_the_rewards_of_each_step(
     extrinsic = np.array([s[2] for s in steps[1:]])
     bonus = np.array([s[5][INTRINSIC_REWARD_KEY] for s in steps[1:]])
     np.testing.assert_allclose(chunk_bonuses(episode), bonus)
-    AddIntrinsicReward(coeff=0.5)(rl_module=None, batch={}, episodes=[episode])
-    np.testing.assert_allclose(episode.get_rewards(), extrinsic + 0.5 * bonus, rtol=1e-6)
-    assert episode.get_return() == pytest.approx(float((extrinsic + 0.5 * bonus).sum()), rel=1e-5)
+    episodes = [episode]
+    AddIntrinsicReward(coeff=0.5)(rl_module=None, batch={}, episodes=episodes)
+    trained = episodes[0]
+    np.testing.assert_allclose(trained.get_rewards(), extrinsic + 0.5 * bonus, rtol=1e-6)
+    assert trained.get_return() == pytest.approx(float((extrinsic + 0.5 * bonus).sum()), rel=1e-5)
+    # The env runner's own chunk keeps its extrinsic rewards (its return is what is reported).
+    np.testing.assert_allclose(episode.get_rewards(), extrinsic)
 
 
 def test_normalised_bonus_is_divided_by_the_running_std() -> None:
@@ -95,10 +99,11 @@ def test_normalised_bonus_is_divided_by_the_running_std() -> None:
         episode = SingleAgentEpisode(observations=[0], infos=[{}])
         for b in chunk:
             episode.add_env_step(0, 0, 1.0, infos={INTRINSIC_REWARD_KEY: b})
-        connector(rl_module=None, batch={}, episodes=[episode])
+        episodes = [episode]
+        connector(rl_module=None, batch={}, episodes=episodes)
         seen += chunk
         expected = 1.0 + 2.0 * np.array(chunk) / np.std(seen)
-        np.testing.assert_allclose(episode.get_rewards(), expected, rtol=1e-5)
+        np.testing.assert_allclose(episodes[0].get_rewards(), expected, rtol=1e-5)
 
 
 def test_sherman_morrison_bonus_equals_the_direct_inverse() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from omegaconf import DictConfig, open_dict
 
+from rllib_nethack import ConfigError
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.runs.checkpoints import checkpoints_in
 from rllib_nethack.training.reporting import read_progress
@@ -76,3 +77,8 @@ def test_bonus_run_checkpoints_and_resumes(
     assert second.last is not None and second.last.iteration == first.iterations + 1
     resumed, _ = learner_state(checkpoints_in(second.run_dir)[-1])
     assert sorted(resumed) == sorted(module)
+
+    # Another bonus cannot take over the checkpoint: one line, before Ray trains anything.
+    other = "none" if bonus == "count" else "count"
+    with pytest.raises(ConfigError, match=f"trained with explore={bonus}, not explore={other}"):
+        run(tmp_path / "third", f"explore={other}", f"algo={algo}", resume=second.run_dir)
