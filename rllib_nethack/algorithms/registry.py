@@ -52,6 +52,9 @@ class AlgorithmEntry:
     check_learner_settings: Callable[[Mapping[str, Any]], None] = _no_learner_settings
     #: Learns from the run config's ``dataset`` (demonstrations) instead of env runners.
     reads_dataset: bool = False
+    #: Trains on env rewards through RLlib's learner connectors, so that an
+    #: exploration bonus (``explore=``) can be added to them.
+    explores: bool = True
 
 
 #: ``algo.name`` -> its entry. The ``conf/algo/*.yaml`` files must match these names (tested).
@@ -59,7 +62,7 @@ ALGORITHMS: dict[str, AlgorithmEntry] = {
     "appo": AlgorithmEntry(APPOConfig, NetHackAPPOTorchLearner, module_spec, check_switches),
     "bc": AlgorithmEntry(NetHackBCConfig, NetHackBCTorchLearner, module_spec, reads_dataset=True),
     "impala": AlgorithmEntry(IMPALAConfig, NetHackIMPALATorchLearner, module_spec, check_switches),
-    "muzero": AlgorithmEntry(MuZeroConfig, MuZeroTorchLearner, muzero_module_spec),
+    "muzero": AlgorithmEntry(MuZeroConfig, MuZeroTorchLearner, muzero_module_spec, explores=False),
     "ppo": AlgorithmEntry(PPOConfig, NetHackPPOTorchLearner, module_spec, check_switches),
 }
 

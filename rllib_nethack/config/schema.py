@@ -189,6 +189,9 @@ class RunConfig:
     task: Any = None
     model: Any = None
     algo: Any = None
+    #: The ``explore`` group (intrinsic rewards), typed by its own schema:
+    #: :mod:`rllib_nethack.algorithms.exploration.settings`.
+    explore: Any = None
     learning: LearningConfig = field(default_factory=LearningConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)

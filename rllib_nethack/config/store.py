@@ -9,6 +9,8 @@ The dataclasses are the one source of their defaults; no YAML file restates them
 * ``env_options/default``: every :class:`~rllib_nethack.envs.options.EnvOptions`
   field, null (null keeps the task's default; the env options are checked,
   with the closest names, by :func:`~rllib_nethack.envs.options.parse_options`);
+* ``explore_schema/<name>``: each bonus's settings dataclass, which
+  ``conf/explore/<name>.yaml`` selects;
 * ``model/<name>``: each architecture's settings dataclass, plus its ``name``;
 * ``task/<name>``: every task name and alias, each bringing its family.
 """
@@ -22,6 +24,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
+from rllib_nethack.algorithms.exploration.settings import BONUSES
 from rllib_nethack.config.schema import (
     ClusterConfig,
     ExperimentConfig,
@@ -65,6 +68,8 @@ def register_configs() -> tuple[str, ...]:
     options: dict[str, Any] = {f.name: None for f in fields(EnvOptions)}
     options["env_kwargs"] = {}  # a mapping, so `task.options.env_kwargs.des_file=...` works
     store.store(group="env_options", name="default", package="task.options", node=options)
+    for bonus, schema in BONUSES.items():
+        store.store(group="explore_schema", name=bonus, node=schema)
     for arch in ARCHITECTURES.values():
         store.store(group="model", name=arch.name, node=model_config_class(arch))
     stored = []

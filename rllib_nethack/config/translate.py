@@ -18,6 +18,7 @@ from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
 from rllib_nethack.algorithms.bc.batches import check_readable
 from rllib_nethack.algorithms.bc.source import prepare_dataset
+from rllib_nethack.algorithms.exploration import apply_exploration
 from rllib_nethack.algorithms.registry import get_algorithm
 from rllib_nethack.config.schema import check_run_config
 from rllib_nethack.envs import make_env
@@ -198,6 +199,7 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:
             raise ConfigError(f"algo.clip_rewards must be a positive number or null, got {clip!r}")
         config.learners(learner_connector=ClipRewardsFactory(float(clip)))
+    apply_exploration(config, plain)  # explore=count|e3b: the intrinsic reward
     check_local_gpu(config)
     seed = plain.get("experiment", {}).get("seed")
     if seed is not None:

@@ -10,7 +10,8 @@ The stack, from the inside out:
    asking for less makes the base env faster);
 2. :class:`SeedingWrapper`: ``reset(seed=...)`` replays games, seed ranges;
 3. :class:`TruncationWrapper`: a step limit truncates, a death terminates;
-4. :class:`EpisodeStatsWrapper`: NetHack statistics at episode end;
+4. :class:`EpisodeStatsWrapper`: NetHack statistics at episode end, and
+   :class:`EpisodicCountWrapper` for the ``count_bonus`` option;
 5. :class:`ObservationKeysWrapper`: the chosen keys, copied out of NLE's buffers;
 6. :class:`ScreenImageWrapper` and :class:`PrevActionWrapper` when asked for;
 7. :class:`ActionCheckWrapper`: a bad action or a step after ``close()`` is one
@@ -37,6 +38,7 @@ from rllib_nethack.envs.options import (
 from rllib_nethack.envs.wrappers import (
     ActionCheckWrapper,
     EpisodeStatsWrapper,
+    EpisodicCountWrapper,
     ObservationKeysWrapper,
     PrevActionWrapper,
     RenderWrapper,
@@ -83,6 +85,8 @@ def make_env(task: str, **options: Any) -> gym.Env:
         env = SeedingWrapper(env, seeds=opts.seeds)
         env = TruncationWrapper(env)
         env = EpisodeStatsWrapper(env)
+        if opts.count_bonus is not None:
+            env = EpisodicCountWrapper(env, on=opts.count_bonus)
         env = ObservationKeysWrapper(env, copied)
         if wants_image:
             env = ScreenImageWrapper(env, crop_dim=opts.crop_dim, pixel_size=opts.pixel_size)

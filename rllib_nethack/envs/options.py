@@ -108,6 +108,8 @@ SEED_BOUND = 2**63 - 1
 ActionSet = Literal["task", "full"]
 RenderMode = Literal["ansi", "rgb_array"]
 RENDER_MODES: tuple[str, ...] = ("ansi", "rgb_array")
+#: What the episodic count bonus counts: the hero's position or the glyph map.
+COUNT_ON: tuple[str, ...] = ("position", "glyphs")
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,9 @@ class EnvOptions:
         render_mode: gymnasium's ``render_mode``: ``"ansi"`` (the terminal as
             text with colour escapes) or ``"rgb_array"`` (the terminal drawn
             as an image, a fresh array per call, for ``RecordVideo``).
+        count_bonus: ``"position"`` or ``"glyphs"``: each step's episodic count
+            bonus goes into ``info`` (``explore=count`` sets it; see
+            :class:`~rllib_nethack.envs.wrappers.EpisodicCountWrapper`).
     """
 
     character: str | None = None
@@ -155,6 +160,7 @@ class EnvOptions:
     fix_moon_phase: bool = True
     env_kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     render_mode: RenderMode | None = None
+    count_bonus: str | None = None
 
 
 OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(EnvOptions))
@@ -351,6 +357,13 @@ def parse_options(spec: TaskSpec, options: Mapping[str, Any]) -> EnvOptions:
                 f"got {merged['render_mode']!r}"
             )
         checked["render_mode"] = merged["render_mode"]
+    if merged.get("count_bonus") is not None:
+        if merged["count_bonus"] not in COUNT_ON:
+            raise ConfigError(
+                f"option 'count_bonus' must be one of {', '.join(COUNT_ON)}, "
+                f"got {merged['count_bonus']!r}"
+            )
+        checked["count_bonus"] = merged["count_bonus"]
     env_kwargs = dict(merged.get("env_kwargs", {}))
     for name in spec.required:
         if name not in env_kwargs:

@@ -10,7 +10,9 @@
 * ``end_<reason>_rate``: the share of episodes that ended in death, success,
   truncation, ascension or quitting;
 * ``death_<how>_rate``: among all episodes, the share that ended by each of
-  NetHack's ways to die (killed, starving, poisoning, ...).
+  NetHack's ways to die (killed, starving, poisoning, ...);
+* ``intrinsic_return_mean`` (``explore=count|e3b``): the episode's summed
+  exploration bonus, before its coefficient. Returns stay extrinsic.
 
 TensorBoard and Tune see them like any other result key.
 """
@@ -26,7 +28,8 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
-from rllib_nethack.metrics.result_keys import METRICS_KEY
+from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_RETURN_KEY
+from rllib_nethack.metrics.result_keys import INTRINSIC_RETURN_MEAN, METRICS_KEY
 
 #: NetHack's ways a game can end (``nle.nethack.game_end_types``), lower case.
 HOW_DONE = tuple(str(t.name).lower() for t in nethack.game_end_types.__members__.values())
@@ -61,10 +64,18 @@ class NetHackMetricsCallback(RLlibCallback):
     ) -> None:
         if metrics_logger is None:
             return
-        metrics = episode_metrics(episode.get_infos(-1))
+        info = episode.get_infos(-1)
+        window = _window(env_runner)
+        if INTRINSIC_RETURN_KEY in info:  # the bonus's running sum: the episode's at its end
+            metrics_logger.log_value(
+                (METRICS_KEY, INTRINSIC_RETURN_MEAN),
+                float(info[INTRINSIC_RETURN_KEY]),
+                reduce="mean",
+                window=window,
+            )
+        metrics = episode_metrics(info)
         if not metrics:
             return
-        window = _window(env_runner)
         for name, value in metrics.items():
             if name in STAT_NAMES:
                 for reduce in ("mean", "min", "max"):

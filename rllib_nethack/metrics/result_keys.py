@@ -24,6 +24,8 @@ ResultPath = tuple[str, ...]
 
 #: Sub-dict of the env runners' results where the NetHack episode metrics go.
 METRICS_KEY = "nethack"
+#: The NetHack metric of the episodes' summed exploration bonus (``explore=count|e3b``).
+INTRINSIC_RETURN_MEAN = "intrinsic_return_mean"
 
 ITERATION: ResultPath = (TRAINING_ITERATION,)
 ENV_STEPS_SAMPLED: ResultPath = (NUM_ENV_STEPS_SAMPLED_LIFETIME,)

@@ -36,6 +36,7 @@ from torch import nn
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder, get_architecture
 from rllib_nethack.models.cores import RESETS, IdentityCore, LSTMCore
+from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD, E3BEmbedding, inverse_head
 from rllib_nethack.models.layers import flatten_time
 
 #: model_config keys every model accepts besides its architecture's settings:
@@ -120,8 +121,11 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         config.update(cast(Mapping[str, Any], self.model_config or {}))
         self.model_config = config
         self.architecture = str(config.get(ARCHITECTURE_KEY, ""))
+        # E3B's settings (``explore=e3b``) are not the architecture's: taken out
+        # before the architecture checks its own.
+        e3b_settings = cast(Mapping[str, Any] | None, config.get(E3B_ATTRIBUTE))
         settings, encoder, core = build_trunk(
-            config,
+            {k: v for k, v in config.items() if k != E3B_ATTRIBUTE},
             cast(gym.Space, self.observation_space),  # type: ignore[type-arg]
             cast(gym.Space, self.action_space),  # type: ignore[type-arg]
         )
@@ -134,6 +138,15 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         self.pi = nn.Linear(width, self.num_actions)
         if not self.inference_only:
             self.vf = nn.Linear(width, 1)
+        self.e3b: E3BEmbedding | None = None
+        if e3b_settings:
+            spaces = cast(gym.spaces.Dict, self.observation_space).spaces
+            own_encoder = get_architecture(self.architecture).build(
+                settings, self.num_actions, spaces
+            )
+            dim = int(e3b_settings["embedding_dim"])
+            self.e3b = E3BEmbedding(own_encoder, dim)
+            self.e3b_inverse = inverse_head(dim, self.num_actions)
         _initialize(self)
 
     # ------------------------------------------------------------------ state
@@ -228,7 +241,7 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         return {TARGET_NETWORK_ACTION_DIST_INPUTS: self._target_pi(embeddings)}
 
     def get_non_inference_attributes(self) -> list[str]:
-        return ["vf", "_target_encoder", "_target_core", "_target_pi"]
+        return ["vf", "_target_encoder", "_target_core", "_target_pi", INVERSE_HEAD]
 
 
 def _initialize(module: nn.Module) -> None:

@@ -29,6 +29,7 @@ PROGRESS_COLUMNS = (
     "bc_loss",
     "action_accuracy",
     "unmapped_keys",
+    "intrinsic_return_mean",
 )
 
 
@@ -51,6 +52,8 @@ class Progress:
     action_accuracy: float = math.nan
     #: Demonstration keypresses so far that no action of the task sends.
     unmapped_keys: float = math.nan
+    #: The exploration bonus per episode (``explore=count|e3b``; NaN without one).
+    intrinsic_return_mean: float = math.nan
 
 
 def _get(result: Mapping[str, Any], *path: str) -> Any:
@@ -115,6 +118,10 @@ def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress 
         bc_loss=_number(_get(result, *keys.learner_stat(keys.BC_LOSS))),
         action_accuracy=_number(_get(result, *keys.learner_stat(keys.BC_ACCURACY))),
         unmapped_keys=_number(_get(result, *keys.UNMAPPED_KEYS)),
+        intrinsic_return_mean=_latest(
+            _get(result, *keys.nethack_metric(keys.INTRINSIC_RETURN_MEAN)),
+            last.intrinsic_return_mean,
+        ),
     )
 
 

@@ -96,9 +96,10 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     Resuming must rebuild the same network (LSTM size included) to load its
     weights; algorithm settings such as the learning rate may change. Another
     task, model or algorithm than the checkpoint's is refused (the run would
-    be named after one and train another); the settings of the same task and
-    model are taken from the checkpoint, and so is its ``dataset`` when the
-    command names none. The experiment seed moves on by the
+    be named after one and train another), and another exploration bonus (its
+    networks and rewards differ); the settings of the same task and model are
+    taken from the checkpoint, and so is its ``dataset`` when the command names
+    none. The experiment seed moves on by the
     checkpoint's iteration count, so the env runners do not replay the games
     the run started with.
     """
@@ -117,6 +118,14 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
                 f"resume: {checkpoint} was trained with {key}={theirs}, not {key}={ours} "
                 f"({why}); use {add}"
             )
+    # A checkpoint from before the explore group trained without a bonus.
+    theirs = OmegaConf.select(saved, "explore.name") or "none"
+    ours = OmegaConf.select(cfg, "explore.name") or "none"
+    if theirs != ours:
+        raise ConfigError(
+            f"resume: {checkpoint} was trained with explore={theirs}, not explore={ours} "
+            f"(its networks and rewards differ); use explore={theirs}"
+        )
     merged = cfg.copy()
     for key in ("task", "model"):
         if OmegaConf.to_container(cfg[key]) != OmegaConf.to_container(saved[key]):

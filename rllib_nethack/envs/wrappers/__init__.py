@@ -6,6 +6,7 @@ from rllib_nethack.envs.wrappers.action_check import (
     InvalidActionError,
 )
 from rllib_nethack.envs.wrappers.episode_stats import EpisodeStatsWrapper
+from rllib_nethack.envs.wrappers.episodic_count import EpisodicCountWrapper
 from rllib_nethack.envs.wrappers.observation_keys import ObservationKeysWrapper
 from rllib_nethack.envs.wrappers.prev_action import PrevActionWrapper
 from rllib_nethack.envs.wrappers.rendering import RenderWrapper
@@ -17,6 +18,7 @@ __all__ = [
     "ActionCheckWrapper",
     "EnvClosedError",
     "EpisodeStatsWrapper",
+    "EpisodicCountWrapper",
     "InvalidActionError",
     "ObservationKeysWrapper",
     "PrevActionWrapper",

@@ -1,0 +1,115 @@
+"""The ``explore`` config group: which intrinsic reward, and its settings.
+
+One dataclass per bonus is the group's typed schema (stored in Hydra's
+ConfigStore as ``explore_schema/<name>``; ``conf/explore/<name>.yaml`` selects
+it), so ``explore.coeff=abc`` or ``+explore.ridg=1`` fails at composition. What
+a type cannot say (a coefficient must be positive, E3B needs a recurrent model)
+:func:`explore_settings` checks before Ray starts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from rllib_nethack.algorithms.registry import ALGORITHMS
+from rllib_nethack.envs.options import COUNT_ON
+from rllib_nethack.errors import ConfigError, suggestion
+
+
+@dataclass
+class NoExploreConfig:
+    """``explore=none``: extrinsic rewards only."""
+
+    name: str = "none"
+
+
+@dataclass
+class CountConfig:
+    """``explore=count``: episodic count bonus ``coeff / sqrt(N(s))``."""
+
+    name: str = "count"
+    #: Weight of the bonus in the rewards the learner trains on. A first visit
+    #: is worth a hundredth of MiniHack's success reward (+1), so an episode's
+    #: whole bonus stays below the goal's reward on levels with 100-step limits
+    #: (Room, Corridor): the bonus steers the walk to new cells without making
+    #: it pay to wander instead of finishing.
+    coeff: float = 0.01
+    #: ``position`` (the hero's dungeon, level, x, y) or ``glyphs`` (the map).
+    on: str = "position"
+    #: Divide bonuses by their running standard deviation before weighting.
+    normalise: bool = False
+
+
+@dataclass
+class E3BConfig:
+    """``explore=e3b``: elliptical episodic bonus (Henaff et al. 2022; their MiniHack defaults)."""
+
+    name: str = "e3b"
+    #: Weight of the (normalised) bonus in the rewards the learner trains on.
+    coeff: float = 1.0
+    #: ``lambda``: each episode's covariance starts at ``lambda * I``.
+    ridge: float = 0.1
+    #: Width of the inverse-dynamics embedding ``phi``.
+    embedding_dim: int = 256
+    #: Weight of the inverse-dynamics loss next to the actor-critic loss.
+    inverse_loss_coeff: float = 1.0
+    #: Divide bonuses by their running standard deviation (E3B's ``reward_norm=int``).
+    normalise: bool = True
+
+
+#: Bonus name -> its schema.
+BONUSES: dict[str, type] = {"none": NoExploreConfig, "count": CountConfig, "e3b": E3BConfig}
+
+
+#: Algorithms whose learners take an intrinsic reward.
+def explore_settings(plain: Mapping[str, Any]) -> Any:
+    """The checked settings of ``plain["explore"]`` (a :data:`BONUSES` dataclass).
+
+    Raises:
+        ConfigError: an unknown bonus or setting, a coefficient that is not a
+            positive number, an algorithm without intrinsic rewards, or E3B on
+            a model without an LSTM.
+    """
+    node = dict(plain.get("explore") or {"name": "none"})
+    name = str(node.get("name"))
+    if name not in BONUSES:
+        raise ConfigError(
+            f"no explore={name}{suggestion(name, BONUSES)} (bonuses: {', '.join(BONUSES)})"
+        )
+    schema = BONUSES[name]
+    names = [f.name for f in fields(schema)]
+    for key in node:
+        if key not in names:
+            raise ConfigError(
+                f"explore.{key} is not a setting of explore={name}{suggestion(str(key), names)}"
+                f" (it has: {', '.join(names)})"
+            )
+    settings = schema(**node)
+    if name == "none":
+        return settings
+    for key in ("coeff", "ridge", "inverse_loss_coeff", "embedding_dim"):
+        if key in names:
+            value = getattr(settings, key)
+            positive = key != "inverse_loss_coeff"
+            if not _number(value) or value < 0 or (positive and value == 0):
+                need = "a positive number" if positive else "a number >= 0"
+                raise ConfigError(f"explore.{key} must be {need}, got {value!r}")
+    if name == "count" and settings.on not in COUNT_ON:
+        raise ConfigError(f"explore.on must be one of {', '.join(COUNT_ON)}, got {settings.on!r}")
+    algo = str((plain.get("algo") or {}).get("name"))
+    explorers = [n for n, entry in ALGORITHMS.items() if entry.explores]
+    if algo not in explorers:
+        raise ConfigError(f"explore={name} works with algo={'|'.join(explorers)}, not algo={algo}")
+    if name == "e3b" and not (plain.get("model") or {}).get("rnn_size"):
+        raise ConfigError(
+            "explore=e3b needs a model with an LSTM (model.rnn_size > 0): its inverse-"
+            "dynamics loss pairs consecutive steps of each training sequence"
+        )
+    return settings
+
+
+def _number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)

@@ -1,0 +1,58 @@
+"""``explore=...`` into an RLlib ``AlgorithmConfig``: the one call the translation makes.
+
+* ``count``: the env option ``count_bonus`` (the env puts the bonus in ``info``);
+* ``e3b``: the embedding in the RLModule's ``model_config``, :class:`E3BBonus`
+  on the env runners, our learner with the inverse-dynamics loss;
+* both: :class:`AddIntrinsicReward` first in the learner pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
+
+from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFactory
+from rllib_nethack.algorithms.exploration.rewards import LearnerConnectors
+from rllib_nethack.algorithms.exploration.settings import explore_settings
+from rllib_nethack.errors import ConfigError
+from rllib_nethack.models.e3b import E3B_ATTRIBUTE
+
+
+def apply_exploration(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None:
+    """Add the intrinsic reward ``plain["explore"]`` names to ``config`` (nothing for ``none``).
+
+    Call it once the env, RLModule, learner class and learner connectors are set.
+
+    Raises:
+        ConfigError: a bad bonus name or setting (see :func:`explore_settings`).
+    """
+    settings = explore_settings(plain)
+    if settings.name == "none":
+        return
+    if settings.name == "count":
+        config.environment(env_config={**config.env_config, "count_bonus": settings.on})
+    else:
+        spec = config.rl_module_spec
+        spec.model_config = {
+            **(spec.model_config or {}),
+            E3B_ATTRIBUTE: {
+                "embedding_dim": int(settings.embedding_dim),
+                "inverse_loss_coeff": float(settings.inverse_loss_coeff),
+            },
+        }
+        config.rl_module(rl_module_spec=spec)
+        config.env_runners(env_to_module_connector=E3BBonusFactory(float(settings.ridge)))
+        learner = E3B_LEARNERS.get(config.learner_class)
+        if learner is None:
+            raise ConfigError(f"explore=e3b has no learner for {config.learner_class.__name__}")
+        config.learners(learner_class=learner)
+    # Before what is there already (reward clipping): clip the sum the learner trains on.
+    config.learners(
+        learner_connector=LearnerConnectors(
+            float(settings.coeff),
+            bool(settings.normalise),
+            config._learner_connector,  # no public getter in RLlib 2.60
+        )
+    )

@@ -1,0 +1,73 @@
+"""``explore=...``: composition, translation, and one-line errors before Ray starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rllib_nethack import ConfigError
+from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFactory
+from rllib_nethack.algorithms.exploration.rewards import AddIntrinsicReward, LearnerConnectors
+from rllib_nethack.config import build_algorithm_config
+from rllib_nethack.config import compose_config as compose_run
+
+
+def translate(*overrides: str):  # type: ignore[no-untyped-def]
+    return build_algorithm_config(compose_run(["+task=room5x5", *overrides]))
+
+
+def test_none_is_the_default_and_adds_nothing() -> None:
+    cfg = compose_run(["+task=room5x5"])
+    assert cfg.explore.name == "none"
+    config = translate()
+    assert "count_bonus" not in config.env_config
+    assert config._env_to_module_connector is None
+
+
+@pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
+def test_count_sets_the_env_option_and_the_learner_connector(algo: str) -> None:
+    config = translate(f"algo={algo}", "explore=count", "explore.on=glyphs")
+    assert config.env_config["count_bonus"] == "glyphs"
+    pieces = config._learner_connector(None, None)
+    assert isinstance(pieces[0], AddIntrinsicReward) and pieces[0].coeff == 0.01
+    assert len(pieces) == 2  # MiniHack's reward clipping still runs, after the bonus
+
+
+@pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
+def test_e3b_adds_embedding_connector_and_learner(algo: str) -> None:
+    config = translate(f"algo={algo}", "explore=e3b", "explore.embedding_dim=32")
+    assert config.rl_module_spec.model_config["e3b"]["embedding_dim"] == 32
+    assert config.learner_class in E3B_LEARNERS.values()
+    assert isinstance(config._env_to_module_connector, E3BBonusFactory)
+    assert isinstance(config._learner_connector, LearnerConnectors)
+    assert config._learner_connector.normalise and config._learner_connector.coeff == 1.0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["explore=count", "explore.coeff=-1"], "explore.coeff must be a positive number"),
+        (["explore=count", "explore.coeff=0"], "explore.coeff must be a positive number"),
+        (["explore=e3b", "explore.ridge=0"], "explore.ridge must be a positive number"),
+        (["explore=count", "explore.on=map"], "explore.on must be one of position, glyphs"),
+        (["explore=count", "+explore.ridge=1"], "explore.ridge is not a setting of explore=count"),
+        (["explore=e3b", "model.rnn_size=0"], "explore=e3b needs a model with an LSTM"),
+        (["explore=count", "algo=muzero"], "explore=count works with algo=appo|impala|ppo"),
+    ],
+)
+def test_bad_settings_are_one_line(overrides: list[str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        translate(*overrides)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_bonus_is_one_line_with_the_closest_names(tmp_path: Path) -> None:
+    from commands import run_cli
+
+    done = run_cli("+task=room5x5", "explore=e3", cwd=tmp_path, timeout=120)
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert "explore=e3" in lines[0] and "e3b" in lines[0]
+    assert not (tmp_path / "runs").exists()  # rejected before anything started
