@@ -55,15 +55,23 @@ class AlgorithmEntry:
     #: Trains on env rewards through RLlib's learner connectors, so that an
     #: exploration bonus (``explore=``) can be added to them.
     explores: bool = True
+    #: Adds a BC loss on demonstrations to its RL loss when ``dataset.bc_coeff > 0``.
+    bc_loss: bool = False
 
 
 #: ``algo.name`` -> its entry. The ``conf/algo/*.yaml`` files must match these names (tested).
 ALGORITHMS: dict[str, AlgorithmEntry] = {
-    "appo": AlgorithmEntry(APPOConfig, NetHackAPPOTorchLearner, module_spec, check_switches),
+    "appo": AlgorithmEntry(
+        APPOConfig, NetHackAPPOTorchLearner, module_spec, check_switches, bc_loss=True
+    ),
     "bc": AlgorithmEntry(NetHackBCConfig, NetHackBCTorchLearner, module_spec, reads_dataset=True),
-    "impala": AlgorithmEntry(IMPALAConfig, NetHackIMPALATorchLearner, module_spec, check_switches),
+    "impala": AlgorithmEntry(
+        IMPALAConfig, NetHackIMPALATorchLearner, module_spec, check_switches, bc_loss=True
+    ),
     "muzero": AlgorithmEntry(MuZeroConfig, MuZeroTorchLearner, muzero_module_spec, explores=False),
-    "ppo": AlgorithmEntry(PPOConfig, NetHackPPOTorchLearner, module_spec, check_switches),
+    "ppo": AlgorithmEntry(
+        PPOConfig, NetHackPPOTorchLearner, module_spec, check_switches, bc_loss=True
+    ),
 }
 
 

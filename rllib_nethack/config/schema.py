@@ -150,7 +150,8 @@ class LearningConfig:
 
 @dataclass
 class DatasetConfig:
-    """Demonstrations, for ``algo=bc``: NetHack ttyrecs indexed by ``nle.dataset``.
+    """Demonstrations, for ``algo=bc`` and APPO/IMPALA/PPO's BC loss (``bc_coeff``):
+    NetHack ttyrecs indexed by ``nle.dataset``.
 
     The filters select games by their xlogfile fields (None: any), as
     :class:`rllib_nethack.datasets.GameFilter` does.
@@ -180,6 +181,10 @@ class DatasetConfig:
     seq_len: int = field(default=32, metadata=_at_least(2))
     #: Threads decompressing ttyrecs.
     threads: int = field(default=2, metadata=_at_least(0))
+    #: APPO/IMPALA/PPO only: > 0 adds ``bc_coeff`` x the cross-entropy of the
+    #: demonstrator's actions on a dataset minibatch (``batch_size`` x ``seq_len``)
+    #: to every RL update (Dungeons & Data's supervised loss). 0: RL alone.
+    bc_coeff: float = field(default=0.0, metadata=_at_least(0))
 
 
 @dataclass
@@ -199,6 +204,10 @@ class RunConfig:
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
     #: A checkpoint directory, or a run directory (its latest checkpoint), to continue from.
     resume: str | None = None
+    #: A checkpoint or run directory whose module weights start this run (any
+    #: algorithm but MuZero; a BC policy fine-tuned by APPO): a fresh optimiser,
+    #: counters from zero. The model and the number of actions must match.
+    init_from: str | None = None
     #: ``python -m rllib_nethack.tune`` only: the ``sweep`` group, checked by
     #: :mod:`rllib_nethack.sweeps.spec` before Ray starts.
     sweep: Any = None

@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
+from rllib_nethack.algorithms.actor_critic.demonstrations import DEMONSTRATIONS
 from rllib_nethack.algorithms.bc.batches import check_readable
 from rllib_nethack.algorithms.bc.source import prepare_dataset
 from rllib_nethack.algorithms.exploration import apply_exploration
@@ -129,11 +130,11 @@ def check_local_gpu(config: AlgorithmConfig) -> None:
             )
 
 
-def _read_demonstrations(
-    config: AlgorithmConfig, plain: Mapping[str, Any], task: str, options: Mapping[str, Any]
-) -> None:
-    """An offline algorithm's inputs: the task's spaces and action keys (no env
-    runner tells them), and the ``dataset`` section, indexed and checked."""
+def _demonstrations(
+    plain: Mapping[str, Any], task: str, options: Mapping[str, Any], who: str
+) -> tuple[gym.spaces.Dict, gym.Space[Any], dict[str, Any]]:
+    """The task's spaces (an offline algorithm has no env runner to tell them)
+    and the ``dataset`` section, indexed and checked against the model."""
     env = make_env(task, **options)
     try:
         observation_space, action_space = env.observation_space, env.action_space
@@ -142,11 +143,43 @@ def _read_demonstrations(
         env.close()
     assert isinstance(observation_space, gym.spaces.Dict)  # every task's observation
     check_readable(observation_space, str(plain["model"]["name"]))
-    settings = prepare_dataset(plain.get("dataset") or {}, action_keys)
+    settings = prepare_dataset(plain.get("dataset") or {}, action_keys, who)
     settings["seed"] = plain.get("experiment", {}).get("seed")
+    return observation_space, action_space, settings
+
+
+def _read_demonstrations(
+    config: AlgorithmConfig, plain: Mapping[str, Any], task: str, options: Mapping[str, Any]
+) -> None:
+    """An offline algorithm's inputs: the task's spaces and the demonstrations."""
+    observation_space, action_space, settings = _demonstrations(plain, task, options, "algo=bc")
     config.environment(observation_space=observation_space, action_space=action_space)
     config.offline_data(input_=settings["db"])
     config.dataset_settings = settings  # type: ignore[attr-defined]
+
+
+def _add_bc_loss(
+    config: AlgorithmConfig, plain: Mapping[str, Any], task: str, options: Mapping[str, Any]
+) -> None:
+    """``dataset.bc_coeff > 0``: the learner's BC loss settings, under the
+    reserved key of ``learner_config_dict`` (after the user's keys were checked)."""
+    dataset = plain.get("dataset") or {}
+    coeff = float(dataset.get("bc_coeff") or 0.0)
+    if coeff <= 0:
+        return
+    name = str(plain["algo"]["name"])
+    entry = get_algorithm(name)
+    if entry.reads_dataset:
+        return  # algo=bc: the BC loss is all it has
+    if not entry.bc_loss:
+        raise ConfigError(
+            f"dataset.bc_coeff: algo={name} takes no BC loss (algo=appo, impala or ppo do)"
+        )
+    _, _, settings = _demonstrations(plain, task, options, "dataset.bc_coeff > 0")
+    settings["bc_coeff"] = coeff
+    config.learners(
+        learner_config_dict={**(config.learner_config_dict or {}), DEMONSTRATIONS: settings}
+    )
 
 
 def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConfig:
@@ -194,6 +227,7 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     # Our learners fix RLlib 2.60's handling of the appended bootstrap step.
     config.learners(learner_class=entry.learner_class)
     entry.check_learner_settings(config.learner_config_dict)
+    _add_bc_loss(config, plain, spec.name, options)
     clip = algo.get("clip_rewards")
     if clip is not None and clip is not False:
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:

@@ -37,6 +37,7 @@ from rllib_nethack.runs.ray_start import init_ray
 from rllib_nethack.runs.storage import fetch, local_path, sync_up
 from rllib_nethack.training.evaluation import evaluate_during_training
 from rllib_nethack.training.final_save import save_final
+from rllib_nethack.training.init_from import load_module_weights, with_init_model
 from rllib_nethack.training.reporting import (
     Progress,
     ProgressCsv,
@@ -223,6 +224,9 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
             fetch(cfg.resume), lambda note: _say(out, f"resume: {note}")
         )
         cfg = with_checkpoint_model(cfg, checkpoint, out)
+    init_from = None
+    if cfg.get("init_from"):
+        cfg, init_from = with_init_model(cfg, lambda line: _say(out, line))
     algo_config = build_algorithm_config(cfg)
     model = describe_model(cfg, algo_config)
     run_dir = create_run_dir(cfg)
@@ -242,6 +246,9 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
                     _restore(algo, checkpoint)
                     start = restored_progress(algo)
                     _say(out, f"resumed  {checkpoint} (iteration {algo.iteration})")
+                elif init_from is not None:
+                    load_module_weights(algo, init_from)
+                    _say(out, f"init     module weights from {init_from} (fresh optimiser)")
                 return _train_loop(algo, cfg, run_dir, start, out)
             finally:
                 algo.stop()

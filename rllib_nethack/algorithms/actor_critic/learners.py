@@ -25,6 +25,7 @@ from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
 from ray.rllib.core.columns import Columns
 
 from rllib_nethack.algorithms.actor_critic.connectors import PackSequences, StandardiseAdvantages
+from rllib_nethack.algorithms.actor_critic.demonstrations import DemonstrationLoss
 from rllib_nethack.algorithms.actor_critic.learner_queue import block_instead_of_polling
 from rllib_nethack.algorithms.actor_critic.vtrace import bootstrap_rewards
 from rllib_nethack.algorithms.optimizer import FastOptimizerStep
@@ -104,16 +105,20 @@ class _VTraceFix:
         )
 
 
-class NetHackIMPALATorchLearner(FastOptimizerStep, _VTraceFix, IMPALATorchLearner):  # type: ignore[misc]
-    """IMPALA whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
+class NetHackIMPALATorchLearner(  # type: ignore[misc]
+    FastOptimizerStep, DemonstrationLoss, _VTraceFix, IMPALATorchLearner
+):
+    """IMPALA whose cut and time-limited chunks bootstrap from ``V(o_T)``; BC loss optional."""
 
 
-class NetHackAPPOTorchLearner(FastOptimizerStep, _VTraceFix, APPOTorchLearner):  # type: ignore[misc]
-    """APPO whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
+class NetHackAPPOTorchLearner(  # type: ignore[misc]
+    FastOptimizerStep, DemonstrationLoss, _VTraceFix, APPOTorchLearner
+):
+    """APPO whose cut and time-limited chunks bootstrap from ``V(o_T)``; BC loss optional."""
 
 
-class NetHackPPOTorchLearner(FastOptimizerStep, PPOTorchLearner):  # type: ignore[misc]
-    """PPO whose advantages are standardised over real steps only."""
+class NetHackPPOTorchLearner(FastOptimizerStep, DemonstrationLoss, PPOTorchLearner):  # type: ignore[misc]
+    """PPO whose advantages are standardised over real steps only; BC loss optional."""
 
     def build(self) -> None:
         super().build()

@@ -1,12 +1,5 @@
-"""The BC learner: cross-entropy on the demonstrator's actions, the LSTM carried through games.
-
-A ttyrec minibatch holds ``B`` lanes of ``T`` frames, and each lane goes on
-with the same game in the next minibatch (``nle.dataset``'s layout, as in
-Dungeons & Data). The learner keeps each lane's final LSTM state and starts the
-lane's next sequence from it, so the recurrent policy sees whole games, not
-``T``-frame snippets from a zero state; a lane whose next sequence starts a new
-game starts from zero (the core zeroes it inside a sequence, :data:`RESETS`).
-"""
+"""The BC learner: cross-entropy on the demonstrator's actions, the LSTM carried
+through games (:class:`~rllib_nethack.algorithms.bc.lanes.LaneStates`)."""
 
 from __future__ import annotations
 
@@ -18,6 +11,7 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 from ray.rllib.utils.typing import ModuleID, TensorType
 
+from rllib_nethack.algorithms.bc.lanes import LaneStates
 from rllib_nethack.algorithms.optimizer import FastOptimizerStep
 from rllib_nethack.metrics.result_keys import BC_ACCURACY, BC_LOSS
 from rllib_nethack.models.cores import RESETS
@@ -43,35 +37,20 @@ class NetHackBCTorchLearner(FastOptimizerStep, TorchLearner):  # type: ignore[mi
 
     def build(self) -> None:
         super().build()
-        #: Each lane's LSTM state after its last sequence, by module.
-        self._lane_state: dict[ModuleID, dict[str, torch.Tensor]] = {}
-
-    def _carried_state(self, module_id: ModuleID, batch: dict[str, Any]) -> dict[str, Any]:
-        module = self.module[module_id].unwrapped()
-        initial = module.get_initial_state()
-        actions = batch[Columns.ACTIONS]
-        lanes = int(actions.shape[0])
-        state = self._lane_state.get(module_id)
-        if state is None or next(iter(state.values())).shape[0] != lanes:
-            state = {
-                k: torch.as_tensor(v, device=actions.device).expand(lanes, -1).clone()
-                for k, v in initial.items()
-            }
-        # A lane whose sequence opens a new game starts from the initial state.
-        fresh = batch[RESETS][:, :1].bool()
-        return {k: torch.where(fresh, torch.zeros_like(v), v) for k, v in state.items()}
+        self._lanes = LaneStates()
 
     def _update(self, batch: dict[str, Any], **kwargs: Any) -> tuple[Any, Any, Any]:
-        stateful = {}
+        stateful = []
         for module_id, module_batch in batch.items():
-            if self.module[module_id].unwrapped().is_stateful():
-                module_batch[Columns.STATE_IN] = self._carried_state(module_id, module_batch)
-                stateful[module_id] = True
+            module = self.module[module_id].unwrapped()
+            if module.is_stateful():
+                module_batch[Columns.STATE_IN] = self._lanes.start(
+                    module_id, module, module_batch[RESETS]
+                )
+                stateful.append(module_id)
         fwd_out, loss_per_module, metrics = super()._update(batch, **kwargs)
         for module_id in stateful:
-            state_out = fwd_out[module_id].get(Columns.STATE_OUT)
-            if state_out:
-                self._lane_state[module_id] = {k: v.detach() for k, v in state_out.items()}
+            self._lanes.keep(module_id, fwd_out[module_id].get(Columns.STATE_OUT))
         return fwd_out, loss_per_module, metrics
 
     def compute_loss_for_module(

@@ -23,13 +23,16 @@ DB_NAME = "nld.db"
 FILTERS = tuple(f.name for f in fields(GameFilter))
 
 
-def prepare_dataset(dataset: Mapping[str, Any], action_keys: list[int]) -> dict[str, Any]:
+def prepare_dataset(
+    dataset: Mapping[str, Any], action_keys: list[int], who: str = "algo=bc"
+) -> dict[str, Any]:
     """The data source's settings for the run config's ``dataset`` section.
 
     Args:
         dataset: ``path``, ``db``, ``name``, the game filters, ``batch_size``,
             ``seq_len``, ``threads``.
         action_keys: The key code of each of the task's actions, by index.
+        who: What needs the demonstrations, for the message when there are none.
 
     Raises:
         ConfigError: no path, no games, ttyrecs without keypresses, a filter
@@ -37,7 +40,7 @@ def prepare_dataset(dataset: Mapping[str, Any], action_keys: list[int]) -> dict[
     """
     if not dataset.get("path"):
         raise ConfigError(
-            "algo=bc needs demonstrations: dataset.path=DIR (the parent of NLE savedirs, "
+            f"{who} needs demonstrations: dataset.path=DIR (the parent of NLE savedirs, "
             "as `python -m rllib_nethack.agents.record` writes them, or NLD-AA's nle_data)"
         )
     path = Path(str(dataset["path"])).expanduser().resolve()

@@ -94,7 +94,7 @@ def test_each_lane_goes_on_from_its_last_state(learner: Any) -> None:
     second = random_batch(2, 4, seed=2, resets_at_0=[False, True])  # lane 1: a new game
     update(learner, first)
     update(learner, second)
-    carried = learner._lane_state[DEFAULT_MODULE_ID]["h"]
+    carried = learner._lanes.get(DEFAULT_MODULE_ID)["h"]
     # Lane 0 saw one game of 8 frames; lane 1 a new game in the second batch.
     whole = {
         Columns.OBS: {
