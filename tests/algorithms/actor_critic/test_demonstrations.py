@@ -68,13 +68,10 @@ def direct_cross_entropy(module: Any, settings: dict[str, Any], seed: int) -> fl
     return float(-log_p.gather(-1, taken)[..., 0][mask].mean())
 
 
-@pytest.mark.slow  # builds an RLlib learner: ~10 s on a busy machine
 def test_the_bc_term_is_coeff_times_the_cross_entropy(nle_games: Path, tmp_path: Path) -> None:
     config = appo_config(nle_games, tmp_path / "nld.db", f"dataset.bc_coeff={COEFF}")
     settings = demonstration_settings(config.learner_config_dict)
     assert settings is not None and settings["bc_coeff"] == COEFF
-    plain = appo_config(nle_games, tmp_path / "nld.db")
-    assert demonstration_settings(plain.learner_config_dict) is None  # bc_coeff 0: RL alone
 
     env = make_env("challenge", **config.env_config)
     torch.manual_seed(0)
@@ -93,6 +90,8 @@ def test_the_bc_term_is_coeff_times_the_cross_entropy(nle_games: Path, tmp_path:
 
 
 def test_bc_coeff_needs_a_dataset_and_an_actor_critic(tmp_path: Path, nle_games: Path) -> None:
+    plain = appo_config(nle_games, tmp_path / "nld.db")  # a dataset, bc_coeff 0: RL alone
+    assert demonstration_settings(plain.learner_config_dict) is None
     for extra, message in (
         (("algo=appo", "dataset.bc_coeff=1"), "dataset.bc_coeff > 0 needs demonstrations"),
         (
