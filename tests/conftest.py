@@ -5,6 +5,7 @@
 * ``make``: :func:`rllib_nethack.make_env` that closes every env it built when
   the test ends (each NLE env holds a NetHack instance and a temp directory).
 * ``rollout``: play an env with a fixed, seeded random action script.
+* ``tty_checkpoint``: a BC checkpoint of ``chaotic_dwarf_tty`` on ``challenge``, without Ray.
 * ``nle_games``: a folder of real NLE savedirs (ttyrecs and xlogfile) of a few
   seeded random ``challenge`` games, as ``nle.dataset`` reads them.
 
@@ -75,6 +76,36 @@ def nle_games(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         env.close()
     return root
+
+
+@pytest.fixture(scope="session")
+def tty_checkpoint(tmp_path_factory: pytest.TempPathFactory, nle_games: Path) -> Path:
+    """A checkpoint as a BC run on ``challenge`` leaves it (``chaotic_dwarf_tty``,
+    ``rnn_size=16``): its run config and policy module (random weights stand in
+    for trained ones), made without Ray."""
+    from omegaconf import OmegaConf
+
+    from rllib_nethack.config import build_algorithm_config, compose_config
+    from rllib_nethack.policy import MODULE_PATH
+    from rllib_nethack.runs.layout import RLLIB_MARKER, RUN_CONFIG
+    from rllib_nethack.training.trainer import build_module
+
+    checkpoint = tmp_path_factory.mktemp("bc") / "checkpoints" / "iter_000001"
+    cfg = compose_config(
+        [
+            "+task=challenge",
+            "algo=bc",
+            "model=chaotic_dwarf_tty",
+            "model.rnn_size=16",
+            f"dataset.path={nle_games}",
+            f"dataset.db={checkpoint.parent.parent / 'nld.db'}",
+        ]
+    )
+    module = build_module(build_algorithm_config(cfg))
+    module.save_to_path(str(checkpoint / MODULE_PATH))
+    (checkpoint / RLLIB_MARKER).write_text("{}")
+    OmegaConf.save(cfg, checkpoint / RUN_CONFIG, resolve=True)
+    return checkpoint
 
 
 @pytest.fixture

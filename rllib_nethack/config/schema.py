@@ -188,6 +188,19 @@ class DatasetConfig:
 
 
 @dataclass
+class KickstartConfig:
+    """Kickstarting (APPO/IMPALA/PPO): KL(teacher || student) on every online batch."""
+
+    #: A checkpoint or run directory whose policy is the teacher (frozen); None: off.
+    #: Its model must be the run's and its task have as many actions.
+    teacher: str | None = None
+    #: The KL term's coefficient at the start.
+    coeff: float = field(default=1.0, metadata=_at_least(0))
+    #: Env steps over which the coefficient falls linearly to 0; None: it stays.
+    decay_env_steps: int | None = field(default=None, metadata=_at_least(1))
+
+
+@dataclass
 class RunConfig:
     """The whole run config (``conf/config.yaml`` composes onto this schema)."""
 
@@ -202,6 +215,7 @@ class RunConfig:
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     stop: StopConfig = field(default_factory=StopConfig)
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    kickstart: KickstartConfig = field(default_factory=KickstartConfig)
     #: A checkpoint directory, or a run directory (its latest checkpoint), to continue from.
     resume: str | None = None
     #: A checkpoint or run directory whose module weights start this run (any
@@ -223,6 +237,7 @@ CHECKED_SECTIONS: dict[str, type] = {
     "experiment": ExperimentConfig,
     "cluster": ClusterConfig,
     "dataset": DatasetConfig,
+    "kickstart": KickstartConfig,
 }
 
 

@@ -17,6 +17,7 @@ from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
 from rllib_nethack.algorithms.actor_critic.demonstrations import DEMONSTRATIONS
+from rllib_nethack.algorithms.actor_critic.kickstart import KICKSTART
 from rllib_nethack.algorithms.bc.batches import check_readable
 from rllib_nethack.algorithms.bc.source import prepare_dataset
 from rllib_nethack.algorithms.exploration import apply_exploration
@@ -182,6 +183,31 @@ def _add_bc_loss(
     )
 
 
+def _add_kickstart(config: AlgorithmConfig, cfg: DictConfig | Mapping[str, Any]) -> None:
+    """``kickstart.teacher``: the teacher checkpoint, checked against the run's model
+    and actions, and the KL term's settings, under ``learner_config_dict``'s reserved key."""
+    plain = _plain(cfg)
+    kickstart = plain.get("kickstart") or {}
+    if not kickstart.get("teacher"):
+        return
+    name = str(plain["algo"]["name"])
+    if not get_algorithm(name).bc_loss:
+        raise ConfigError(
+            f"kickstart.teacher: algo={name} takes no kickstarting (algo=appo, impala or ppo do)"
+        )
+    # Imported here: the checkpoint checks build envs through this module.
+    from rllib_nethack.training.init_from import policy_checkpoint
+
+    run = cfg if isinstance(cfg, DictConfig) else OmegaConf.create(plain)
+    teacher, _ = policy_checkpoint(run, str(kickstart["teacher"]), "kickstart.teacher", print)
+    settings = {
+        "teacher": str(teacher),
+        "coeff": float(kickstart.get("coeff", 1.0)),
+        "decay_env_steps": kickstart.get("decay_env_steps"),
+    }
+    config.learners(learner_config_dict={**(config.learner_config_dict or {}), KICKSTART: settings})
+
+
 def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConfig:
     """Translate a composed config (``task``, ``model``, ``algo``, ``cluster``,
     ``experiment``) into the RLlib ``AlgorithmConfig`` that trains it.
@@ -228,6 +254,7 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     config.learners(learner_class=entry.learner_class)
     entry.check_learner_settings(config.learner_config_dict)
     _add_bc_loss(config, plain, spec.name, options)
+    _add_kickstart(config, cfg)
     clip = algo.get("clip_rewards")
     if clip is not None and clip is not False:
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:

@@ -37,9 +37,46 @@ def _action_count(cfg: DictConfig) -> int:
         env.close()
 
 
+def policy_checkpoint(
+    cfg: DictConfig, path: str, what: str, say: Callable[[str], None]
+) -> tuple[Path, DictConfig]:
+    """The whole checkpoint at ``path`` and its run config, if its policy fits
+    the run's: a module of the run's kind, model and number of actions.
+
+    Raises:
+        ConfigError: one line, naming ``what`` (``init_from``, ``kickstart.teacher``).
+    """
+    checkpoint = resolve_checkpoint(fetch(path), lambda note: say(f"{what}: {note}"), what=what)
+    saved = saved_config(checkpoint)
+    if saved is None:
+        raise ConfigError(f"{what}: {checkpoint} has no {RUN_CONFIG}: its model is unknown")
+    ours, theirs = str(cfg.algo.name), str(OmegaConf.select(saved, "algo.name"))
+    for name in (ours, theirs):
+        if get_algorithm(name).module_spec is not module_spec:
+            raise ConfigError(
+                f"{what}: algo={name} trains a module of its own; {what} takes the "
+                "policy of algo=appo, impala, ppo or bc, for one of those"
+            )
+    model = OmegaConf.select(saved, "model.name")
+    if model != cfg.model.get("name"):
+        raise ConfigError(
+            f"{what}: {checkpoint} holds model={model}, not model={cfg.model.get('name')} "
+            f"(its weights fit only that model); use model={model}"
+        )
+    if not (checkpoint / MODULE_PATH).is_dir():
+        raise ConfigError(f"{what}: {checkpoint} holds no policy module ({MODULE_PATH})")
+    theirs_n, ours_n = _action_count(saved), _action_count(cfg)
+    if theirs_n != ours_n:
+        raise ConfigError(
+            f"{what}: {checkpoint} acts in {theirs_n} actions (task "
+            f"{OmegaConf.select(saved, 'task.name')}), task {cfg.task.name} in {ours_n}"
+        )
+    return checkpoint, saved
+
+
 def with_init_model(cfg: DictConfig, say: Callable[[str], None]) -> tuple[DictConfig, Path]:
     """The run config with the model settings of ``cfg.init_from``'s checkpoint,
-    and that checkpoint, checked.
+    and that checkpoint, checked (:func:`policy_checkpoint`).
 
     Raises:
         ConfigError: one line naming what differs or what is missing.
@@ -49,43 +86,22 @@ def with_init_model(cfg: DictConfig, say: Callable[[str], None]) -> tuple[DictCo
             "resume and init_from exclude each other: resume continues a run (optimiser "
             "and counters too), init_from starts a new one from a checkpoint's weights"
         )
-    checkpoint = resolve_checkpoint(
-        fetch(str(cfg.init_from)), lambda note: say(f"init_from: {note}"), what="init_from"
-    )
-    saved = saved_config(checkpoint)
-    if saved is None:
-        raise ConfigError(f"init_from: {checkpoint} has no {RUN_CONFIG}: its model is unknown")
-    ours, theirs = str(cfg.algo.name), str(OmegaConf.select(saved, "algo.name"))
-    for name in (ours, theirs):
-        if get_algorithm(name).module_spec is not module_spec:
-            raise ConfigError(
-                f"init_from: algo={name} trains a module of its own; init_from loads the "
-                "policy of algo=appo, impala, ppo or bc into one of those"
-            )
-    model = OmegaConf.select(saved, "model.name")
-    if model != cfg.model.get("name"):
-        raise ConfigError(
-            f"init_from: {checkpoint} holds model={model}, not model={cfg.model.get('name')} "
-            f"(its weights fit only that model); use model={model}"
-        )
-    if not (checkpoint / MODULE_PATH).is_dir():
-        raise ConfigError(f"init_from: {checkpoint} holds no policy module ({MODULE_PATH})")
+    checkpoint, saved = policy_checkpoint(cfg, str(cfg.init_from), "init_from", say)
     merged = cfg.copy()
     if OmegaConf.to_container(cfg.model) != OmegaConf.to_container(saved.model):
         say("init_from: using the checkpoint's model settings")
         OmegaConf.update(merged, "model", saved.model, merge=False)
-    theirs_n, ours_n = _action_count(saved), _action_count(merged)
-    if theirs_n != ours_n:
-        raise ConfigError(
-            f"init_from: {checkpoint} acts in {theirs_n} actions (task "
-            f"{OmegaConf.select(saved, 'task.name')}), task {cfg.task.name} in {ours_n}"
-        )
     return merged, checkpoint
+
+
+def restore_policy_module(checkpoint: Path) -> Any:
+    """The RLModule a checkpoint's learner trained (the policy and value heads)."""
+    return _restore_module(checkpoint / MODULE_PATH)
 
 
 def load_module_weights(algo: Any, checkpoint: Path) -> None:
     """Load the checkpoint's module weights into the learners, then the env runners."""
-    state = _restore_module(checkpoint / MODULE_PATH).get_state()
+    state = restore_policy_module(checkpoint).get_state()
     algo.learner_group.set_weights({DEFAULT_MODULE_ID: state})
     runners = getattr(algo, "env_runner_group", None)
     if runners is not None:  # an offline algorithm (BC) has none

@@ -8,33 +8,13 @@ from typing import Any
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.core.rl_module.rl_module import RLModule
 
 from rllib_nethack.config import build_algorithm_config, compose_config
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.policy import MODULE_PATH
-from rllib_nethack.runs.layout import RLLIB_MARKER, RUN_CONFIG
 from rllib_nethack.training.init_from import load_module_weights, with_init_model
-from rllib_nethack.training.trainer import build_module
-
-BC = ["+task=challenge", "algo=bc", "model=chaotic_dwarf_tty", "model.rnn_size=16"]
-
-
-@pytest.fixture(scope="module")
-def bc_checkpoint(tmp_path_factory: pytest.TempPathFactory, nle_games: Path) -> Path:
-    """A checkpoint as a BC run leaves it: the run config and the policy module
-    (trained weights stand in as a freshly built module's random ones)."""
-    checkpoint = tmp_path_factory.mktemp("bc") / "checkpoints" / "iter_000001"
-    cfg = compose_config(
-        [*BC, f"dataset.path={nle_games}", f"dataset.db={checkpoint.parent.parent / 'nld.db'}"]
-    )
-    module = build_module(build_algorithm_config(cfg))
-    module.save_to_path(str(checkpoint / MODULE_PATH))
-    (checkpoint / RLLIB_MARKER).write_text("{}")
-    OmegaConf.save(cfg, checkpoint / RUN_CONFIG, resolve=True)
-    return checkpoint
 
 
 def appo(checkpoint: Path, *extra: str, task: str = "challenge") -> Any:
@@ -43,10 +23,10 @@ def appo(checkpoint: Path, *extra: str, task: str = "challenge") -> Any:
     )
 
 
-def test_the_model_settings_are_the_checkpoints(bc_checkpoint: Path) -> None:
+def test_the_model_settings_are_the_checkpoints(tty_checkpoint: Path) -> None:
     lines: list[str] = []
-    cfg, checkpoint = with_init_model(appo(bc_checkpoint), lines.append)
-    assert checkpoint == bc_checkpoint.resolve()
+    cfg, checkpoint = with_init_model(appo(tty_checkpoint), lines.append)
+    assert checkpoint == tty_checkpoint.resolve()
     assert cfg.model.rnn_size == 16 and cfg.algo.name == "appo"
     assert lines == ["init_from: using the checkpoint's model settings"]
 
@@ -61,12 +41,12 @@ def test_the_model_settings_are_the_checkpoints(bc_checkpoint: Path) -> None:
     ],
 )
 def test_another_model_or_action_set_is_one_line(
-    bc_checkpoint: Path, extra: tuple[str, ...], message: str
+    tty_checkpoint: Path, extra: tuple[str, ...], message: str
 ) -> None:
     tasks = [e.split("=")[1] for e in extra if e.startswith("task=")]
     others = [e for e in extra if not e.startswith("task=")]
     with pytest.raises(ConfigError, match=message) as err:
-        with_init_model(appo(bc_checkpoint, *others, task=(tasks or ["challenge"])[0]), print)
+        with_init_model(appo(tty_checkpoint, *others, task=(tasks or ["challenge"])[0]), print)
     assert "\n" not in str(err.value)
 
 
@@ -77,10 +57,10 @@ def test_a_missing_checkpoint_is_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_appo_starts_from_exactly_the_checkpoints_weights(
-    bc_checkpoint: Path, ray_local: Any
+    tty_checkpoint: Path, ray_local: Any
 ) -> None:
     cfg, checkpoint = with_init_model(
-        appo(bc_checkpoint, "debug=smoke", "cluster.rllib.num_envs_per_env_runner=1"), print
+        appo(tty_checkpoint, "debug=smoke", "cluster.rllib.num_envs_per_env_runner=1"), print
     )
     algo = build_algorithm_config(cfg).build_algo()
     try:

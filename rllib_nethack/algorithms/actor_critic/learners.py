@@ -12,7 +12,8 @@ optimizer through :class:`FastOptimizerStep` (fused Adam). The translation
 Both changes can be switched off for before/after comparisons through RLlib's
 ``learner_config_dict`` (``algo.learner_config_dict={vtrace_fix: false,
 pack_sequences: false}``), and APPO's target network switched back on
-(``target_network: true``): see :data:`SWITCHES`.
+(``target_network: true``): see :data:`SWITCHES`. All three can add a BC loss
+(:mod:`.demonstrations`) and a kickstarting term (:mod:`.kickstart`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ray.rllib.core.columns import Columns
 
 from rllib_nethack.algorithms.actor_critic.connectors import PackSequences, StandardiseAdvantages
 from rllib_nethack.algorithms.actor_critic.demonstrations import DemonstrationLoss
+from rllib_nethack.algorithms.actor_critic.kickstart import Kickstarting
 from rllib_nethack.algorithms.actor_critic.learner_queue import block_instead_of_polling
 from rllib_nethack.algorithms.actor_critic.vtrace import bootstrap_rewards
 from rllib_nethack.algorithms.optimizer import FastOptimizerStep
@@ -106,19 +108,21 @@ class _VTraceFix:
 
 
 class NetHackIMPALATorchLearner(  # type: ignore[misc]
-    FastOptimizerStep, DemonstrationLoss, _VTraceFix, IMPALATorchLearner
+    FastOptimizerStep, Kickstarting, DemonstrationLoss, _VTraceFix, IMPALATorchLearner
 ):
-    """IMPALA whose cut and time-limited chunks bootstrap from ``V(o_T)``; BC loss optional."""
+    """IMPALA whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
 
 
 class NetHackAPPOTorchLearner(  # type: ignore[misc]
-    FastOptimizerStep, DemonstrationLoss, _VTraceFix, APPOTorchLearner
+    FastOptimizerStep, Kickstarting, DemonstrationLoss, _VTraceFix, APPOTorchLearner
 ):
-    """APPO whose cut and time-limited chunks bootstrap from ``V(o_T)``; BC loss optional."""
+    """APPO whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
 
 
-class NetHackPPOTorchLearner(FastOptimizerStep, DemonstrationLoss, PPOTorchLearner):  # type: ignore[misc]
-    """PPO whose advantages are standardised over real steps only; BC loss optional."""
+class NetHackPPOTorchLearner(  # type: ignore[misc]
+    FastOptimizerStep, Kickstarting, DemonstrationLoss, PPOTorchLearner
+):
+    """PPO whose advantages are standardised over real steps only."""
 
     def build(self) -> None:
         super().build()
