@@ -99,8 +99,8 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     task, model or algorithm than the checkpoint's is refused (the run would
     be named after one and train another), and another exploration bonus (its
     networks and rewards differ); the settings of the same task and model are
-    taken from the checkpoint, and so is its ``dataset`` when the command names
-    none. The experiment seed moves on by the
+    taken from the checkpoint, and so are its ``dataset`` and kickstart teacher
+    when the command names none. The experiment seed moves on by the
     checkpoint's iteration count, so the env runners do not replay the games
     the run started with.
     """
@@ -137,6 +137,11 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
         # Demonstrations are part of what a BC run is: it goes on with its own.
         _say(out, f"resume: using the checkpoint's dataset ({theirs_data})")
         OmegaConf.update(merged, "dataset", saved["dataset"], merge=True)
+    teacher = OmegaConf.select(saved, "kickstart.teacher")
+    if teacher and not OmegaConf.select(cfg, "kickstart.teacher"):
+        # So is its teacher for a kickstarted run (the decay goes on from its env steps).
+        _say(out, f"resume: using the checkpoint's kickstart teacher ({teacher})")
+        OmegaConf.update(merged, "kickstart", saved["kickstart"], merge=True)
     seed, done = merged.experiment.get("seed"), checkpoint_iteration(checkpoint)
     if seed is not None and done:
         # The env runners are built anew with this seed: offset it, or a
