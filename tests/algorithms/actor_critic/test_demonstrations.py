@@ -27,24 +27,32 @@ from rllib_nethack.models.cores import RESETS
 COEFF = 0.5
 
 
+def tty_appo(*extra: str) -> Any:
+    """An APPO config on ``challenge`` with a small tty-only model (``rnn_size=16``)."""
+    base = ["+task=challenge", "algo=appo", "debug=smoke", "model=chaotic_dwarf_tty"]
+    return build_algorithm_config(compose_config([*base, "model.rnn_size=16", *extra]))
+
+
 def appo_config(nle_games: Path, db: Path, *extra: str) -> Any:
-    return build_algorithm_config(
-        compose_config(
-            [
-                "+task=challenge",
-                "algo=appo",
-                "debug=smoke",
-                "model=chaotic_dwarf_tty",
-                "model.rnn_size=16",
-                f"dataset.path={nle_games}",
-                f"dataset.db={db}",
-                "dataset.batch_size=2",
-                "dataset.seq_len=8",
-                "dataset.threads=0",
-                *extra,
-            ]
-        )
-    )
+    dataset = ["dataset.batch_size=2", "dataset.seq_len=8", "dataset.threads=0"]
+    return tty_appo(f"dataset.path={nle_games}", f"dataset.db={db}", *dataset, *extra)
+
+
+def learner_and_loss_inputs(config: Any) -> tuple[Any, dict[str, Any]]:
+    """A learner of ``config`` and ``compute_loss_for_module``'s arguments for one
+    RLlib-layout batch of real observations (:func:`test_packing.unpacked_batch`)."""
+    env = make_env("challenge", **config.env_config)
+    torch.manual_seed(0)
+    learner = config.build_learner(env=env)
+    module = learner.module[DEFAULT_MODULE_ID].unwrapped()
+    batch = as_torch(unpacked_batch(env, int(module.model_config["rnn_size"])))
+    fwd_out = module.forward_train(batch)
+    return learner, {
+        "module_id": DEFAULT_MODULE_ID,
+        "config": config,
+        "batch": batch,
+        "fwd_out": fwd_out,
+    }
 
 
 def direct_cross_entropy(module: Any, settings: dict[str, Any], seed: int) -> float:
@@ -73,14 +81,9 @@ def test_the_bc_term_is_coeff_times_the_cross_entropy(nle_games: Path, tmp_path:
     settings = demonstration_settings(config.learner_config_dict)
     assert settings is not None and settings["bc_coeff"] == COEFF
 
-    env = make_env("challenge", **config.env_config)
-    torch.manual_seed(0)
-    learner = config.build_learner(env=env)
+    learner, kwargs = learner_and_loss_inputs(config)
     module = learner.module[DEFAULT_MODULE_ID].unwrapped()
-    batch = as_torch(unpacked_batch(env, 16))
-    fwd_out = module.forward_train(batch)
-    kwargs = {"module_id": DEFAULT_MODULE_ID, "config": config, "batch": batch, "fwd_out": fwd_out}
-    np.random.seed(3)
+    np.random.seed(3)  # the learner opens the dataset at its first loss
     with_bc = float(learner.compute_loss_for_module(**kwargs).detach())
     rl_alone = float(super(DemonstrationLoss, learner).compute_loss_for_module(**kwargs).detach())
 

@@ -9,9 +9,8 @@ import torch
 from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModule
-from test_packing import as_torch, unpacked_batch
+from test_demonstrations import learner_and_loss_inputs, tty_appo
 
-from rllib_nethack import make_env
 from rllib_nethack.algorithms.actor_critic.kickstart import (
     KICKSTART_KL,
     Kickstarting,
@@ -45,26 +44,9 @@ def test_kl_matches_a_plain_loop() -> None:
 
 
 def test_the_kl_term_is_coeff_times_kl_from_a_zero_state(tty_checkpoint: Path) -> None:
-    config = build_algorithm_config(
-        compose_config(
-            [
-                "+task=challenge",
-                "algo=appo",
-                "debug=smoke",
-                "model=chaotic_dwarf_tty",
-                "model.rnn_size=16",
-                f"kickstart.teacher={tty_checkpoint}",
-                "kickstart.coeff=0.5",
-            ]
-        )
-    )
-    env = make_env("challenge", **config.env_config)
-    torch.manual_seed(0)
-    learner = config.build_learner(env=env)
-    module = learner.module[DEFAULT_MODULE_ID].unwrapped()
-    batch = as_torch(unpacked_batch(env, 16))
-    fwd_out = module.forward_train(batch)
-    kwargs = {"module_id": DEFAULT_MODULE_ID, "config": config, "batch": batch, "fwd_out": fwd_out}
+    config = tty_appo(f"kickstart.teacher={tty_checkpoint}", "kickstart.coeff=0.5")
+    learner, kwargs = learner_and_loss_inputs(config)
+    batch, fwd_out = kwargs["batch"], kwargs["fwd_out"]
     with_kl = float(learner.compute_loss_for_module(**kwargs).detach())
     rl_alone = float(super(Kickstarting, learner).compute_loss_for_module(**kwargs).detach())
 
