@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from rllib_nethack.metrics import result_keys as keys
+from rllib_nethack.runs.atomic import write_with
 
 #: Columns of progress.csv, in order.
 PROGRESS_COLUMNS = (
@@ -223,7 +224,11 @@ def read_progress(path: Path) -> list[dict[str, float]]:
 
 
 def plot_learning_curve(csv_path: Path, png_path: Path, title: str) -> Path | None:
-    """Mean return (and mean score, when there is one) against env steps, as a PNG."""
+    """Mean return (and mean score, when there is one) against env steps, as a PNG.
+
+    Raises:
+        FileWriteError: the PNG could not be written; an older one is left as it was.
+    """
     rows = read_progress(csv_path)
     if not rows:
         return None
@@ -236,11 +241,18 @@ def plot_learning_curve(csv_path: Path, png_path: Path, title: str) -> Path | No
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     if any(not math.isnan(r.get("bc_loss", math.nan)) for r in rows):
         _plot_demonstration_curve(ax, steps, rows)
-        ax.set_title(title)
-        fig.tight_layout()
-        fig.savefig(png_path)
+    else:
+        _plot_return_curve(ax, steps, rows)
+    ax.set_title(title)
+    fig.tight_layout()
+    try:
+        return write_with(png_path, fig.savefig)
+    finally:
         plt.close(fig)
-        return png_path
+
+
+def _plot_return_curve(ax: Any, steps: list[float], rows: list[dict[str, float]]) -> None:
+    """Reinforcement learning: mean return, and the in-game score on a second axis."""
     ax.plot(steps, [r["return_mean"] for r in rows], marker="o", ms=3, label="mean return")
     ax.set_xlabel("environment steps")
     ax.set_ylabel("mean episode return")
@@ -252,11 +264,6 @@ def plot_learning_curve(csv_path: Path, png_path: Path, title: str) -> Path | No
         twin.set_ylabel("mean in-game score")
         twin.legend(loc="lower right")
     ax.legend(loc="upper left")
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(png_path)
-    plt.close(fig)
-    return png_path
 
 
 def _plot_demonstration_curve(ax: Any, frames: list[float], rows: list[dict[str, float]]) -> None:

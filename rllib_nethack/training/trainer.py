@@ -25,6 +25,7 @@ from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError, one_line
 from rllib_nethack.metrics import result_keys
+from rllib_nethack.runs.atomic import FileWriteError
 from rllib_nethack.runs.checkpoints import (
     RUN_CONFIG,
     CheckpointWriteError,
@@ -273,7 +274,11 @@ def _evaluate(
 ) -> None:
     """Seeded evaluation games with the current weights (``experiment.eval_every``)."""
 
-    summary = evaluate_during_training(algo, cfg, run_dir, tensorboard, step)
+    try:
+        summary = evaluate_during_training(algo, cfg, run_dir, tensorboard, step)
+    except FileWriteError as err:  # its video: training matters more than one clip
+        _say(out, f"eval     {err}; training goes on")
+        return
     _say(
         out,
         f"eval     {summary['episodes']} episodes | return {summary['reward/reward']:.2f} | "
@@ -360,7 +365,11 @@ def _train_loop(
         _say(out, f"checkpoint {latest}")
     if cfg.experiment.plot:
         title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}"
-        png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
+        try:
+            png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
+        except FileWriteError as err:  # the run and its checkpoints stand without it
+            png = None
+            _say(out, str(err))
         if png is not None:
             _say(out, f"learning curve {png}")
     if (uri := sync_up(run_dir)) is not None:
