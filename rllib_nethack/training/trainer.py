@@ -298,6 +298,8 @@ def _train_loop(
     every = int(cfg.experiment.checkpoint_every or 0)
     eval_every = int(cfg.experiment.get("eval_every") or 0)
     keep = int(cfg.experiment.keep_checkpoints or 0)
+    window = int(algo.config.metrics_num_episodes_for_smoothing)  # type: ignore[union-attr]
+    family = str(cfg.task.family)
 
     clock = time.monotonic()
     last = start
@@ -315,9 +317,9 @@ def _train_loop(
                 with sigterm_deferred():
                     result = algo.train()
                     done += 1
-                    last = progress_of(result, time.monotonic() - clock, last)
+                    last = progress_of(result, time.monotonic() - clock, last, window)
                     progress_csv.append(last)  # the record first, the courtesy line after
-                    _say(out, format_progress(last, eta_seconds(last, stop, done)))
+                    _say(out, format_progress(last, eta_seconds(last, stop, done), family))
                     if tensorboard is not None:
                         tensorboard.write(result, last.env_steps)
                     if not (termination_requested() or interrupt_requested()):  # saved anyway
@@ -366,7 +368,9 @@ def _train_loop(
     if cfg.experiment.plot:
         title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}"
         try:
-            png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
+            png = plot_learning_curve(
+                progress_csv.path, run_dir / "learning_curve.png", title, family
+            )
         except FileWriteError as err:  # the run and its checkpoints stand without it
             png = None
             _say(out, str(err))
