@@ -127,8 +127,8 @@ def test_training_learning_curve_on_a_full_disk(
 ) -> None:
     progress = tmp_path / "progress.csv"
     progress.write_text(
-        "env_steps,return_mean,score_mean\n"
-        + "".join(f"{100 * i},{i / 2},{math.nan}\n" for i in range(1, 6))
+        "env_steps,episodes,window,return_mean,score_mean\n"
+        + "".join(f"{100 * i},{20 * i},10,{i / 2},{math.nan}\n" for i in range(1, 6))
     )
     before = earlier_files(tmp_path, "learning_curve.png")
     file_size_limit(1000)
