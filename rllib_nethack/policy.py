@@ -21,7 +21,6 @@ way::
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,9 +38,8 @@ from rllib_nethack.envs import make_env as _make_env
 from rllib_nethack.envs.catalog import get_task
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.runs.checkpoints import resolve_checkpoint, saved_config
+from rllib_nethack.runs.modules import restore_module
 
-#: Where RLlib keeps the trained module inside an algorithm checkpoint.
-MODULE_PATH = Path("learner_group", "learner", "rl_module", "default_policy")
 #: Env options that shape what the model sees: they follow the checkpoint to
 #: any task. The others (character, step limit, penalties, ...) are the game's
 #: and stay with the checkpoint's own task.
@@ -271,7 +269,7 @@ def load_policy(
             f"checkpoint {path} has no run_config.yaml naming its task (was it written by "
             "python -m rllib_nethack.run?)"
         )
-    module = _restore_module(path / MODULE_PATH)
+    module = restore_module(path)
     target = resolve_device(device)
     module.to(target)
     module.eval()
@@ -298,37 +296,3 @@ def _saved_config(path: Path, reader: Any) -> DictConfig | None:
         return reader(path)  # type: ignore[no-any-return]
     except Exception as err:  # a YAML or OmegaConf parse error: name the file
         raise ConfigError(f"checkpoint {path}: cannot read run_config.yaml ({err})") from None
-
-
-def _restore_module(path: Path) -> Any:
-    from ray.rllib.core.rl_module.rl_module import RLModule
-
-    if not path.is_dir():
-        raise ConfigError(
-            f"checkpoint {path.parents[3]} holds no policy module ({path} is missing)"
-        )
-    # RLlib's restore path warns about its own deprecated constructor call.
-    quiet = _QuietDeprecations()
-    for name in _DEPRECATION_LOGGERS:
-        logging.getLogger(name).addFilter(quiet)
-    try:
-        return RLModule.from_checkpoint(str(path))
-    except ConfigError:
-        raise
-    except Exception as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError(
-            f"checkpoint {path.parents[3]}: cannot restore its model ({first})"
-        ) from None
-    finally:
-        for name in _DEPRECATION_LOGGERS:
-            logging.getLogger(name).removeFilter(quiet)
-
-
-#: Loggers RLlib's deprecation warnings go through (it moved them between releases).
-_DEPRECATION_LOGGERS = ("ray._common.deprecation", "ray.rllib.utils.deprecation")
-
-
-class _QuietDeprecations(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "DeprecationWarning" not in record.getMessage()

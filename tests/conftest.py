@@ -5,6 +5,9 @@
 * ``make``: :func:`rllib_nethack.make_env` that closes every env it built when
   the test ends (each NLE env holds a NetHack instance and a temp directory).
 * ``rollout``: play an env with a fixed, seeded random action script.
+* ``untrained_checkpoint``: a freshly built (untrained) MiniHack module saved
+  the way a training run saves it, plus its run config: the policy layer,
+  evaluation and the commands run on it in seconds, without Ray or training.
 * ``tty_checkpoint``: a BC checkpoint of ``chaotic_dwarf_tty`` on ``challenge``, without Ray.
 * ``nle_games``: a folder of real NLE savedirs (ttyrecs and xlogfile) of a few
   seeded random ``challenge`` games, as ``nle.dataset`` reads them.
@@ -60,6 +63,18 @@ def ray_local() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
+def untrained_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Room-5x5 run directory with one untrained checkpoint (``checkpoints/iter_000001``)."""
+    from rllib_nethack.testing.untrained import write_untrained_checkpoint  # torch, RLlib: lazily
+
+    run_dir = tmp_path_factory.mktemp("untrained") / "run"
+    return write_untrained_checkpoint(
+        run_dir / "checkpoints" / "iter_000001",
+        ["+task=room5x5", "debug=smoke", "model.rnn_size=32"],
+    )
+
+
+@pytest.fixture(scope="session")
 def nle_games(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The parent of one NLE savedir holding three finished ``challenge`` games
     (random keys until death: about a second in all)."""
@@ -86,8 +101,7 @@ def tty_checkpoint(tmp_path_factory: pytest.TempPathFactory, nle_games: Path) ->
     from omegaconf import OmegaConf
 
     from rllib_nethack.config import build_algorithm_config, compose_config
-    from rllib_nethack.policy import MODULE_PATH
-    from rllib_nethack.runs.layout import RLLIB_MARKER, RUN_CONFIG
+    from rllib_nethack.runs.layout import MODULE_PATH, RLLIB_MARKER, RUN_CONFIG
     from rllib_nethack.training.trainer import build_module
 
     checkpoint = tmp_path_factory.mktemp("bc") / "checkpoints" / "iter_000001"

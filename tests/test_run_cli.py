@@ -30,6 +30,22 @@ def test_task_names_are_forgiving(tmp_path: Path) -> None:
     assert "name: MiniHack-Room-5x5-v0" in done.stdout
 
 
+def test_hydra_run_dir_sets_the_run_directory(tmp_path: Path) -> None:
+    done = run_cli(
+        "+task=room5x5", f"hydra.run.dir={tmp_path / 'mine'}", "--cfg", "job", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"run_dir: {tmp_path / 'mine'}" in done.stdout
+
+
+def test_hydra_setting_that_does_nothing_is_one_line(tmp_path: Path) -> None:
+    done = run_cli("+task=room5x5", "hydra.job.chdir=true", cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: hydra.job.chdir=true does nothing")
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
 def test_bad_override_names_the_key(tmp_path: Path) -> None:
     done = run_cli("+task=challenge", "algo.lrr=1", cwd=tmp_path)
     assert done.returncode != 0
@@ -61,6 +77,11 @@ def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> No
     assert (run_dir / "checkpoints" / "iter_000002" / "run_config.yaml").is_file()
     assert any((run_dir / "tensorboard").iterdir())
     assert (run_dir / "learning_curve.png").stat().st_size > 1000
+    rows = [line for line in done.stdout.splitlines() if line.startswith("iter ")]
+    assert all("success" in row and "mean of last" in row for row in rows), rows
+    assert "score" not in rows[-1]  # NetHack's columns mean nothing on MiniHack
+    header = (run_dir / "progress.csv").read_text().splitlines()[0].split(",")
+    assert {"success_rate", "episode_len_mean", "return_std", "window"} <= set(header)
     assert (run_dir / "run_config.yaml").is_file()
     # Hydra writes nothing of its own: the run config is the record of the run.
     assert not (run_dir / ".hydra").exists()

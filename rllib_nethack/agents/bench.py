@@ -43,7 +43,6 @@ import io
 import json
 import math
 import multiprocessing
-import os
 import re
 import sys
 import time
@@ -72,6 +71,7 @@ from rllib_nethack.errors import ConfigError, RllibNethackError, check_int, sugg
 from rllib_nethack.keystrokes.keymap import KeystrokeError
 from rllib_nethack.keystrokes.session import Session, StepResult, check_max_steps, check_seed
 from rllib_nethack.keystrokes.tools import KeystrokeTools, ToolCallError, step_text
+from rllib_nethack.runs.atomic import write_texts
 
 DEFAULT_MAX_STEPS = 10_000
 DEFAULT_WORKERS = 2
@@ -426,21 +426,22 @@ def summarize(config: BenchConfig, records: Sequence[EpisodeRecord]) -> dict[str
 def write_results(
     out_dir: Path, summary: Mapping[str, Any], records: Sequence[EpisodeRecord]
 ) -> None:
-    """Write ``bench.json`` and ``episodes.csv`` (each whole or not at all)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write ``bench.json`` and ``episodes.csv`` (both whole or neither).
+
+    Raises:
+        FileWriteError: a file could not be written; both are left as they were.
+    """
     table = io.StringIO()
     writer = csv.DictWriter(table, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in records:
         writer.writerow({k: "" if v is None else v for k, v in asdict(record).items()})
-    write_atomic(out_dir / "bench.json", json.dumps(summary, indent=2) + "\n")
-    write_atomic(out_dir / "episodes.csv", table.getvalue())
-
-
-def write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_texts(
+        {
+            out_dir / "bench.json": json.dumps(summary, indent=2) + "\n",
+            out_dir / "episodes.csv": table.getvalue(),
+        }
+    )
 
 
 def check_agent(spec: str) -> None:

@@ -60,7 +60,6 @@ from rllib_nethack.agents.bench import (
     play_tools,
     run_episodes,
     summarize,
-    write_atomic,
 )
 from rllib_nethack.agents.protocol import is_tool_agent
 from rllib_nethack.datasets.nld import first_screen
@@ -75,6 +74,7 @@ from rllib_nethack.envs.options import MAX_EPISODE_STEPS
 from rllib_nethack.errors import ConfigError, RllibNethackError
 from rllib_nethack.keystrokes.session import Recording, Session, StepResult
 from rllib_nethack.keystrokes.tools import KeystrokeTools
+from rllib_nethack.runs.atomic import write_text
 
 EPISODE_FILE = "episode.json"
 SUMMARY_FILE = "record.json"
@@ -212,9 +212,10 @@ def run_record(config: BenchConfig, progress: TextIO | None = None) -> dict[str,
     records = sorted([*done.values(), *new], key=lambda r: r.seed)
     summary = summarize(config, records)
     summary["skipped"] = len(done)
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
-    shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
+    try:  # the games are whole in their folders even when the summary cannot be written
+        write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+    finally:
+        shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
     return summary
 
 

@@ -1,9 +1,11 @@
 """The front every Hydra entry point shares (``run``, ``tune``).
 
 Before Hydra sees the command line: task names are checked and made canonical,
-an entry point's own checks run, and any mistake is one ``error:`` line with
-exit status 2 (no task at all prints the task list). Then the configs the code
-defines are registered and Hydra runs the job over the packaged ``conf/``.
+``hydra.*`` overrides are honoured or refused
+(:mod:`~rllib_nethack.config.hydra_overrides`), an entry point's own checks
+run, and any mistake is one ``error:`` line with exit status 2 (no task at all
+prints the task list). Then the configs the code defines are registered and
+Hydra runs the job over the packaged ``conf/``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hydra
 from omegaconf import DictConfig
 
 from rllib_nethack.config.cli import NoTaskGiven, canonical_task_args, task_table
+from rllib_nethack.config.hydra_overrides import apply_hydra_overrides
 from rllib_nethack.config.paths import config_dir
 from rllib_nethack.config.store import register_configs
 from rllib_nethack.console import pipe_safe_stdio
@@ -38,7 +41,7 @@ def run_hydra_app(
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = canonical_task_args(args)
+        args = apply_hydra_overrides(canonical_task_args(args))
         if check is not None:
             check(args)
     except NoTaskGiven as err:

@@ -30,6 +30,8 @@ from rllib_nethack.envs.registration import register_task
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
 from rllib_nethack.models.architectures import get_architecture
+from rllib_nethack.runs.checkpoints import resolve_checkpoint
+from rllib_nethack.runs.storage import fetch
 
 #: Keys of a ``model`` config that are not architecture settings.
 MODEL_META_KEYS = ("name",)
@@ -184,8 +186,8 @@ def _add_bc_loss(
 
 
 def _add_kickstart(config: AlgorithmConfig, cfg: DictConfig | Mapping[str, Any]) -> None:
-    """``kickstart.teacher``: the teacher checkpoint, checked against the run's model
-    and actions, and the KL term's settings, under ``learner_config_dict``'s reserved key."""
+    """``kickstart.teacher``: the teacher checkpoint and the KL term's settings,
+    under ``learner_config_dict``'s reserved key."""
     plain = _plain(cfg)
     kickstart = plain.get("kickstart") or {}
     if not kickstart.get("teacher"):
@@ -195,11 +197,9 @@ def _add_kickstart(config: AlgorithmConfig, cfg: DictConfig | Mapping[str, Any])
         raise ConfigError(
             f"kickstart.teacher: algo={name} takes no kickstarting (algo=appo, impala or ppo do)"
         )
-    # Imported here: the checkpoint checks build envs through this module.
-    from rllib_nethack.training.init_from import policy_checkpoint
-
-    run = cfg if isinstance(cfg, DictConfig) else OmegaConf.create(plain)
-    teacher, _ = policy_checkpoint(run, str(kickstart["teacher"]), "kickstart.teacher", print)
+    # Whole and readable here; that its model and actions fit the run's is the
+    # trainer's check (training/init_from.py), as for init_from and resume.
+    teacher = resolve_checkpoint(fetch(str(kickstart["teacher"])), what="kickstart.teacher")
     settings = {
         "teacher": str(teacher),
         "coeff": float(kickstart.get("coeff", 1.0)),

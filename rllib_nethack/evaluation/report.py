@@ -26,6 +26,7 @@ import numpy as np
 from rllib_nethack.envs.stats import STAT_NAMES
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.evaluation.episodes import EpisodeRecord
+from rllib_nethack.runs.atomic import write_texts
 
 EVAL_JSON = "eval.json"
 EPISODES_CSV = "episodes.csv"
@@ -115,24 +116,25 @@ def prepare_output(directory: Path, overwrite: bool, files: Sequence[str]) -> No
         raise ConfigError(f"output directory {directory} is not writable")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    # A half-written eval.json must never replace a good one.
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text)
-    os.replace(partial, path)
-
-
 def write_results(
     directory: Path, records: Sequence[EpisodeRecord], summary: Mapping[str, Any]
 ) -> tuple[Path, Path]:
-    """Write ``eval.json`` and ``episodes.csv`` into ``directory``; return their paths."""
+    """Write ``eval.json`` and ``episodes.csv`` into ``directory``; return their paths.
+
+    Raises:
+        FileWriteError: a file could not be written; both are left as they were.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     writer.writeheader()
     writer.writerows(episode_rows(records))
     csv_path, json_path = directory / EPISODES_CSV, directory / EVAL_JSON
-    _atomic_write(csv_path, buffer.getvalue())
-    _atomic_write(json_path, json.dumps(summary, indent=2, sort_keys=False) + "\n")
+    write_texts(
+        {
+            csv_path: buffer.getvalue(),
+            json_path: json.dumps(summary, indent=2, sort_keys=False) + "\n",
+        }
+    )
     return json_path, csv_path
 
 

@@ -11,6 +11,8 @@
   truncation, ascension or quitting;
 * ``death_<how>_rate``: among all episodes, the share that ended by each of
   NetHack's ways to die (killed, starving, poisoning, ...);
+* ``episode_return_square_mean``: with RLlib's ``episode_return_mean`` over
+  the same window, the spread of the returns (the learning curve's band);
 * ``intrinsic_return_mean`` (``explore=count|e3b``): the episode's summed
   exploration bonus, before its coefficient. Returns stay extrinsic.
 
@@ -29,7 +31,11 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
 from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_RETURN_KEY
-from rllib_nethack.metrics.result_keys import INTRINSIC_RETURN_MEAN, METRICS_KEY
+from rllib_nethack.metrics.result_keys import (
+    INTRINSIC_RETURN_MEAN,
+    METRICS_KEY,
+    RETURN_SQUARE_MEAN,
+)
 
 #: NetHack's ways a game can end (``nle.nethack.game_end_types``), lower case.
 HOW_DONE = tuple(str(t.name).lower() for t in nethack.game_end_types.__members__.values())
@@ -66,6 +72,12 @@ class NetHackMetricsCallback(RLlibCallback):
             return
         info = episode.get_infos(-1)
         window = _window(env_runner)
+        metrics_logger.log_value(
+            (METRICS_KEY, RETURN_SQUARE_MEAN),
+            float(episode.get_return()) ** 2,
+            reduce="mean",
+            window=window,
+        )
         if INTRINSIC_RETURN_KEY in info:  # the bonus's running sum: the episode's at its end
             metrics_logger.log_value(
                 (METRICS_KEY, INTRINSIC_RETURN_MEAN),

@@ -12,6 +12,7 @@ from ray.air.constants import TRAINING_ITERATION
 from ray.rllib.core import ALL_MODULES, DEFAULT_MODULE_ID
 from ray.rllib.utils.metrics import (
     ENV_RUNNER_RESULTS,
+    EPISODE_LEN_MEAN,
     EPISODE_RETURN_MEAN,
     LEARNER_RESULTS,
     NUM_ENV_STEPS_SAMPLED_LIFETIME,
@@ -27,6 +28,14 @@ METRICS_KEY = "nethack"
 #: The NetHack metric of the episodes' summed exploration bonus (``explore=count|e3b``).
 INTRINSIC_RETURN_MEAN = "intrinsic_return_mean"
 
+#: The NetHack metric of the share of episodes that reached the task's goal
+#: (a MiniHack task's goal, a staircase task's stairs): ``end_<reason>_rate``
+#: of :data:`rllib_nethack.envs.stats.END_REASONS`' ``success``.
+SUCCESS_RATE = "end_success_rate"
+#: The NetHack metric of the mean squared episode return over the same window as
+#: RLlib's ``episode_return_mean``: with it, the window's spread of returns.
+RETURN_SQUARE_MEAN = "episode_return_square_mean"
+
 ITERATION: ResultPath = (TRAINING_ITERATION,)
 ENV_STEPS_SAMPLED: ResultPath = (NUM_ENV_STEPS_SAMPLED_LIFETIME,)
 #: The same count as the env runners keep it (what a restored algorithm's metrics hold).
@@ -34,6 +43,7 @@ ENV_RUNNER_STEPS_SAMPLED: ResultPath = (ENV_RUNNER_RESULTS, NUM_ENV_STEPS_SAMPLE
 ENV_STEPS_TRAINED: ResultPath = (LEARNER_RESULTS, ALL_MODULES, NUM_ENV_STEPS_TRAINED_LIFETIME)
 EPISODES: ResultPath = (ENV_RUNNER_RESULTS, NUM_EPISODES_LIFETIME)
 RETURN_MEAN: ResultPath = (ENV_RUNNER_RESULTS, EPISODE_RETURN_MEAN)
+LENGTH_MEAN: ResultPath = (ENV_RUNNER_RESULTS, EPISODE_LEN_MEAN)
 
 
 #: Learner statistics of learning from demonstrations: the cross-entropy loss, and

@@ -7,6 +7,8 @@ importing the other's logic.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 #: File RLlib writes at the root of every algorithm checkpoint.
 RLLIB_MARKER = "rllib_checkpoint.json"
 #: Our copy of the composed config inside each checkpoint.
@@ -15,3 +17,5 @@ RUN_CONFIG = "run_config.yaml"
 MANIFEST = "manifest.json"
 #: The folder of a run directory that holds its checkpoints (``iter_000001`` ...).
 CHECKPOINTS_DIR = "checkpoints"
+#: Where RLlib keeps the trained policy module inside a checkpoint.
+MODULE_PATH = Path("learner_group", "learner", "rl_module", "default_policy")

@@ -4,6 +4,7 @@ with every trial's learning curve, from Tune's per-trial results."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -11,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from rllib_nethack.runs.atomic import write_texts, write_with
 from rllib_nethack.sweeps.spec import flat, result_value
 from rllib_nethack.sweeps.trial import STOPPED_BY
 
@@ -106,7 +108,11 @@ def _json_number(value: float) -> float | None:
 def write_summary(
     directory: Path, records: Sequence[TrialRecord], metric: str, mode: str
 ) -> tuple[Path, Path]:
-    """``summary.json`` (every trial, the best one named) and ``summary.csv``."""
+    """``summary.json`` (every trial, the best one named) and ``summary.csv``.
+
+    Raises:
+        FileWriteError: a file could not be written; both are left as they were.
+    """
     best = best_record(records, mode)
     trials = []
     for r in records:
@@ -120,34 +126,35 @@ def write_summary(
         "best": best.trial if best else None,
         "trials": trials,
     }
-    json_path = directory / "summary.json"
-    json_path.write_text(json.dumps(summary, indent=2) + "\n")
     keys = sorted({k for r in records for k in r.overrides})
-    csv_path = directory / "summary.csv"
-    with csv_path.open("w", newline="") as f:
-        writer = csv.writer(f)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["trial", "status", *keys, "metric", "env_steps", "iterations", "checkpoint"])
+    for r in records:
         writer.writerow(
-            ["trial", "status", *keys, "metric", "env_steps", "iterations", "checkpoint"]
+            [
+                r.trial,
+                r.status,
+                *(r.overrides.get(k) for k in keys),
+                r.metric,
+                r.env_steps,
+                r.iterations,
+                r.checkpoint or "",
+            ]
         )
-        for r in records:
-            writer.writerow(
-                [
-                    r.trial,
-                    r.status,
-                    *(r.overrides.get(k) for k in keys),
-                    r.metric,
-                    r.env_steps,
-                    r.iterations,
-                    r.checkpoint or "",
-                ]
-            )
+    json_path, csv_path = directory / "summary.json", directory / "summary.csv"
+    write_texts({json_path: json.dumps(summary, indent=2) + "\n", csv_path: table.getvalue()})
     return json_path, csv_path
 
 
 def plot_trials(
     records: Sequence[TrialRecord], png_path: Path, metric: str, title: str
 ) -> Path | None:
-    """Every trial's metric against env steps, one line per trial."""
+    """Every trial's metric against env steps, one line per trial.
+
+    Raises:
+        FileWriteError: the PNG could not be written; an older one is left as it was.
+    """
     if not any(r.curve for r in records):
         return None
     import matplotlib
@@ -174,6 +181,7 @@ def plot_trials(
     ax.legend(fontsize="small")
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(png_path)
-    plt.close(fig)
-    return png_path
+    try:
+        return write_with(png_path, fig.savefig)
+    finally:
+        plt.close(fig)

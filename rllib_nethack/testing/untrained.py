@@ -16,8 +16,7 @@ from omegaconf import OmegaConf, open_dict
 
 from rllib_nethack.config import compose_config
 from rllib_nethack.config.translate import build_algorithm_config
-from rllib_nethack.policy import MODULE_PATH
-from rllib_nethack.runs.layout import RLLIB_MARKER, RUN_CONFIG
+from rllib_nethack.runs.layout import MODULE_PATH, RLLIB_MARKER, RUN_CONFIG
 from rllib_nethack.training.trainer import build_module
 
 

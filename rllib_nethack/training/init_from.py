@@ -23,8 +23,9 @@ from rllib_nethack.config.translate import env_options
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.module import module_spec
-from rllib_nethack.policy import MODULE_PATH, _restore_module
 from rllib_nethack.runs.checkpoints import RUN_CONFIG, resolve_checkpoint, saved_config
+from rllib_nethack.runs.layout import MODULE_PATH
+from rllib_nethack.runs.modules import restore_module
 from rllib_nethack.runs.storage import fetch
 
 
@@ -94,14 +95,9 @@ def with_init_model(cfg: DictConfig, say: Callable[[str], None]) -> tuple[DictCo
     return merged, checkpoint
 
 
-def restore_policy_module(checkpoint: Path) -> Any:
-    """The RLModule a checkpoint's learner trained (the policy and value heads)."""
-    return _restore_module(checkpoint / MODULE_PATH)
-
-
 def load_module_weights(algo: Any, checkpoint: Path) -> None:
     """Load the checkpoint's module weights into the learners, then the env runners."""
-    state = restore_policy_module(checkpoint).get_state()
+    state = restore_module(checkpoint).get_state()
     algo.learner_group.set_weights({DEFAULT_MODULE_ID: state})
     runners = getattr(algo, "env_runner_group", None)
     if runners is not None:  # an offline algorithm (BC) has none

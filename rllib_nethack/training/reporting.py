@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from rllib_nethack.metrics import result_keys as keys
+from rllib_nethack.runs.atomic import write_with
 
 #: Columns of progress.csv, in order.
 PROGRESS_COLUMNS = (
@@ -30,7 +31,13 @@ PROGRESS_COLUMNS = (
     "action_accuracy",
     "unmapped_keys",
     "intrinsic_return_mean",
+    "success_rate",
+    "episode_len_mean",
+    "return_std",
+    "window",
 )
+#: RLlib's default ``metrics_num_episodes_for_smoothing``.
+DEFAULT_WINDOW = 100
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,21 @@ class Progress:
     unmapped_keys: float = math.nan
     #: The exploration bonus per episode (``explore=count|e3b``; NaN without one).
     intrinsic_return_mean: float = math.nan
+    #: The share of episodes that reached the task's goal (what MiniHack is judged by).
+    success_rate: float = math.nan
+    #: Mean episode length in env steps.
+    episode_len_mean: float = math.nan
+    #: The standard deviation of the episode returns behind ``return_mean``.
+    return_std: float = math.nan
+    #: The episode means above are over the last ``window`` episodes to end
+    #: (RLlib's ``metrics_num_episodes_for_smoothing``), or all of them while
+    #: fewer have ended: see :func:`episodes_in_mean`.
+    window: int = DEFAULT_WINDOW
+
+
+def episodes_in_mean(p: Progress) -> int:
+    """How many episodes the episode means of ``p`` are over."""
+    return min(p.episodes, p.window)
 
 
 def _get(result: Mapping[str, Any], *path: str) -> Any:
@@ -92,13 +114,28 @@ def starting_point(iteration: int = 0, env_steps: int = 0, trained_steps: int = 
     return Progress(iteration, env_steps, 0.0, nan, trained_steps, 0, nan, nan, nan)
 
 
-def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress | None) -> Progress:
+def _spread(square_mean: float, mean: float) -> float:
+    """Standard deviation from the mean of squares and the square of the mean."""
+    if math.isnan(square_mean) or math.isnan(mean):
+        return math.nan
+    return math.sqrt(max(0.0, square_mean - mean * mean))  # rounding can dip below 0
+
+
+def progress_of(
+    result: Mapping[str, Any],
+    elapsed_s: float,
+    previous: Progress | None,
+    window: int = DEFAULT_WINDOW,
+) -> Progress:
     """Headline numbers from an RLlib result dict.
 
     ``previous`` is the last iteration's progress, or :func:`starting_point`
     (``None`` for a fresh run): steps/s counts only what this process sampled.
+    ``window`` is the run's ``metrics_num_episodes_for_smoothing``.
     """
     last = previous or starting_point()
+    return_mean = _latest(_get(result, *keys.RETURN_MEAN), last.return_mean)
+    square_mean = _number(_get(result, *keys.nethack_metric(keys.RETURN_SQUARE_MEAN)))
     env_steps = _count(_get(result, *keys.ENV_STEPS_SAMPLED), last.env_steps)
     dt = elapsed_s - last.time_s
     rate = (env_steps - last.env_steps) / dt if dt > 0 else math.nan
@@ -110,7 +147,7 @@ def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress 
         steps_per_s=rate,
         trained_steps=_count(_get(result, *keys.ENV_STEPS_TRAINED), last.trained_steps),
         episodes=_count(_get(result, *keys.EPISODES), last.episodes),
-        return_mean=_latest(_get(result, *keys.RETURN_MEAN), last.return_mean),
+        return_mean=return_mean,
         score_mean=_latest(_get(result, *keys.nethack_metric("score_mean")), last.score_mean),
         max_depth_mean=_latest(
             _get(result, *keys.nethack_metric("max_depth_mean")), last.max_depth_mean
@@ -122,6 +159,12 @@ def progress_of(result: Mapping[str, Any], elapsed_s: float, previous: Progress 
             _get(result, *keys.nethack_metric(keys.INTRINSIC_RETURN_MEAN)),
             last.intrinsic_return_mean,
         ),
+        success_rate=_latest(
+            _get(result, *keys.nethack_metric(keys.SUCCESS_RATE)), last.success_rate
+        ),
+        episode_len_mean=_latest(_get(result, *keys.LENGTH_MEAN), last.episode_len_mean),
+        return_std=_latest(_spread(square_mean, return_mean), last.return_std),
+        window=window,
     )
 
 
@@ -145,8 +188,12 @@ def eta_seconds(p: Progress, stop: Mapping[str, Any], iterations_done: int) -> f
     return min(left) if left else math.nan
 
 
-def format_progress(p: Progress, eta_s: float) -> str:
-    """One line: ``iter 3 | 12,288 steps | 415 steps/s | ... | ETA 0:20:00``."""
+def format_progress(p: Progress, eta_s: float, family: str = "nethack") -> str:
+    """One line: ``iter 3 | 12,288 steps | 415 steps/s | ... | ETA 0:20:00``.
+
+    The episode figures fit the task's ``family``: MiniHack tasks are judged by
+    how often they reach the goal and how fast, NetHack by score and depth.
+    """
 
     def num(x: float, fmt: str) -> str:
         return "-" if math.isnan(x) else format(x, fmt)
@@ -160,11 +207,18 @@ def format_progress(p: Progress, eta_s: float) -> str:
             f" | action accuracy {num(p.action_accuracy, '.3f'):>5}{skipped}"
             f" | elapsed {_clock(p.time_s)} | ETA {_clock(eta_s)}"
         )
+    if family == "minihack":
+        success = "-" if math.isnan(p.success_rate) else f"{p.success_rate:.1%}"
+        figures = f"success {success:>6} | length {num(p.episode_len_mean, '.1f'):>6}"
+    else:
+        figures = (
+            f"score {num(p.score_mean, '.1f'):>7} | max depth {num(p.max_depth_mean, '.2f'):>5}"
+        )
     return (
         f"iter {p.iteration:>4} | {p.env_steps:>11,} env steps"
         f" | {num(p.steps_per_s, ',.0f'):>6} steps/s | {p.trained_steps:>11,} trained"
-        f" | {p.episodes:>6,} episodes | return {num(p.return_mean, '.2f'):>8}"
-        f" | score {num(p.score_mean, '.1f'):>7} | max depth {num(p.max_depth_mean, '.2f'):>5}"
+        f" | {p.episodes:>6,} episodes | mean of last {episodes_in_mean(p):>3}:"
+        f" return {num(p.return_mean, '.2f'):>8} | {figures}"
         f" | elapsed {_clock(p.time_s)} | ETA {_clock(eta_s)}"
     )
 
@@ -203,17 +257,25 @@ class TensorBoardLog:
 
 
 class ProgressCsv:
-    """``progress.csv``: one row of :class:`Progress` per iteration (appends on resume)."""
+    """``progress.csv``: one row of :class:`Progress` per iteration (appends on resume).
+
+    A resumed run keeps the columns its file was started with.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        if not path.exists():
+        self.columns: tuple[str, ...] = PROGRESS_COLUMNS
+        if path.exists():
+            with path.open(newline="") as f:
+                self.columns = tuple(next(csv.reader(f), PROGRESS_COLUMNS))
+        else:
             with path.open("w", newline="") as f:
                 csv.writer(f).writerow(PROGRESS_COLUMNS)
 
     def append(self, p: Progress) -> None:
+        row = asdict(p)
         with self.path.open("a", newline="") as f:
-            csv.writer(f).writerow([asdict(p)[c] for c in PROGRESS_COLUMNS])
+            csv.writer(f).writerow([row.get(c, "") for c in self.columns])
 
 
 def read_progress(path: Path) -> list[dict[str, float]]:
@@ -222,8 +284,39 @@ def read_progress(path: Path) -> list[dict[str, float]]:
         return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
-def plot_learning_curve(csv_path: Path, png_path: Path, title: str) -> Path | None:
-    """Mean return (and mean score, when there is one) against env steps, as a PNG."""
+def full_window_rows(rows: list[dict[str, float]]) -> list[dict[str, float]]:
+    """The rows whose episode means cover a whole window of episodes.
+
+    Before that, a mean is over the first few episodes that happened to end
+    (often the short ones), which no later point is comparable with.
+    """
+    full = []
+    for row in rows:
+        window = row.get("window", math.nan)
+        window = DEFAULT_WINDOW if math.isnan(window) else window  # a csv from before the column
+        if row["episodes"] >= window and not math.isnan(row["return_mean"]):
+            full.append(row)
+    return full
+
+
+def _band(ax: Any, steps: list[float], mean: list[float], error: list[float], color: str) -> None:
+    low = [m - e for m, e in zip(mean, error, strict=True)]
+    high = [m + e for m, e in zip(mean, error, strict=True)]
+    ax.fill_between(steps, low, high, color=color, alpha=0.2, linewidth=0)
+
+
+def plot_learning_curve(
+    csv_path: Path, png_path: Path, title: str, family: str = "nethack"
+) -> Path | None:
+    """The learning curve of a run as a PNG, against env steps.
+
+    Each point is a mean over the last ``window`` episodes (drawn only once that
+    many have ended), its band one standard error of that mean; MiniHack adds
+    the success rate, NetHack the mean in-game score (when there is one).
+
+    Raises:
+        FileWriteError: the PNG could not be written; an older one is left as it was.
+    """
     rows = read_progress(csv_path)
     if not rows:
         return None
@@ -232,31 +325,62 @@ def plot_learning_curve(csv_path: Path, png_path: Path, title: str) -> Path | No
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = [r["env_steps"] for r in rows]
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     if any(not math.isnan(r.get("bc_loss", math.nan)) for r in rows):
-        _plot_demonstration_curve(ax, steps, rows)
-        ax.set_title(title)
-        fig.tight_layout()
-        fig.savefig(png_path)
-        plt.close(fig)
-        return png_path
-    ax.plot(steps, [r["return_mean"] for r in rows], marker="o", ms=3, label="mean return")
-    ax.set_xlabel("environment steps")
-    ax.set_ylabel("mean episode return")
-    ax.grid(alpha=0.3)
-    scores = [r["score_mean"] for r in rows]
-    if any(not math.isnan(s) and s != 0 for s in scores):
-        twin = ax.twinx()
-        twin.plot(steps, scores, color="tab:orange", marker=".", ms=3, label="mean score")
-        twin.set_ylabel("mean in-game score")
-        twin.legend(loc="lower right")
-    ax.legend(loc="upper left")
+        _plot_demonstration_curve(ax, [r["env_steps"] for r in rows], rows)
+    else:
+        _plot_episode_curve(ax, full_window_rows(rows), family, int(rows[-1].get("window", 0)))
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(png_path)
-    plt.close(fig)
-    return png_path
+    try:
+        return write_with(png_path, fig.savefig)
+    finally:
+        plt.close(fig)
+
+
+def _plot_episode_curve(ax: Any, rows: list[dict[str, float]], family: str, window: int) -> None:
+    """Mean return over a full window of episodes with its standard-error band,
+    and the family's second figure on a twin axis."""
+    window = window or DEFAULT_WINDOW
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel(f"mean return, last {window} episodes")
+    ax.grid(alpha=0.3)
+    if not rows:
+        ax.text(
+            0.5,
+            0.5,
+            f"fewer than {window} episodes ended: no mean over a full window yet",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+        return
+    steps = [r["env_steps"] for r in rows]
+    returns = [r["return_mean"] for r in rows]
+    errors = [r.get("return_std", math.nan) / math.sqrt(window) for r in rows]
+    ax.plot(steps, returns, marker="o", ms=3, label="mean return ± 1 s.e.")
+    _band(ax, steps, returns, [0.0 if math.isnan(e) else e for e in errors], "tab:blue")
+    twin = None
+    if family == "minihack":
+        rates = [r.get("success_rate", math.nan) for r in rows]
+        if any(not math.isnan(x) for x in rates):
+            twin = ax.twinx()
+            twin.plot(
+                steps, rates, color="tab:green", marker=".", ms=3, label="success rate ± 1 s.e."
+            )
+            binomial = [0.0 if math.isnan(p) else math.sqrt(p * (1 - p) / window) for p in rates]
+            _band(twin, steps, rates, binomial, "tab:green")
+            twin.set_ylim(0.0, 1.0)
+            twin.set_ylabel(f"success rate, last {window} episodes")
+    else:
+        scores = [r["score_mean"] for r in rows]
+        if any(not math.isnan(s) and s != 0 for s in scores):
+            twin = ax.twinx()
+            twin.plot(steps, scores, color="tab:orange", marker=".", ms=3, label="mean score")
+            twin.set_ylabel("mean in-game score")
+    if twin is not None:
+        twin.legend(loc="lower right")
+    ax.legend(loc="upper left")
 
 
 def _plot_demonstration_curve(ax: Any, frames: list[float], rows: list[dict[str, float]]) -> None:

@@ -25,6 +25,7 @@ from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError, one_line
 from rllib_nethack.metrics import result_keys
+from rllib_nethack.runs.atomic import FileWriteError
 from rllib_nethack.runs.checkpoints import (
     RUN_CONFIG,
     CheckpointWriteError,
@@ -37,7 +38,11 @@ from rllib_nethack.runs.ray_start import init_ray
 from rllib_nethack.runs.storage import fetch, local_path, sync_up
 from rllib_nethack.training.evaluation import evaluate_during_training
 from rllib_nethack.training.final_save import save_final
-from rllib_nethack.training.init_from import load_module_weights, with_init_model
+from rllib_nethack.training.init_from import (
+    load_module_weights,
+    policy_checkpoint,
+    with_init_model,
+)
 from rllib_nethack.training.reporting import (
     Progress,
     ProgressCsv,
@@ -232,6 +237,10 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
     init_from = None
     if cfg.get("init_from"):
         cfg, init_from = with_init_model(cfg, lambda line: _say(out, line))
+    if OmegaConf.select(cfg, "kickstart.teacher"):
+        policy_checkpoint(
+            cfg, str(cfg.kickstart.teacher), "kickstart.teacher", lambda s: _say(out, s)
+        )
     algo_config = build_algorithm_config(cfg)
     model = describe_model(cfg, algo_config)
     run_dir = create_run_dir(cfg)
@@ -285,7 +294,11 @@ def _evaluate(
 ) -> None:
     """Seeded evaluation games with the current weights (``experiment.eval_every``)."""
 
-    summary = evaluate_during_training(algo, cfg, run_dir, tensorboard, step)
+    try:
+        summary = evaluate_during_training(algo, cfg, run_dir, tensorboard, step)
+    except FileWriteError as err:  # its video: training matters more than one clip
+        _say(out, f"eval     {err}; training goes on")
+        return
     _say(
         out,
         f"eval     {summary['episodes']} episodes | return {summary['reward/reward']:.2f} | "
@@ -305,6 +318,8 @@ def _train_loop(
     every = int(cfg.experiment.checkpoint_every or 0)
     eval_every = int(cfg.experiment.get("eval_every") or 0)
     keep = int(cfg.experiment.keep_checkpoints or 0)
+    window = int(algo.config.metrics_num_episodes_for_smoothing)  # type: ignore[union-attr]
+    family = str(cfg.task.family)
 
     clock = time.monotonic()
     last = start
@@ -322,9 +337,9 @@ def _train_loop(
                 with sigterm_deferred():
                     result = algo.train()
                     done += 1
-                    last = progress_of(result, time.monotonic() - clock, last)
+                    last = progress_of(result, time.monotonic() - clock, last, window)
                     progress_csv.append(last)  # the record first, the courtesy line after
-                    _say(out, format_progress(last, eta_seconds(last, stop, done)))
+                    _say(out, format_progress(last, eta_seconds(last, stop, done), family))
                     if tensorboard is not None:
                         tensorboard.write(result, last.env_steps)
                     if not (termination_requested() or interrupt_requested()):  # saved anyway
@@ -372,7 +387,13 @@ def _train_loop(
         _say(out, f"checkpoint {latest}")
     if cfg.experiment.plot:
         title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}"
-        png = plot_learning_curve(progress_csv.path, run_dir / "learning_curve.png", title)
+        try:
+            png = plot_learning_curve(
+                progress_csv.path, run_dir / "learning_curve.png", title, family
+            )
+        except FileWriteError as err:  # the run and its checkpoints stand without it
+            png = None
+            _say(out, str(err))
         if png is not None:
             _say(out, f"learning curve {png}")
     if (uri := sync_up(run_dir)) is not None:

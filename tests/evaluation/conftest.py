@@ -1,8 +1,6 @@
 """Checkpoints for the evaluation tests.
 
-* ``untrained_checkpoint``: a freshly built (untrained) MiniHack module saved
-  the way a training run saves it, plus its run config: the policy layer and
-  evaluation run on it in seconds, without Ray or training.
+* ``untrained_checkpoint`` (from ``tests/conftest.py``): an untrained checkpoint.
 * ``smoke_checkpoint``: a real ``debug=smoke`` training run (slow tests only).
 """
 
@@ -15,17 +13,6 @@ import pytest
 from omegaconf import open_dict
 
 from rllib_nethack.config import compose_config
-from rllib_nethack.testing.untrained import write_untrained_checkpoint
-
-
-@pytest.fixture(scope="session")
-def untrained_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A Room-5x5 run directory with one untrained checkpoint (``checkpoints/iter_000001``)."""
-    run_dir = tmp_path_factory.mktemp("untrained") / "run"
-    return write_untrained_checkpoint(
-        run_dir / "checkpoints" / "iter_000001",
-        ["+task=room5x5", "debug=smoke", "model.rnn_size=32"],
-    )
 
 
 @pytest.fixture(scope="session")

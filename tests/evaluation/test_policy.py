@@ -10,7 +10,8 @@ import pytest
 
 import rllib_nethack
 from rllib_nethack import ConfigError
-from rllib_nethack.policy import MODULE_PATH, load_policy
+from rllib_nethack.policy import load_policy
+from rllib_nethack.runs.layout import MODULE_PATH
 
 
 def test_load_policy_from_run_dir_builds_the_task_and_acts(untrained_checkpoint: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -171,6 +172,19 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., TrainingProcess]]:
     yield _spawn
     for process in started:
         process.kill()
+
+
+@pytest.fixture
+def file_size_limit() -> Iterator[Callable[[int], None]]:
+    """``limit(n)``: files of this process cannot grow past ``n`` bytes (EFBIG, as
+    on a full disk, and for root too); lifted when the test ends."""
+    saved = resource.getrlimit(resource.RLIMIT_FSIZE)
+
+    def limit(n: int) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, saved[1]))
+
+    yield limit
+    resource.setrlimit(resource.RLIMIT_FSIZE, saved)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import os
 import pickle
 import resource
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,19 +58,6 @@ def save(run_dir: Path, iteration: int, keep: int = 0) -> Path:
 def leftovers(run_dir: Path) -> list[str]:
     root = run_dir / "checkpoints"
     return sorted(p.name for p in root.iterdir() if p.name.startswith(".")) if root.is_dir() else []
-
-
-@pytest.fixture
-def file_size_limit() -> Iterator[Callable[[int], None]]:
-    """``limit(n)``: files of this process cannot grow past ``n`` bytes (EFBIG, as
-    on a full disk, and for root too); lifted when the test ends."""
-    saved = resource.getrlimit(resource.RLIMIT_FSIZE)
-
-    def limit(n: int) -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (n, saved[1]))
-
-    yield limit
-    resource.setrlimit(resource.RLIMIT_FSIZE, saved)
 
 
 def test_a_saved_checkpoint_is_whole_and_has_a_manifest(tmp_path: Path) -> None:

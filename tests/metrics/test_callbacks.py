@@ -29,13 +29,14 @@ def final_info(score: float, reason: str = "death", how: str = "died", **stats: 
     }
 
 
-def episode(info: dict) -> SingleAgentEpisode:
+def episode(info: dict, rewards: tuple[float, float] = (0.0, 1.0)) -> SingleAgentEpisode:
     return SingleAgentEpisode(
         observations=[0, 1, 2],
         actions=[0, 1],
-        rewards=[0.0, 1.0],
+        rewards=list(rewards),
         infos=[{}, {}, info],
         terminated=True,
+        len_lookback_buffer=0,  # all of it is this episode's (its return counts)
     )
 
 
@@ -148,6 +149,18 @@ def test_callback_window_smooths_like_episode_return_mean() -> None:
     assert logged["score_max"] == 3.0 and logged["score_min"] == 1.0
 
 
+def test_callback_logs_the_square_of_returns_for_their_spread() -> None:
+    logger = MetricsLogger()
+    for rewards in ((0.0, 1.0), (1.0, 2.0), (-1.0, 0.0)):  # returns 1, 3, -1
+        NetHackMetricsCallback().on_episode_end(
+            episode=episode(final_info(1.0), rewards), env_runner=runner(), metrics_logger=logger
+        )
+    square_mean = logger.peek((METRICS_KEY, "episode_return_square_mean"))
+    assert square_mean == pytest.approx((1 + 9 + 1) / 3)
+    # With the mean return (1) this is the returns' variance: (0 + 4 + 4) / 3.
+    assert square_mean - 1.0**2 == pytest.approx(8 / 3)
+
+
 @pytest.mark.parametrize(
     ("smoothing", "env_runners", "expected"), [(100, 0, 100), (100, 4, 25), (10, 3, 4), (1, 8, 1)]
 )
@@ -160,7 +173,9 @@ def test_callback_ignores_episodes_without_statistics() -> None:
     logger = MetricsLogger()
     callback = NetHackMetricsCallback()
     callback.on_episode_end(episode=episode({}), env_runner=runner(), metrics_logger=logger)
-    assert logger.peek(METRICS_KEY, default="absent") == "absent"
+    # No NetHack statistics; the return's square is logged for every episode,
+    # as RLlib logs every episode's return.
+    assert set(logger.peek(METRICS_KEY, default={})) == {"episode_return_square_mean"}
     # No logger (RLlib passes none in some code paths): nothing happens, no error.
     callback.on_episode_end(episode=episode(final_info(1.0)), env_runner=runner())
 

@@ -13,7 +13,7 @@ from ray.rllib.core.rl_module.rl_module import RLModule
 
 from rllib_nethack.config import build_algorithm_config, compose_config
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.policy import MODULE_PATH
+from rllib_nethack.runs.layout import MODULE_PATH
 from rllib_nethack.training.init_from import load_module_weights, with_init_model
 
 

@@ -10,9 +10,11 @@ import numpy as np
 from rllib_nethack.training.reporting import (
     Progress,
     ProgressCsv,
+    episodes_in_mean,
     eta_seconds,
     flatten_numbers,
     format_progress,
+    full_window_rows,
     plot_learning_curve,
     progress_of,
     read_progress,
@@ -62,6 +64,7 @@ def test_progress_line_and_eta() -> None:
         "return     3.14",
         "score    45.2",
         "max depth  1.30",
+        "mean of last  12:",
         "elapsed 0:01:00",
         "ETA 0:02:00",
     ):
@@ -97,3 +100,65 @@ def test_csv_round_trip_and_curve(tmp_path: Path) -> None:
     assert rows[-1]["return_mean"] == 0.8
     png = plot_learning_curve(tmp_path / "progress.csv", tmp_path / "curve.png", "test")
     assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_minihack_row_shows_success_and_length_over_the_window() -> None:
+    runners = {
+        "episode_return_mean": 0.5,
+        "episode_len_mean": 23.5,
+        "num_episodes_lifetime": 340,
+        "nethack": {"end_success_rate": 0.61, "episode_return_square_mean": 0.5**2 + 0.3**2},
+    }
+    p = progress_of(result(8000, 5, **runners), 10.0, None, window=50)
+    assert (p.success_rate, p.episode_len_mean, p.window) == (0.61, 23.5, 50)
+    assert math.isclose(p.return_std, 0.3)
+    assert episodes_in_mean(p) == 50  # 340 ended, the means are over the last 50
+    line = format_progress(p, math.nan, "minihack")
+    for part in ("mean of last  50:", "success  61.0%", "length   23.5", "return     0.50"):
+        assert part in line, (part, line)
+    assert "score" not in line and "depth" not in line
+    nethack = format_progress(p, math.nan, "nethack")
+    assert "score" in nethack and "max depth" in nethack and "success" not in nethack
+
+
+def test_row_states_fewer_episodes_than_the_window() -> None:
+    p = progress_of(result(500, 1, num_episodes_lifetime=3, episode_return_mean=1.0), 1.0, None)
+    assert episodes_in_mean(p) == 3
+    assert "mean of last   3:" in format_progress(p, math.nan, "minihack")
+    assert "success      -" in format_progress(p, math.nan, "minihack")  # not measured
+
+
+def _record(episodes: int, steps: int, mean: float, window: int = 100) -> Progress:
+    return Progress(
+        1, steps, 1.0, 1.0, steps, episodes, mean, 0.0, 1.0, success_rate=mean, window=window
+    )
+
+
+def test_curve_starts_once_a_whole_window_of_episodes_ended(tmp_path: Path) -> None:
+    log = ProgressCsv(tmp_path / "progress.csv")
+    # The first means are over 3 and 15 lucky episodes: no point of the curve.
+    for episodes, steps, mean in ((3, 1000, 0.9), (15, 2000, 0.88), (99, 5000, 0.4)):
+        log.append(_record(episodes, steps, mean))
+    for episodes, steps, mean in ((100, 6000, 0.45), (180, 9000, 0.6), (260, 12000, 0.8)):
+        log.append(_record(episodes, steps, mean))
+    rows = full_window_rows(read_progress(tmp_path / "progress.csv"))
+    assert [r["env_steps"] for r in rows] == [6000, 9000, 12000]
+    assert all(r["episodes"] >= r["window"] for r in rows)
+    png = plot_learning_curve(tmp_path / "progress.csv", tmp_path / "c.png", "t", "minihack")
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_curve_before_a_whole_window_is_a_note_not_a_line(tmp_path: Path) -> None:
+    log = ProgressCsv(tmp_path / "progress.csv")
+    log.append(_record(4, 1000, 0.9))
+    assert full_window_rows(read_progress(tmp_path / "progress.csv")) == []
+    assert plot_learning_curve(tmp_path / "progress.csv", tmp_path / "c.png", "t") is not None
+
+
+def test_resumed_csv_keeps_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "progress.csv"
+    path.write_text("iteration,env_steps,episodes,return_mean\n1,100,2,0.5\n")
+    ProgressCsv(path).append(_record(120, 2000, 0.7))
+    rows = read_progress(path)
+    assert list(rows[-1]) == ["iteration", "env_steps", "episodes", "return_mean"]
+    assert (rows[-1]["env_steps"], rows[-1]["episodes"]) == (2000, 120)

@@ -14,6 +14,7 @@ the translation.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, cast
 
 import torch
@@ -21,6 +22,7 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.utils.metrics import NUM_ENV_STEPS_SAMPLED_LIFETIME
 
 from rllib_nethack.models.cores import RESETS
+from rllib_nethack.runs.modules import restore_module
 
 #: ``learner_config_dict``'s key for ``{teacher, coeff, decay_env_steps}``; the translation's.
 KICKSTART = "_kickstart"
@@ -74,12 +76,7 @@ class Kickstarting:
         self._env_steps = 0
         self._teacher: Any = None
         if self._kickstart is not None:
-            # Imported here: the policy layer imports the translation, which imports us.
-            from pathlib import Path
-
-            from rllib_nethack.training.init_from import restore_policy_module
-
-            teacher = restore_policy_module(Path(self._kickstart["teacher"]))
+            teacher = restore_module(Path(self._kickstart["teacher"]))
             teacher.to(self._device)  # type: ignore[attr-defined]
             teacher.eval()
             for param in teacher.parameters():

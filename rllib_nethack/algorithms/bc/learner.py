@@ -32,6 +32,14 @@ def behaviour_cloning_loss(
     return loss, accuracy.detach()
 
 
+def _flatten_rows(batch: Any) -> None:
+    """``[B, T, ...]`` columns as ``[B * T, ...]``, in place; no sequence, no resets."""
+    batch[Columns.OBS] = {k: v.flatten(0, 1) for k, v in batch[Columns.OBS].items()}
+    for column in (Columns.ACTIONS, Columns.LOSS_MASK):
+        batch[column] = batch[column].flatten(0, 1)
+    del batch[RESETS]
+
+
 class NetHackBCTorchLearner(FastOptimizerStep, TorchLearner):  # type: ignore[misc]
     """BC on our RLModule (any architecture; the tty-only one reads exactly what a ttyrec has)."""
 
@@ -48,6 +56,8 @@ class NetHackBCTorchLearner(FastOptimizerStep, TorchLearner):  # type: ignore[mi
                     module_id, module, module_batch[RESETS]
                 )
                 stateful.append(module_id)
+            else:  # a feed-forward model (rnn_size=0) reads frames, not sequences
+                _flatten_rows(module_batch)
         fwd_out, loss_per_module, metrics = super()._update(batch, **kwargs)
         for module_id in stateful:
             self._lanes.keep(module_id, fwd_out[module_id].get(Columns.STATE_OUT))

@@ -37,12 +37,14 @@ def bc(root: Path, data: Path, *extra: str, cwd: Path) -> tuple[str, Path]:
         "+task=challenge",
         "algo=bc",
         "model=chaotic_dwarf_tty",
-        "model.rnn_size=64",
+        "model.rnn_size=0",  # see the README: the LSTM core saturates on this data
         f"dataset.path={data}",
         "dataset.batch_size=8",
         "dataset.seq_len=16",
         "algo.lr=1e-3",
-        "algo.min_time_s_per_iteration=5",
+        # Iterations of a fixed number of frames, whatever the machine's speed.
+        "algo.min_time_s_per_iteration=0",
+        "+algo.min_sample_timesteps_per_iteration=8192",
         f"experiment.root_dir={root}",
         "cluster.num_cpus=2",
         *extra,
@@ -59,18 +61,18 @@ def test_bc_learns_a_recorded_demonstrator_then_resumes_and_plays(tmp_path: Path
     summary = run_record(BenchConfig(f"{__name__}:Cycle", (0, 3), 150, 1, str(data)))
     assert summary["episodes"] == 4 and summary["errors"] == 0
 
-    out, run_dir = bc(tmp_path / "runs", data, "stop.iterations=4", cwd=tmp_path)
+    out, run_dir = bc(tmp_path / "runs", data, "stop.env_steps=40000", cwd=tmp_path)
     assert "frames/s" in out and "action accuracy" in out
     row = last_row(run_dir)
     assert float(row["action_accuracy"]) >= 0.9, row  # each key follows from the last one
-    assert float(row["bc_loss"]) < 0.5, row
+    assert float(row["bc_loss"]) < 1.0, row  # below ln 4: more than the keys' frequencies
     frames = int(row["env_steps"])
 
     out, resumed = bc(
         tmp_path / "runs", data, f"resume={run_dir}", "stop.iterations=1", cwd=tmp_path
     )
     assert f"resumed  {run_dir}" in out
-    assert int(last_row(resumed)["iteration"]) == 5
+    assert int(last_row(resumed)["iteration"]) == int(last_row(run_dir)["iteration"]) + 1
     assert int(last_row(resumed)["env_steps"]) > frames  # the frame counter goes on
 
     # The BC policy plays the real game as any checkpoint does.
@@ -89,8 +91,8 @@ def test_bc_learns_a_recorded_demonstrator_then_resumes_and_plays(tmp_path: Path
 
 def test_bc_input_errors_are_one_line_before_ray(tmp_path: Path, nle_games: Path) -> None:
     for extra, message in (
-        ((), "needs demonstrations: dataset.path=DIR"),
-        ((f"dataset.path={tmp_path / 'none'}",), "is not a folder"),
+        (("model=chaotic_dwarf_tty",), "needs demonstrations: dataset.path=DIR"),
+        (("model=chaotic_dwarf_tty", f"dataset.path={tmp_path / 'none'}"), "is not a folder"),
         ((f"dataset.path={nle_games}", "model=chaotic_dwarf"), "which a ttyrec does not record"),
     ):
         done = run_cli("+task=challenge", "algo=bc", *extra, cwd=tmp_path)

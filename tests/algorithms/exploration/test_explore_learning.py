@@ -1,4 +1,4 @@
-"""The count bonus learns an exploration task that plain APPO does not, in the same budget.
+"""The count bonus learns an exploration task that a random walk (plain APPO's start) rarely solves.
 
 A one-cell-wide lit corridor with the down stairs 28 steps east of the start and
 a 60-step limit: a random walk (8 compass moves, most of them bumping into the
@@ -13,39 +13,20 @@ import io
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from omegaconf import open_dict
 
 from rllib_nethack.config import compose_config as compose_run
+from rllib_nethack.testing.levels import CORRIDOR, CORRIDOR_STEPS, corridor_overrides
 from rllib_nethack.training.reporting import read_progress
 from rllib_nethack.training.trainer import RunSummary, train
 
-#: MiniHack compiles a custom level only under the name ``mylevel`` (any other name
-#: silently gives a random level instead).
-CORRIDOR = """\
-MAZE: "mylevel", ' '
-FLAGS:hardfloor
-INIT_MAP: solidfill,' '
-GEOMETRY:center,center
-MAP
---------------------------------
-|..............................|
---------------------------------
-ENDMAP
-REGION:(0,0,31,2),lit,"ordinary"
-BRANCH:(1,1,1,1),(0,0,0,0)
-STAIR:(29,1),down
-"""
-
 
 def corridor_run(tmp_path: Path, name: str, *overrides: str) -> RunSummary:
-    des = tmp_path / "corridor.des"
-    des.write_text(CORRIDOR)
     cfg = compose_run(
         [
-            "+task=MiniHack-Navigation-Custom-v0",
-            f"+task.options.env_kwargs.des_file={des}",
-            "task.options.max_episode_steps=60",
+            *corridor_overrides(tmp_path),
             "experiment.checkpoint_every=0",
             "experiment.tensorboard=false",
             "experiment.plot=false",
@@ -62,11 +43,39 @@ def returns(summary: RunSummary) -> list[float]:
     return [r["return_mean"] for r in rows if not math.isnan(r["return_mean"])]
 
 
+def test_a_random_walk_rarely_reaches_the_stairs(tmp_path: Path) -> None:
+    """What plain APPO starts from, and all it can do without a reward to follow:
+    its first policy is near uniform, and the only reward it meets is the bump penalty."""
+    from rllib_nethack.envs import make_env
+
+    des = tmp_path / "corridor.des"
+    des.write_text(CORRIDOR)
+    env = make_env(
+        "MiniHack-Navigation-Custom-v0",
+        env_kwargs={"des_file": str(des)},
+        max_episode_steps=CORRIDOR_STEPS,
+    )
+    rng = np.random.default_rng(0)
+    reached = 0
+    try:
+        for episode in range(200):
+            env.reset(seed=episode)
+            done, total = False, 0.0
+            while not done:
+                _, reward, terminated, truncated, _ = env.step(
+                    int(rng.integers(env.action_space.n))
+                )
+                total += float(reward)
+                done = terminated or truncated
+            reached += total > 0
+    finally:
+        env.close()
+    assert reached <= 10  # 4 of 200 with these seeds: the +1 is too rare to follow
+
+
 @pytest.mark.slow
-def test_count_bonus_learns_a_corridor_plain_appo_does_not(ray_local: None, tmp_path: Path) -> None:
+def test_count_bonus_learns_the_corridor(ray_local: None, tmp_path: Path) -> None:
     counted = corridor_run(
         tmp_path, "count", "explore=count", "stop.mean_return=0.5", "stop.env_steps=120000"
     )
     assert counted.stopped_by == "mean_return", returns(counted)
-    plain = corridor_run(tmp_path, "plain", f"stop.env_steps={counted.env_steps}")
-    assert max(returns(plain)) < 0.0  # never more than the bump penalties: no stairs
