@@ -100,6 +100,20 @@ def test_random_baseline_writes_both_files_and_a_rerun_is_identical(tmp_path: Pa
     assert saved["per_episode"][2]["seed"] == 2 and "BALROG" in saved["progression_source"]
 
 
+def test_a_checkpoint_agent_plays_and_replays_the_same_games(
+    tmp_path: Path, tty_checkpoint: Path
+) -> None:
+    """``checkpoint:PATH``: a policy's action ids become keys; greedy play of seeded
+    games repeats exactly."""
+    run = {"agent": f"checkpoint:{tty_checkpoint}", "seeds": (0, 1), "max_steps": 40}
+    summary = run_bench(BenchConfig(**run, workers=1, out=str(tmp_path / "a")))
+    run_bench(BenchConfig(**run, workers=1, out=str(tmp_path / "b")))
+    assert summary["episodes"] == 2 and summary["errors"] == 0, summary
+    rows = list(csv.DictReader((tmp_path / "a" / "episodes.csv").open()))
+    assert all(0 < int(r["actions"]) <= 40 for r in rows), rows
+    assert _read(tmp_path / "a") == _read(tmp_path / "b")
+
+
 def test_a_failing_episode_is_an_error_row_and_the_rest_go_on(tmp_path: Path) -> None:
     config = BenchConfig(
         agent=f"{__name__}:CrashOnSeedOne", seeds=(0, 2), max_steps=20, workers=1, out=str(tmp_path)
