@@ -17,8 +17,9 @@ from typing import Any, cast
 
 import torch
 from ray.rllib.core.columns import Columns
+from ray.rllib.utils.torch_utils import convert_to_torch_tensor
 
-from rllib_nethack.algorithms.bc.batches import TtyBatcher
+from rllib_nethack.algorithms.bc.batches import TtyBatcher, flatten_rows
 from rllib_nethack.algorithms.bc.lanes import LaneStates
 from rllib_nethack.algorithms.bc.learner import behaviour_cloning_loss
 from rllib_nethack.algorithms.bc.source import open_demonstrations
@@ -35,12 +36,6 @@ def demonstration_settings(learner_config_dict: Mapping[str, Any] | None) -> dic
     """The BC loss's settings in a learner config, or None when there is no BC loss."""
     settings = (learner_config_dict or {}).get(DEMONSTRATIONS)
     return dict(settings) if settings else None
-
-
-def _to_tensors(value: Any, device: torch.device) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _to_tensors(v, device) for k, v in value.items()}
-    return torch.as_tensor(value, device=device)
 
 
 class DemonstrationLoss:
@@ -77,10 +72,14 @@ class DemonstrationLoss:
             self._demo_batches = iter(open_demonstrations(self._demo_settings))
             self._demo_batcher = TtyBatcher(module.observation_space)
         device = next(module.parameters()).device
-        batch = _to_tensors(self._demo_batcher(next(self._demo_batches)), device)
-        if module.is_stateful():
+        batch = convert_to_torch_tensor(self._demo_batcher(next(self._demo_batches)), device)
+        stateful = module.is_stateful()
+        if stateful:
             batch[Columns.STATE_IN] = self._demo_lanes.start(module_id, module, batch[RESETS])
+        else:  # a feed-forward model reads frames, as algo=bc's learner feeds it
+            flatten_rows(batch)
         out = module.forward_train(batch)
-        self._demo_lanes.keep(module_id, out.get(Columns.STATE_OUT))
+        if stateful:
+            self._demo_lanes.keep(module_id, out.get(Columns.STATE_OUT))
         logits = cast(torch.Tensor, out[Columns.ACTION_DIST_INPUTS])
         return behaviour_cloning_loss(logits, batch[Columns.ACTIONS], batch[Columns.LOSS_MASK])

@@ -73,3 +73,12 @@ class TtyBatcher:
         previous[resets] = 0
         self._last_action = known[:, -1].copy()
         return previous.astype(np.int64)
+
+
+def flatten_rows(batch: Any) -> None:
+    """A training batch's ``[B, T, ...]`` columns as ``[B * T, ...]``, in place, for a
+    feed-forward model (``rnn_size=0``): it reads frames, not sequences, so no resets."""
+    batch[Columns.OBS] = {k: v.flatten(0, 1) for k, v in batch[Columns.OBS].items()}
+    for column in (Columns.ACTIONS, Columns.LOSS_MASK):
+        batch[column] = batch[column].flatten(0, 1)
+    del batch[RESETS]

@@ -11,6 +11,7 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 from ray.rllib.utils.typing import ModuleID, TensorType
 
+from rllib_nethack.algorithms.bc.batches import flatten_rows
 from rllib_nethack.algorithms.bc.lanes import LaneStates
 from rllib_nethack.algorithms.optimizer import FastOptimizerStep
 from rllib_nethack.metrics.result_keys import BC_ACCURACY, BC_LOSS
@@ -32,14 +33,6 @@ def behaviour_cloning_loss(
     return loss, accuracy.detach()
 
 
-def _flatten_rows(batch: Any) -> None:
-    """``[B, T, ...]`` columns as ``[B * T, ...]``, in place; no sequence, no resets."""
-    batch[Columns.OBS] = {k: v.flatten(0, 1) for k, v in batch[Columns.OBS].items()}
-    for column in (Columns.ACTIONS, Columns.LOSS_MASK):
-        batch[column] = batch[column].flatten(0, 1)
-    del batch[RESETS]
-
-
 class NetHackBCTorchLearner(FastOptimizerStep, TorchLearner):  # type: ignore[misc]
     """BC on our RLModule (any architecture; the tty-only one reads exactly what a ttyrec has)."""
 
@@ -57,7 +50,7 @@ class NetHackBCTorchLearner(FastOptimizerStep, TorchLearner):  # type: ignore[mi
                 )
                 stateful.append(module_id)
             else:  # a feed-forward model (rnn_size=0) reads frames, not sequences
-                _flatten_rows(module_batch)
+                flatten_rows(module_batch)
         fwd_out, loss_per_module, metrics = super()._update(batch, **kwargs)
         for module_id in stateful:
             self._lanes.keep(module_id, fwd_out[module_id].get(Columns.STATE_OUT))

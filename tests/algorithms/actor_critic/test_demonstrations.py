@@ -115,3 +115,18 @@ def test_bc_coeff_needs_a_dataset_and_an_actor_critic(tmp_path: Path, nle_games:
         cfg = compose_config(["+task=challenge", "model=chaotic_dwarf_tty", *extra])
         with pytest.raises(ConfigError, match=message):
             build_algorithm_config(cfg)
+
+
+def test_a_feed_forward_model_gets_the_bc_term_on_frames(nle_games: Path, tmp_path: Path) -> None:
+    """``model.rnn_size=0`` reads single frames: the dataset's rows are flattened as
+    ``algo=bc`` flattens them, and the cross-entropy is over every real frame."""
+    base = ["+task=challenge", "algo=appo", "debug=smoke", "model=chaotic_dwarf_tty"]
+    data = [f"dataset.path={nle_games}", f"dataset.db={tmp_path / 'nld.db'}"]
+    sizes = ["dataset.batch_size=2", "dataset.seq_len=8", "dataset.threads=0"]
+    extra = ["model.rnn_size=0", f"dataset.bc_coeff={COEFF}"]
+    config = build_algorithm_config(compose_config([*base, *data, *sizes, *extra]))
+    learner = config.build_learner(env=make_env("challenge", **config.env_config))
+    loss, accuracy = learner.demonstration_loss(DEFAULT_MODULE_ID)
+    assert loss.dim() == 0 and float(loss) > 0 and 0.0 <= float(accuracy) <= 1.0
+    loss.backward()  # the term trains the policy
+    assert learner.module[DEFAULT_MODULE_ID].unwrapped().pi.weight.grad is not None
