@@ -523,20 +523,34 @@ def _value(key: str, text: str) -> Any:
         raise ConfigError(f"{key}={text!r} is not a value") from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point (``python -m rllib_nethack.agents.bench agent=... ...``)."""
+def run_command(
+    argv: list[str] | None,
+    usage: str | None,
+    run: Callable[[BenchConfig, TextIO], dict[str, Any]],
+) -> tuple[BenchConfig, dict[str, Any]] | int:
+    """The ``key=value`` command line of ``bench`` and ``record``, run: the config and
+    summary, or the exit status when there is nothing to report (``--help``: 0; bad
+    input: one ``error:`` line, 2; Ctrl-C: 130)."""
     args = sys.argv[1:] if argv is None else argv
     if any(a in ("-h", "--help") for a in args):
-        print(__doc__)
+        print(usage)
         return 0
     try:
         config = parse_args(args)
-        summary = run_bench(config, progress=sys.stderr)
+        return config, run(config, sys.stderr)
     except RllibNethackError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``python -m rllib_nethack.agents.bench agent=... ...``)."""
+    done = run_command(argv, __doc__, run_bench)
+    if isinstance(done, int):
+        return done
+    config, summary = done
     first, last = config.seeds
     progression_pct = (summary["mean_progression"] or 0.0) * 100
     print(

@@ -55,9 +55,9 @@ from rllib_nethack.agents.bench import (
     EpisodeRecord,
     Player,
     check_agent,
-    parse_args,
     play_keystrokes,
     play_tools,
+    run_command,
     run_episodes,
     summarize,
 )
@@ -71,7 +71,7 @@ from rllib_nethack.datasets.xlogfile import (
     renamed_line,
 )
 from rllib_nethack.envs.options import MAX_EPISODE_STEPS
-from rllib_nethack.errors import ConfigError, RllibNethackError
+from rllib_nethack.errors import ConfigError
 from rllib_nethack.keystrokes.session import Recording, Session, StepResult
 from rllib_nethack.keystrokes.tools import KeystrokeTools
 from rllib_nethack.runs.atomic import write_text
@@ -221,18 +221,10 @@ def run_record(config: BenchConfig, progress: TextIO | None = None) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``python -m rllib_nethack.agents.record agent=... ...``)."""
-    args = sys.argv[1:] if argv is None else argv
-    if any(a in ("-h", "--help") for a in args):
-        print(__doc__)
-        return 0
-    try:
-        config = parse_args(args)
-        summary = run_record(config, progress=sys.stderr)
-    except RllibNethackError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    done = run_command(argv, __doc__, run_record)
+    if isinstance(done, int):
+        return done
+    config, summary = done
     cut = sum(1 for r in summary["per_episode"] if r["end"] == "truncated")
     recorded = summary["episodes"] - summary["errors"]
     print(
