@@ -44,18 +44,6 @@ class DieOnSeedOne:
         return "s"
 
 
-class HangOnSeedOne:
-    """Sleeps for ever in game 1, as an agent waiting on a dead server would."""
-
-    def start(self, seed: int) -> None:
-        self.seed = seed
-
-    def act(self, result: StepResult) -> str:
-        while self.seed == 1:
-            time.sleep(3600)
-        return "s"
-
-
 class ScriptedKeys:
     """A keystroke agent sending KEYS in turn (one of them refused by the game)."""
 
@@ -131,7 +119,9 @@ def test_a_failing_episode_is_an_error_row_and_the_rest_go_on(tmp_path: Path) ->
 def test_a_hanging_agent_is_an_error_row_after_episode_timeout_s(
     tmp_path: Path, workers: int
 ) -> None:
-    config = BenchConfig(f"{__name__}:HangOnSeedOne", (0, 2), 10, workers, str(tmp_path), 0.5)
+    config = BenchConfig(
+        "rllib_nethack.testing.agents:HangOnSeedOne", (0, 2), 10, workers, str(tmp_path), 0.5
+    )
     started = time.monotonic()
     rows = {r["seed"]: r for r in run_bench(config)["per_episode"]}
     assert time.monotonic() - started < 60

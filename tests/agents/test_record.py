@@ -59,18 +59,6 @@ class WatchedRandom(_Watched, RandomAgent):
     """The random baseline, watched."""
 
 
-class SleepOnSeedOne:
-    """Hangs for ever in game 1, as a stuck LLM call would."""
-
-    def start(self, seed: int) -> None:
-        self.seed = seed
-
-    def act(self, result: StepResult) -> str:
-        while self.seed == 1:
-            time.sleep(3600)
-        return "s"
-
-
 def _record(tmp_path: Path, agent: str, seeds: tuple[int, int], max_steps: int, out: str) -> Any:
     config = BenchConfig(agent, seeds, max_steps, 1, str(tmp_path / out))
     return run_record(config)
@@ -167,7 +155,9 @@ def test_resume_skips_seeds_already_written(tmp_path: Path) -> None:
 
 
 def test_a_hanging_agent_costs_only_its_seed(tmp_path: Path) -> None:
-    config = BenchConfig(f"{__name__}:SleepOnSeedOne", (0, 2), 10, 1, str(tmp_path), 1.0)
+    config = BenchConfig(
+        "rllib_nethack.testing.agents:HangOnSeedOne", (0, 2), 10, 1, str(tmp_path), 1.0
+    )
     started = time.monotonic()
     summary = run_record(config)
     assert time.monotonic() - started < 30
