@@ -18,11 +18,14 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from commands import run_cli
+
+from rllib_nethack import RllibNethackError
 
 #: A smoke-sized run on two CPUs (about 20-30 s with Ray's start-up).
 SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
@@ -174,17 +177,44 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., TrainingProcess]]:
         process.kill()
 
 
+def write_with_file_size_limit(limit: int, write: Callable[[], object]) -> str | None:
+    """Run ``write`` in a forked child whose files cannot grow past ``limit`` bytes
+    (``RLIMIT_FSIZE``: EFBIG, as on a full disk, and for root too); the message of
+    the error for users it raised (a :class:`RllibNethackError`, such as a file or
+    checkpoint not written), or ``None`` when it wrote everything.
+
+    A child, not this process: under the limit pytest's own output could not be
+    written either once its log file is past ``limit`` bytes (as in CI, where it
+    is a file). Any other exception fails the test with its traceback.
+    """
+    read_end, write_end = os.pipe()  # a pipe: no size limit applies to it
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        os.close(read_end)
+        try:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+            write()
+            outcome = "written"
+        except RllibNethackError as error:
+            outcome = "refused:" + str(error)
+        except BaseException:
+            outcome = "crashed:" + traceback.format_exc()
+        with os.fdopen(write_end, "w") as pipe:
+            pipe.write(outcome)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        outcome = pipe.read()
+    os.waitpid(pid, 0)
+    kind, _, message = outcome.partition(":")
+    assert kind in ("written", "refused"), outcome or "the writing child died silently"
+    return message if kind == "refused" else None
+
+
 @pytest.fixture
-def file_size_limit() -> Iterator[Callable[[int], None]]:
-    """``limit(n)``: files of this process cannot grow past ``n`` bytes (EFBIG, as
-    on a full disk, and for root too); lifted when the test ends."""
-    saved = resource.getrlimit(resource.RLIMIT_FSIZE)
-
-    def limit(n: int) -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (n, saved[1]))
-
-    yield limit
-    resource.setrlimit(resource.RLIMIT_FSIZE, saved)
+def file_size_limit() -> Callable[[int, Callable[[], object]], str | None]:
+    """:func:`write_with_file_size_limit` as a fixture."""
+    return write_with_file_size_limit
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 sweep summaries and learning curves.
 
 Writes fail for real: a file-size limit (``RLIMIT_FSIZE``: ``File too large``,
-for root too) in the quick tests, and, for the commands, the file being written
+for root too) in a forked child for the quick tests, and, for the commands, the file being written
 pointed at ``/dev/full`` (``No space left on device``; a size limit would stop
 NLE copying its library first). Each failure must be one line naming the file,
 leave no partial file, and leave the files written before as they were.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import resource
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,13 +23,16 @@ from commands import run_command
 from rllib_nethack.agents.bench import EpisodeRecord
 from rllib_nethack.agents.bench import write_results as write_bench
 from rllib_nethack.evaluation.video import VideoWriter
-from rllib_nethack.runs.atomic import FileWriteError, partial_path, write_texts
+from rllib_nethack.runs.atomic import partial_path, write_texts
 from rllib_nethack.sweeps.summary import TrialRecord, plot_trials, write_summary
 from rllib_nethack.training.reporting import plot_learning_curve
 
 pytestmark = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 
 EARLIER = "earlier run's file\n"
+
+#: ``file_size_limit(n, write)``: the error ``write`` raised with files capped at ``n`` bytes.
+Limited = Callable[[int, Callable[[], object]], str | None]
 
 
 def files_in(directory: Path) -> dict[str, bytes]:
@@ -55,8 +57,8 @@ def disk_full_at(file: Path) -> None:
     os.symlink("/dev/full", partial_path(file))
 
 
-def check_refused(error: FileWriteError | str, file: Path, reason: str) -> None:
-    message = str(error)
+def check_refused(message: str | None, file: Path, reason: str) -> None:
+    assert message is not None, f"{file} was written in full: nothing refused"
     assert "\n" not in message
     assert f"{file} not written: {reason}" in message
 
@@ -77,81 +79,69 @@ def trial(name: str) -> TrialRecord:
 
 
 def test_a_pair_of_files_is_replaced_together_or_not_at_all(
-    tmp_path: Path, file_size_limit: Callable[[int], None]
+    tmp_path: Path, file_size_limit: Limited
 ) -> None:
     before = earlier_files(tmp_path, "a.csv", "b.json")
-    file_size_limit(100)
-    with pytest.raises(FileWriteError) as failed:
-        write_texts({tmp_path / "a.csv": "short\n", tmp_path / "b.json": "x" * 1000})
-    check_refused(failed.value, tmp_path / "b.json", "File too large")
+    texts = {tmp_path / "a.csv": "short\n", tmp_path / "b.json": "x" * 1000}
+    failed = file_size_limit(100, lambda: write_texts(texts))
+    check_refused(failed, tmp_path / "b.json", "File too large")
     assert files_in(tmp_path) == before  # a.csv was whole, but b.json failed: neither moved
 
-    file_size_limit(resource.RLIM_INFINITY)
-    write_texts({tmp_path / "a.csv": "short\n", tmp_path / "b.json": "x" * 1000})
+    write_texts(texts)
     assert (tmp_path / "b.json").read_text() == "x" * 1000 and len(files_in(tmp_path)) == 2
 
 
-def test_bench_results_on_a_full_disk(
-    tmp_path: Path, file_size_limit: Callable[[int], None]
-) -> None:
+def test_bench_results_on_a_full_disk(tmp_path: Path, file_size_limit: Limited) -> None:
     before = earlier_files(tmp_path, "bench.json", "episodes.csv")
     records = [EpisodeRecord(seed=s, score=10 * s, steps=50) for s in range(20)]
-    file_size_limit(300)
-    with pytest.raises(FileWriteError) as failed:
-        write_bench(tmp_path, {"agent": "random", "per_episode": [s for s in range(200)]}, records)
-    check_refused(failed.value, tmp_path / "bench.json", "File too large")
+    summary = {"agent": "random", "per_episode": list(range(200))}
+    failed = file_size_limit(300, lambda: write_bench(tmp_path, summary, records))
+    check_refused(failed, tmp_path / "bench.json", "File too large")
     assert files_in(tmp_path) == before
 
 
-def test_sweep_summary_and_curves_on_a_full_disk(
-    tmp_path: Path, file_size_limit: Callable[[int], None]
-) -> None:
+def test_sweep_summary_and_curves_on_a_full_disk(tmp_path: Path, file_size_limit: Limited) -> None:
     records = [trial(f"trial_{i}") for i in range(3)]
     before = earlier_files(tmp_path, "summary.json", "summary.csv", "learning_curves.png")
-    file_size_limit(400)
-    with pytest.raises(FileWriteError) as failed:
-        write_summary(tmp_path, records, "reward", "max")
-    check_refused(failed.value, tmp_path / "summary.json", "File too large")
-    with pytest.raises(FileWriteError) as failed:
-        plot_trials(records, tmp_path / "learning_curves.png", "reward", "sweep")
-    check_refused(failed.value, tmp_path / "learning_curves.png", "File too large")
+    failed = file_size_limit(400, lambda: write_summary(tmp_path, records, "reward", "max"))
+    check_refused(failed, tmp_path / "summary.json", "File too large")
+    curves = tmp_path / "learning_curves.png"
+    failed = file_size_limit(400, lambda: plot_trials(records, curves, "reward", "sweep"))
+    check_refused(failed, curves, "File too large")
     assert files_in(tmp_path) == before
 
-    file_size_limit(resource.RLIM_INFINITY)
     write_summary(tmp_path, records, "reward", "max")
     assert json.loads((tmp_path / "summary.json").read_text())["best"] == "trial_0"
 
 
-def test_training_learning_curve_on_a_full_disk(
-    tmp_path: Path, file_size_limit: Callable[[int], None]
-) -> None:
+def test_training_learning_curve_on_a_full_disk(tmp_path: Path, file_size_limit: Limited) -> None:
     progress = tmp_path / "progress.csv"
     progress.write_text(
         "env_steps,episodes,window,return_mean,score_mean\n"
         + "".join(f"{100 * i},{20 * i},10,{i / 2},{math.nan}\n" for i in range(1, 6))
     )
     before = earlier_files(tmp_path, "learning_curve.png")
-    file_size_limit(1000)
-    with pytest.raises(FileWriteError) as failed:
-        plot_learning_curve(progress, tmp_path / "learning_curve.png", "run")
-    check_refused(failed.value, tmp_path / "learning_curve.png", "File too large")
+    curve = tmp_path / "learning_curve.png"
+    failed = file_size_limit(1000, lambda: plot_learning_curve(progress, curve, "run"))
+    check_refused(failed, curve, "File too large")
     assert files_in(tmp_path) == before
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
-def test_a_video_on_a_full_disk(
-    tmp_path: Path, file_size_limit: Callable[[int], None], suffix: str
-) -> None:
+def test_a_video_on_a_full_disk(tmp_path: Path, file_size_limit: Limited, suffix: str) -> None:
     """GIFs are written at close, MP4s by ffmpeg as frames come (it inherits the limit)."""
     video = tmp_path / f"clip{suffix}"
     before = earlier_files(tmp_path, video.name)
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 255, (64, 96, 3), dtype=np.uint8) for _ in range(30)]
-    file_size_limit(2000)
-    with pytest.raises(FileWriteError) as failed, VideoWriter(video, overwrite=True) as writer:
-        writer.write_all(frames)
-    assert str(failed.value).startswith(f"{video} not written: ")
-    assert "\n" not in str(failed.value)
+
+    def write() -> None:
+        with VideoWriter(video, overwrite=True) as writer:
+            writer.write_all(frames)
+
+    failed = file_size_limit(2000, write)
+    assert failed is not None and failed.startswith(f"{video} not written: ")
+    assert "\n" not in failed
     assert files_in(tmp_path) == before
 
 
