@@ -179,3 +179,17 @@ def test_unmarked_blocks_run(tmp_path: Path) -> None:
         if done.returncode != 0:
             failed.append(f"{block.name} exited {done.returncode}:\n{done.stderr[-2000:]}")
     assert not failed, "\n\n".join(failed)
+
+
+def test_every_docs_page_is_in_the_index_and_has_one_title() -> None:
+    index = (ROOT / "docs" / "index.md").read_text()
+    for page in (ROOT / "docs").glob("*.md"):
+        titles = re.findall(r"^# .+$", without_code(page.read_text()), flags=re.M)
+        assert len(titles) == 1, f"docs/{page.name}: {len(titles)} '# ' titles, not one"
+        if page.name != "index.md":
+            assert f"]({page.name})" in index, f"docs/index.md does not list {page.name}"
+
+
+def test_the_readme_stays_about_one_screen() -> None:
+    # What it is, the two commands, the results, links: the rest belongs in docs/.
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 70
