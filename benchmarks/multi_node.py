@@ -20,7 +20,7 @@ Results to expect: on one machine the two-node run can only be as fast as the
 single-node one (same cores; object transfers go through the worker's object
 store instead of shared memory), so a ratio near 1.0 says the cluster path adds
 little overhead. The point is that it trains with its env runners on another
-node; scaling figures need real machines (README: "Scaling to 100 nodes").
+node; scaling figures need real machines (docs/clusters.md: "Scaling to 100 nodes").
 """
 
 from __future__ import annotations

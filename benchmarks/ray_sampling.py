@@ -1,6 +1,6 @@
 """Env-runner sampling speed of the installed Ray, for choosing the Ray/NLE pin set.
 
-The README pins Ray 2.60 (without the ``[rllib]`` extra) + nle 1.3.0 rather than the
+docs/install.md pins Ray 2.60 (without the ``[rllib]`` extra) + nle 1.3.0 rather than the
 other consistent set, ``ray[rllib]==2.48.0`` + ``nle==1.2.0``. This script is what that
 choice was measured with. It imports neither this package nor anything that pins Ray,
 so it runs unchanged in a venv of either set::

@@ -3,10 +3,10 @@
 RLlib 2.60's ``TorchLearner`` builds ``torch.optim.Adam(params)``, which on CPU
 takes torch's single-tensor path, and checks every gradient for NaN/inf twice
 per update (once when it sets the gradients, once before it steps). On the
-default NetHack model (6.59M parameters in 32 tensors, one torch thread) the
-Adam step takes 18.8 ms single-tensor and 3.5 ms fused, and the two checks
-21.5 ms: together about 5% of an update that the learner, the brake on 2 CPUs,
-spends on bookkeeping. :class:`FastOptimizerStep` keeps RLlib's semantics:
+default NetHack model the single-tensor Adam step and the two checks are a few
+percent of an update that the learner, the brake on 2 CPUs, spends on
+bookkeeping (measured in ``benchmarks/RESULTS.md``). :class:`FastOptimizerStep`
+keeps RLlib's semantics:
 
 - Adam with RLlib's settings (the learning rate comes from ``config.lr`` and its
   schedule), fused where torch has a fused kernel for the parameters' device;

@@ -101,8 +101,8 @@ class ClusterConfig:
     dashboard_host: str = "127.0.0.1"
     #: Torch threads of the driver, where the learner runs when num_learners is 0.
     #: Env runners get one per CPU they hold (Ray sets OMP_NUM_THREADS); 1 leaves
-    #: the other cores to sampling: 1.2-1.3x end-to-end env steps/s on 2 CPUs
-    #: (benchmarks/train_throughput.py). None: torch's default.
+    #: the other cores to sampling, faster end to end on 2 CPUs
+    #: (benchmarks/RESULTS.md). None: torch's default.
     torch_threads: int | None = field(default=1, metadata=_at_least(1))
     rllib: RLlibResourcesConfig = field(default_factory=RLlibResourcesConfig)
 

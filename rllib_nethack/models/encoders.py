@@ -235,7 +235,7 @@ class ScreenRenderer(nn.Module):
     #: The last render of any renderer: (inputs, their key, pixels).
     #: APPO's target network (a deep copy, renderer included) encodes the very
     #: batch the trained network just did; the render has no weights, so the
-    #: second render of each update (~10% of it, measured) is this lookup.
+    #: second render of each update (``benchmarks/RESULTS.md``) is this lookup.
     #: One tuple, replaced whole, so a reader never sees half an entry.
     _last: ClassVar[tuple[Any, ...] | None] = None
 
@@ -282,8 +282,8 @@ class ScreenRenderer(nn.Module):
         pixels = self.atlas[window].permute(0, 3, 1, 4, 2, 5)  # [N, 3, D, P, D, P]
         if not unit:
             return pixels.reshape(n, 3, d * p, d * p)
-        # One pass converts and lays out, one scales in place: a third less
-        # time than reshape, then float(), then / 255 (measured, 1,056 steps).
+        # One pass converts and lays out, one scales in place: faster than
+        # reshape, then float(), then / 255 (benchmarks/RESULTS.md).
         out = torch.empty(pixels.shape, dtype=torch.float32, device=pixels.device)
         return out.copy_(pixels).div_(255.0).view(n, 3, d * p, d * p)
 

@@ -34,8 +34,8 @@ def bag_sum(indices: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     The same numbers as ``F.embedding_bag(indices, weight, mode="sum")``. On CPU
     its backward is computed with K ``index_add_`` scatters: torch's CPU backward
     sorts the indices first, which made the screen encoder's first layer the
-    learner's costliest backward op (about 0.1 s of a 0.6 s update with 1.2M
-    indices; 4x faster this way, ``tests/models/test_layers.py``). CUDA keeps
+    learner's costliest backward op (``benchmarks/RESULTS.md``; the same numbers
+    checked in ``tests/models/test_layers.py``). CUDA keeps
     torch's own backward, whose segment sums suit the many repeated indices.
     """
     if indices.device.type != "cpu" or not torch.is_grad_enabled():

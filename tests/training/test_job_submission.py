@@ -1,9 +1,9 @@
-"""Ray Jobs on a real head started like the README's single-machine recipe.
+"""Ray Jobs on a real head started like the single-machine recipe in docs/clusters.md.
 
 The head runs in its own temp dir with its own ports and token; the jobs run
 ``python -m rllib_nethack.run ... cluster=remote`` with no ``runtime_env``: the
 package reaches the driver and the env-runner workers because it is installed
-in the node's environment (the choice the README explains).
+in the node's environment (the choice docs/clusters.md explains).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from rllib_nethack.models.module import OLD_POLICY_LOGITS
 #: in Sample Factory's APPO and IMPALA (our module's ``forward_target`` reads it;
 #: a module of RLlib's keeps its target network); on, RLlib's target network,
 #: whose forward pass is about a fifth of a CPU update (end to end on 2 CPUs:
-#: 915 env steps/s on, 1,164 off; ``benchmarks/train_throughput.py``).
+#: ``benchmarks/RESULTS.md``).
 SWITCHES = {"vtrace_fix": True, "pack_sequences": True, "target_network": False}
 
 

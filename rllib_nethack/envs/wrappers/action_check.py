@@ -6,7 +6,7 @@ of range``, a string with a ``TypeError``, and a step after ``close()`` with an
 ``AttributeError``. This outermost wrapper turns each into one error that names
 the action space, and hands the inner wrappers a plain ``int``.
 
-It sits on the hot path (raw NLE runs ~25k steps/s), so the check is an
+It sits on the hot path (raw NLE's steps/s: ``benchmarks/RESULTS.md``), so the check is an
 ``operator.index`` and one range comparison.
 """
 
