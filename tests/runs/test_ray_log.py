@@ -21,19 +21,21 @@ DEPRECATION = logging.getLogger("ray._common.deprecation")  # reaches the consol
 def console() -> Iterator[io.StringIO]:
     """What Ray's and RLlib's own console handlers print (their stream, swapped for the test)."""
     text = io.StringIO()
-    handlers = [
+    handlers = {
         h
         for name in ("ray", "ray.rllib")
         for h in logging.getLogger(name).handlers
-        if isinstance(h, logging.StreamHandler)
-    ]
+        if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+    }
     assert handlers
-    streams = [h.setStream(text) for h in handlers]
+    streams = {h: h.stream for h in handlers}
+    for handler in handlers:
+        handler.setStream(text)
     try:
         yield text
     finally:
-        for handler, stream in zip(handlers, streams, strict=True):
-            handler.setStream(stream)
+        for handler, stream in streams.items():
+            handler.stream = stream
 
 
 def test_warnings_go_to_the_file_held_until_it_is_named(
