@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
-from ray.rllib.algorithms.appo import APPOConfig
 from ray.rllib.algorithms.impala import IMPALAConfig
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
+from rllib_nethack.algorithms.actor_critic.appo_config import NetHackAPPOConfig
 from rllib_nethack.algorithms.actor_critic.learners import (
     NetHackAPPOTorchLearner,
     NetHackIMPALATorchLearner,
@@ -62,7 +62,7 @@ class AlgorithmEntry:
 #: ``algo.name`` -> its entry. The ``conf/algo/*.yaml`` files must match these names (tested).
 ALGORITHMS: dict[str, AlgorithmEntry] = {
     "appo": AlgorithmEntry(
-        APPOConfig, NetHackAPPOTorchLearner, module_spec, check_switches, bc_loss=True
+        NetHackAPPOConfig, NetHackAPPOTorchLearner, module_spec, check_switches, bc_loss=True
     ),
     "bc": AlgorithmEntry(NetHackBCConfig, NetHackBCTorchLearner, module_spec, reads_dataset=True),
     "impala": AlgorithmEntry(

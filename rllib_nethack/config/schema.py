@@ -222,6 +222,9 @@ class RunConfig:
     #: algorithm but MuZero; a BC policy fine-tuned by APPO): a fresh optimiser,
     #: counters from zero. The model and the number of actions must match.
     init_from: str | None = None
+    #: Ray's and RLlib's log lines (start-up notes, worker output) on the console
+    #: too; by default they go to ``<run_dir>/ray.log`` and only errors are shown.
+    verbose: bool = False
     #: ``python -m rllib_nethack.tune`` only: the ``sweep`` group, checked by
     #: :mod:`rllib_nethack.sweeps.spec` before Ray starts.
     sweep: Any = None

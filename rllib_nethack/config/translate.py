@@ -55,13 +55,22 @@ def is_setting(config: AlgorithmConfig, key: str) -> bool:
     return isinstance(prop, property) and prop.fset is not None
 
 
+def _settings_class(config: AlgorithmConfig) -> type:
+    """The class whose settings ``config`` has: a subclass of ours without an
+    ``__init__`` (:class:`NetHackAPPOConfig`) adds none, so errors name RLlib's."""
+    cls: type = type(config)
+    while cls.__module__.startswith("rllib_nethack") and "__init__" not in vars(cls):
+        cls = cls.__mro__[1]
+    return cls
+
+
 def check_settings(config: AlgorithmConfig, settings: Mapping[str, Any], where: str) -> None:
     """Raise a ConfigError naming the first key of ``settings`` that ``config`` lacks."""
     for key in settings:
         if not is_setting(config, key):
             known = [k for k in vars(config) if not k.startswith("_")]
             raise ConfigError(
-                f"{where}.{key} is not a setting of RLlib's {type(config).__name__}"
+                f"{where}.{key} is not a setting of RLlib's {_settings_class(config).__name__}"
                 f"{suggestion(key, known)}"
             )
 

@@ -15,6 +15,8 @@ RLLIB_MARKER = "rllib_checkpoint.json"
 RUN_CONFIG = "run_config.yaml"
 #: Sizes and SHA-256 digests of RLlib's files, written last (see ``checkpoints.write_manifest``).
 MANIFEST = "manifest.json"
+#: Ray's and RLlib's log lines of a run (driver and workers) unless ``verbose=true``.
+RAY_LOG = "ray.log"
 #: The folder of a run directory that holds its checkpoints (``iter_000001`` ...).
 CHECKPOINTS_DIR = "checkpoints"
 #: Where RLlib keeps the trained policy module inside a checkpoint.

@@ -34,6 +34,8 @@ from rllib_nethack.runs.checkpoints import (
     save_checkpoint,
     saved_config,
 )
+from rllib_nethack.runs.layout import RAY_LOG
+from rllib_nethack.runs.ray_log import RayLogRouter, ray_log_routing
 from rllib_nethack.runs.ray_start import init_ray
 from rllib_nethack.runs.storage import fetch, local_path, sync_up
 from rllib_nethack.training.evaluation import evaluate_during_training
@@ -226,8 +228,14 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
 
     SIGTERM stops the run like Ctrl-C (a final checkpoint, then
     ``stopped_by="SIGTERM"``); see :mod:`rllib_nethack.training.signals`.
-    Every line goes out through :func:`_say`.
+    Every line goes out through :func:`_say`; Ray's and RLlib's go to
+    ``<run_dir>/ray.log`` unless ``verbose=true`` (:mod:`rllib_nethack.runs.ray_log`).
     """
+    with ray_log_routing(not cfg.get("verbose", False)) as router:
+        return _train(cfg, out, router)
+
+
+def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSummary:
     checkpoint = None
     if cfg.get("resume"):
         checkpoint = resolve_checkpoint(
@@ -247,12 +255,17 @@ def train(cfg: DictConfig, out: Output = sys.stdout) -> RunSummary:
 
     with sigterm_as_interrupt():
         _say(out, f"run dir  {run_dir}")
+        if router is not None:
+            router.open(run_dir / RAY_LOG)
+            _say(out, f"ray log  {run_dir / RAY_LOG} (verbose=true: on the console)")
         task = f"{cfg.task.name} ({cfg.task.family})"
         _say(out, f"task     {task}  model {model}  algo {cfg.algo.name}")
         started_ray = False
         try:
             with keep_sigterm_handler():  # ray.init's own handler would exit unsaved
                 started_ray = init_ray(cfg.cluster)
+            if router is not None:
+                router.route_workers()
             algo = algo_config.build_algo()
             try:
                 start = None
