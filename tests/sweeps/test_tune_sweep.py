@@ -1,15 +1,18 @@
 """Real sweeps on 2 CPUs through `python -m rllib_nethack.tune` (slow: Ray, NLE, torch).
 
-A grid of two learning rates finishes, writes summary.json with both trials and
-their checkpoints, and its best checkpoint continues as a single run; PBT with
-two trials perturbs once, carrying the checkpoint over.
+A grid of two learning rates, interrupted and resumed, finishes and writes
+summary.json with both trials and their checkpoints, and its best checkpoint
+continues as a single run; PBT with two trials perturbs once, carrying the
+checkpoint over.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -30,21 +33,42 @@ def only_sweep_dir(root: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_grid_sweep_summary_and_best_checkpoint_resumes_as_a_run(tmp_path: Path) -> None:
-    done = cli(
-        "rllib_nethack.tune",
-        *SMOKE,
-        "sweep=grid",
-        "sweep.search.algo.lr.grid=[3e-4,1e-3]",
+def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_a_run(
+    tmp_path: Path,
+) -> None:
+    """One grid sweep for three promises (a sweep costs a minute on 2 CPUs):
+    Ctrl-C keeps what is done, ``resume=`` finishes it without a second sweep
+    directory, and the summary's best checkpoint continues as a single run."""
+    args = [*SMOKE, "sweep=grid", "sweep.search.algo.lr.grid=[3e-4,1e-3]", "stop.iterations=3"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rllib_nethack.tune", *args],
         cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    assert "2 CPUs per trial" in done.stdout
+    try:
+        deadline = time.monotonic() + 600
+        while not list(tmp_path.glob("runs/*/sweeps/*/trial_*/checkpoint_*")):
+            assert proc.poll() is None and time.monotonic() < deadline, "no trial checkpoint"
+            time.sleep(2)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: Tune saves the experiment state and stops
+        interrupted, _ = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "2 CPUs per trial" in interrupted
     sweep = only_sweep_dir(tmp_path)
+    before = json.loads((sweep / "summary.json").read_text())
+    assert any(t["status"] != "TERMINATED" for t in before["trials"]) or len(before["trials"]) < 2
+
+    done = cli("rllib_nethack.tune", *SMOKE, f"resume={sweep}", cwd=tmp_path)
+    assert only_sweep_dir(tmp_path) == sweep  # no second sweep directory
     summary = json.loads((sweep / "summary.json").read_text())
     trials = summary["trials"]
     assert sorted(t["overrides"]["algo.lr"] for t in trials) == [3e-4, 1e-3]
     for t in trials:
-        assert t["status"] == "TERMINATED" and t["iterations"] == 2 and t["env_steps"] > 0
+        assert t["status"] == "TERMINATED" and t["iterations"] == 3 and t["env_steps"] > 0
         checkpoint = Path(t["checkpoint"])
         assert (checkpoint / "rllib_checkpoint.json").is_file()
         assert (checkpoint / "run_config.yaml").is_file()
@@ -63,8 +87,8 @@ def test_grid_sweep_summary_and_best_checkpoint_resumes_as_a_run(tmp_path: Path)
         "stop.iterations=1",
         cwd=tmp_path,
     )
-    assert "resumed" in run.stdout and "(iteration 2)" in run.stdout
-    assert "iter    3" in run.stdout
+    assert "resumed" in run.stdout and "(iteration 3)" in run.stdout
+    assert "iter    4" in run.stdout
 
 
 @pytest.mark.slow
@@ -91,37 +115,3 @@ def test_pbt_two_trials_perturb_once_and_finish(tmp_path: Path) -> None:
     assert policies, "PBT never perturbed a trial"
     exploited = json.loads(policies[0])
     assert exploited[-2]["algo"] != exploited[-1]["algo"]  # lr / entropy_coeff mutated
-
-
-@pytest.mark.slow
-def test_an_interrupted_sweep_resumes(tmp_path: Path) -> None:
-    import signal
-    import time
-
-    args = [*SMOKE, "sweep=grid", "stop.iterations=3"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rllib_nethack.tune", *args],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while not list(tmp_path.glob("runs/*/sweeps/*/trial_*/checkpoint_*")):
-            assert proc.poll() is None and time.monotonic() < deadline, "no trial checkpoint"
-            time.sleep(2)
-        proc.send_signal(signal.SIGINT)  # Ctrl-C: Tune saves the experiment state and stops
-        proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    sweep = only_sweep_dir(tmp_path)
-    before = json.loads((sweep / "summary.json").read_text())
-    assert any(t["status"] != "TERMINATED" for t in before["trials"]) or len(before["trials"]) < 2
-
-    cli("rllib_nethack.tune", *SMOKE, f"resume={sweep}", cwd=tmp_path)
-    assert only_sweep_dir(tmp_path) == sweep  # no second sweep directory
-    after = json.loads((sweep / "summary.json").read_text())
-    assert len(after["trials"]) == 2
-    assert all(t["status"] == "TERMINATED" and t["iterations"] == 3 for t in after["trials"])
