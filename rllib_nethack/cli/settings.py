@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import yaml
 
 from rllib_nethack.cli.exits import user_errors
+from rllib_nethack.console import pipe_safe_stdio
 from rllib_nethack.errors import ConfigError, suggestion
 
 T = TypeVar("T")
@@ -130,21 +131,23 @@ def descriptions(cls: type[Any]) -> dict[str, str]:
     return found
 
 
+def _as_typed(value: Any) -> str:
+    """``value`` as a user would type it on the command line (``null``, ``[0,99]``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_as_typed(v) for v in value) + "]"
+    return str(value)
+
+
 def settings_help(cls: type[Any], usage: str) -> str:
     """The ``--help`` text: usage, then each setting with its default and description."""
     about = descriptions(cls)
     lines = [usage, "", "settings (key=value):"]
     for f in dataclasses.fields(cls):
-        if f.default is not dataclasses.MISSING:
-            default = (
-                "null"
-                if f.default is None
-                else str(f.default).lower()
-                if isinstance(f.default, bool)
-                else str(f.default)
-            )
-        else:
-            default = "required"
+        default = "required" if f.default is dataclasses.MISSING else _as_typed(f.default)
         lines.append(f"  {f.name:<12} [{default}] {about.get(f.name, '')}".rstrip())
     return "\n".join(lines)
 
@@ -169,10 +172,10 @@ def run_command(
         check: Checks across settings, returning the settings to use; raises ConfigError.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    if any(a in ("-h", "--help", "help") for a in args):
-        print(settings_help(cls, usage))
-        return
-    with user_errors():
+    with pipe_safe_stdio(), user_errors():  # `... | head` ends quietly
+        if any(a in ("-h", "--help", "help") for a in args):
+            print(settings_help(cls, usage))
+            return
         settings = parse_settings(cls, args, positional=positional)
         code = main(check(settings) if check is not None else settings)
     if isinstance(code, int) and not isinstance(code, bool) and code:
