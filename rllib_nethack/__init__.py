@@ -20,12 +20,14 @@ package has no side effects: it neither starts Ray nor imports MiniHack.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import Any
 
 from rllib_nethack.envs import list_tasks, make_env, register_envs
 from rllib_nethack.errors import ConfigError, RllibNethackError, UnknownTaskError
 
-__version__ = "0.1.0"
+#: The installed distribution's version: pyproject.toml states it, once.
+__version__ = importlib.metadata.version("rllib-nethack")
 
 _LAZY_SUBMODULES = ("config", "evaluation", "keystrokes", "models", "policy", "training")
 #: Names re-exported lazily: attribute -> the module that defines it.

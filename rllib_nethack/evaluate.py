@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rllib_nethack.evaluation.cli import run_command
+from rllib_nethack.cli.settings import run_command
 
 USAGE = "python -m rllib_nethack.evaluate checkpoint=PATH [episodes=N] [key=value ...]"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rllib_nethack.evaluation.cli import run_command
+from rllib_nethack.cli.settings import run_command
 
 USAGE = "python -m rllib_nethack.replay FILE [video=FILE.mp4|.gif] [speed=15] [key=value ...]"
 

@@ -25,6 +25,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from rllib_nethack.cli.exits import fail
 from rllib_nethack.config.app import run_hydra_app
 from rllib_nethack.config.compose import compose_checked
 from rllib_nethack.errors import ConfigError, RllibNethackError
@@ -45,11 +46,9 @@ def _job(cfg: DictConfig) -> None:
     try:
         summary = train(cfg)
     except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+        fail(err)
     except RllibNethackError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(1)
+        fail(err, 1)
     except KeyboardInterrupt as interrupt:  # during start-up (or a second Ctrl-C while saving)
         name = stop_name(interrupt)
         print(f"{name}: stopped before a final checkpoint, nothing saved", file=sys.stderr)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 from collections.abc import Sequence
 
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from rllib_nethack.cli.exits import fail
 from rllib_nethack.config.app import run_hydra_app
 from rllib_nethack.config.paths import config_dir
 from rllib_nethack.errors import ConfigError, RllibNethackError, suggestion
@@ -57,8 +57,7 @@ def _job(cfg: DictConfig) -> None:
     try:
         run_sweep(cfg)
     except RllibNethackError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+        fail(err)
     finally:
         # Hydra made a new sweep directory; a resumed (or refused) sweep left it empty.
         with contextlib.suppress(OSError):

@@ -100,3 +100,13 @@ def test_installed_wheel_runs_from_any_directory(wheel: Path, tmp_path: Path) ->
     assert composed.returncode == 0, composed.stderr
     assert "name: MiniHack-Room-5x5-v0" in composed.stdout
     assert "name: ppo" in composed.stdout
+    # The console script pip installed (bin/ beside the package with --target).
+    listed = subprocess.run(
+        [str(target / "bin" / "rllib-nethack"), "tasks", "family=nethack"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "challenge" in listed.stdout and "MiniHack" not in listed.stdout

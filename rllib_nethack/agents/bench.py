@@ -7,19 +7,8 @@ How to run::
     python -m rllib_nethack.agents.bench agent=my_pkg.agents:act seeds=[0,999]
     python -m rllib_nethack.agents.bench agent=checkpoint:runs/my-run
 
-Arguments (``key=value``):
-
-* ``agent`` - ``random``, ``explorer``, ``checkpoint:PATH`` or ``MODULE:CALLABLE``
-  (see :mod:`rllib_nethack.agents.protocol`);
-* ``seeds`` - ``[FIRST,LAST]``, an inclusive range of the suite's seeds 0-999, or one seed;
-* ``max_steps`` - the agent's action budget per game (default 10,000): every
-  keystroke, and for a tool-calling agent every call (a refused one too), so
-  that no agent can loop for ever; the game is cut off ("truncated") there;
-* ``workers`` - parallel processes (default 2; 1 plays in this process);
-* ``episode_timeout_s`` - a wall-clock limit per game (default none): an agent
-  that hangs past it becomes that seed's error and the other seeds go on;
-* ``out`` - the folder for ``bench.json`` (summary and every episode) and
-  ``episodes.csv`` (one row per seed), default ``runs/bench/<agent>``.
+Settings (``key=value``): ``python -m rllib_nethack.agents.bench --help`` lists them,
+from :class:`BenchConfig`.
 
 Per seed: ``score`` (in-game score at the end), ``steps`` (keystrokes the game
 received), ``actions`` and ``refused`` (agent decisions, and those the game
@@ -50,11 +39,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, TextIO
-
-import yaml
 
 from rllib_nethack.agents.deadline import check_timeout, deadline
 from rllib_nethack.agents.progression import progression
@@ -66,8 +53,9 @@ from rllib_nethack.agents.protocol import (
     is_tool_agent,
     load_agent,
 )
+from rllib_nethack.cli.settings import parse_settings, run_command
 from rllib_nethack.envs.catalog import SEEDED_SUITE_SIZE
-from rllib_nethack.errors import ConfigError, RllibNethackError, check_int, suggestion
+from rllib_nethack.errors import ConfigError, check_int
 from rllib_nethack.keystrokes.keymap import KeystrokeError
 from rllib_nethack.keystrokes.session import Session, StepResult, check_max_steps, check_seed
 from rllib_nethack.keystrokes.tools import KeystrokeTools, ToolCallError, step_text
@@ -83,7 +71,20 @@ PROGRESSION_SOURCE = (
 
 @dataclass(frozen=True)
 class BenchConfig:
-    """One benchmark run (see the module docstring for each field)."""
+    """One benchmark run (the ``key=value`` settings of ``bench`` and ``record``).
+
+    Attributes:
+        agent: random, explorer, checkpoint:PATH or MODULE:CALLABLE (see
+            rllib_nethack.agents.protocol).
+        seeds: [FIRST,LAST], an inclusive range of the suite's seeds 0-999, or one seed.
+        max_steps: The agent's action budget per game: every keystroke, and for a
+            tool-calling agent every call (a refused one too), so that no agent can
+            loop for ever; the game is cut off ("truncated") there.
+        workers: Parallel processes (1 plays in this process).
+        out: The folder for the summary and episodes.csv (default runs/<command>/<agent>).
+        episode_timeout_s: A wall-clock limit per game (null: none); an agent that
+            hangs past it becomes that seed's error and the other seeds go on.
+    """
 
     agent: str
     seeds: tuple[int, int] = (0, 99)
@@ -470,87 +471,53 @@ def run_bench(config: BenchConfig, progress: TextIO | None = None) -> dict[str, 
 
 
 # ------------------------------------------------------------------ command line
-_KEYS = tuple(f.name for f in fields(BenchConfig))
+USAGE = "python -m rllib_nethack.agents.{command} agent=NAME [seeds=[FIRST,LAST]] [key=value ...]"
 
 
-def parse_args(argv: Sequence[str]) -> BenchConfig:
-    """``key=value`` arguments as a :class:`BenchConfig`.
+def checked(config: BenchConfig) -> BenchConfig:
+    """``config`` with its seeds as a checked ``(first, last)`` range and every
+    number in bounds: the checks across settings that their types cannot say.
 
     Raises:
-        ConfigError: an unknown key, a bad value, or no ``agent=``.
+        ConfigError: seeds out of the suite or reversed, a bad budget, worker count or timeout.
     """
-    given: dict[str, Any] = {}
-    for arg in argv:
-        key, sep, text = arg.partition("=")
-        key = key.lstrip("+")
-        if not sep or key not in _KEYS:
-            raise ConfigError(
-                f"unknown argument {arg!r}{suggestion(key, _KEYS)} (arguments: "
-                + ", ".join(f"{k}=" for k in _KEYS)
-                + ")"
-            )
-        given[key] = text if key in ("agent", "out") else _value(key, text)
-    if "agent" not in given:
-        raise ConfigError(
-            "no agent given: add agent=random, agent=explorer, agent=checkpoint:PATH "
-            "or agent=MODULE:CALLABLE"
-        )
-    seeds = given.get("seeds", (0, 99))
+    seeds: Any = config.seeds
     if isinstance(seeds, int) and not isinstance(seeds, bool):
         seeds = [seeds, seeds]
-    if not isinstance(seeds, list | tuple) or len(seeds) != 2:
+    if not isinstance(seeds, list | tuple) or len(seeds) not in (1, 2):
         raise ConfigError(
             f"seeds must be [FIRST,LAST] (an inclusive range of 0-{SEEDED_SUITE_SIZE - 1}) "
             f"or one seed, got {seeds!r}"
         )
-    first, last = check_seed(seeds[0]), check_seed(seeds[1])
+    first, last = check_seed(seeds[0]), check_seed(seeds[-1])
     if last < first:
         raise ConfigError(f"seeds=[{first},{last}]: the last seed comes before the first")
-    return BenchConfig(
-        agent=given["agent"],
+    return replace(
+        config,
         seeds=(first, last),
-        max_steps=check_max_steps(given.get("max_steps", DEFAULT_MAX_STEPS)),
-        workers=check_int("workers", given.get("workers", DEFAULT_WORKERS), 1, 64),
-        out=given.get("out", ""),
-        episode_timeout_s=check_timeout(given.get("episode_timeout_s")),
+        max_steps=check_max_steps(config.max_steps),
+        workers=check_int("workers", config.workers, 1, 64),
+        episode_timeout_s=check_timeout(config.episode_timeout_s),
     )
 
 
-def _value(key: str, text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise ConfigError(f"{key}={text!r} is not a value") from None
+def parse_args(argv: Sequence[str]) -> BenchConfig:
+    """``key=value`` arguments as a checked :class:`BenchConfig`.
 
-
-def run_command(
-    argv: list[str] | None,
-    usage: str | None,
-    run: Callable[[BenchConfig, TextIO], dict[str, Any]],
-) -> tuple[BenchConfig, dict[str, Any]] | int:
-    """The ``key=value`` command line of ``bench`` and ``record``, run: the config and
-    summary, or the exit status when there is nothing to report (``--help``: 0; bad
-    input: one ``error:`` line, 2; Ctrl-C: 130)."""
-    args = sys.argv[1:] if argv is None else argv
-    if any(a in ("-h", "--help") for a in args):
-        print(usage)
-        return 0
-    try:
-        config = parse_args(args)
-        return config, run(config, sys.stderr)
-    except RllibNethackError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    Raises:
+        ConfigError: an unknown key, a bad value, or no ``agent=``.
+    """
+    return checked(parse_settings(BenchConfig, argv))
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``python -m rllib_nethack.agents.bench agent=... ...``)."""
-    done = run_command(argv, __doc__, run_bench)
-    if isinstance(done, int):
-        return done
-    config, summary = done
+    run_command(BenchConfig, _bench, USAGE.format(command="bench"), argv, check=checked)
+    return 0
+
+
+def _bench(config: BenchConfig) -> int:
+    summary = run_bench(config, sys.stderr)
     first, last = config.seeds
     progression_pct = (summary["mean_progression"] or 0.0) * 100
     print(

@@ -51,17 +51,19 @@ from typing import Any, TextIO
 from nle import nethack
 
 from rllib_nethack.agents.bench import (
+    USAGE,
     BenchConfig,
     EpisodeRecord,
     Player,
     check_agent,
+    checked,
     play_keystrokes,
     play_tools,
-    run_command,
     run_episodes,
     summarize,
 )
 from rllib_nethack.agents.protocol import is_tool_agent
+from rllib_nethack.cli.settings import run_command
 from rllib_nethack.datasets.nld import first_screen
 from rllib_nethack.datasets.xlogfile import (
     CutGame,
@@ -221,10 +223,12 @@ def run_record(config: BenchConfig, progress: TextIO | None = None) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``python -m rllib_nethack.agents.record agent=... ...``)."""
-    done = run_command(argv, __doc__, run_record)
-    if isinstance(done, int):
-        return done
-    config, summary = done
+    run_command(BenchConfig, _record, USAGE.format(command="record"), argv, check=checked)
+    return 0
+
+
+def _record(config: BenchConfig) -> int:
+    summary = run_record(config, sys.stderr)
     cut = sum(1 for r in summary["per_episode"] if r["end"] == "truncated")
     recorded = summary["episodes"] - summary["errors"]
     print(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import hydra
 from omegaconf import DictConfig
 
+from rllib_nethack.cli.exits import fail
 from rllib_nethack.config.cli import NoTaskGiven, canonical_task_args, task_table
 from rllib_nethack.config.hydra_overrides import apply_hydra_overrides
 from rllib_nethack.config.paths import config_dir
@@ -45,11 +46,9 @@ def run_hydra_app(
         if check is not None:
             check(args)
     except NoTaskGiven as err:
-        print(f"error: {err}. Tasks:\n{task_table()}", file=sys.stderr)
-        sys.exit(2)
+        fail(f"{err}. Tasks:\n{task_table()}")
     except RllibNethackError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+        fail(err)
     register_configs()
     register_resolvers()
     sys.argv = [sys.argv[0], *args]

@@ -8,11 +8,13 @@ print the task list when no task is given.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from rllib_nethack.envs.catalog import TaskSpec, all_task_specs, get_task
-from rllib_nethack.errors import ConfigError
+from rllib_nethack.errors import ConfigError, suggestion
 
 _TASK_ARG = re.compile(r"^(\+{0,2})task=(.*)$")
 #: Arguments that make Hydra print something and exit without running a job.
@@ -54,3 +56,46 @@ def task_table(specs: Iterable[TaskSpec] | None = None) -> str:
         aliases = f" (also: {', '.join(spec.aliases)})" if spec.aliases else ""
         lines.append(f"{spec.name:<48} {spec.family:<9} {spec.description}{aliases}")
     return "\n".join(lines)
+
+
+#: The task families ``tasks family=...`` filters on.
+FAMILIES = ("nethack", "minihack")
+
+
+@dataclass(frozen=True)
+class TaskListSettings:
+    """The ``key=value`` settings of ``python -m rllib_nethack.tasks``.
+
+    Attributes:
+        family: Only this family's tasks: nethack or minihack (null: both).
+        json: One JSON object per task (name, family, aliases, description)
+            instead of the table.
+    """
+
+    family: str | None = None
+    json: bool = False
+
+
+def print_tasks(settings: TaskListSettings) -> None:
+    """Print the tasks ``settings`` selects, as a table or JSON lines.
+
+    Raises:
+        ConfigError: an unknown family.
+    """
+    if settings.family is not None and settings.family not in FAMILIES:
+        raise ConfigError(
+            f"unknown family {settings.family!r}{suggestion(settings.family, FAMILIES)} "
+            f"(families: {', '.join(FAMILIES)})"
+        )
+    specs = [s for s in all_task_specs() if settings.family in (None, s.family)]
+    if not settings.json:
+        print(task_table(specs))
+        return
+    for s in specs:
+        row = {
+            "name": s.name,
+            "family": s.family,
+            "aliases": list(s.aliases),
+            "description": s.description,
+        }
+        print(json.dumps(row))

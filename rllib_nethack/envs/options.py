@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
+from nle import nethack
+
 from rllib_nethack.envs.catalog import TaskSpec
 from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
 from rllib_nethack.errors import ConfigError, check_int, suggestion
@@ -53,26 +55,8 @@ RACE_ALIGNMENTS = {
 
 #: Observations computed by this package on top of NLE's own.
 DERIVED_KEYS = ("screen_image", "prev_action")
-#: NLE's observations (see ``nle.nethack.OBSERVATION_DESC``).
-NLE_KEYS = (
-    "glyphs",
-    "chars",
-    "colors",
-    "specials",
-    "blstats",
-    "message",
-    "program_state",
-    "internal",
-    "inv_glyphs",
-    "inv_letters",
-    "inv_oclasses",
-    "inv_strs",
-    "screen_descriptions",
-    "tty_chars",
-    "tty_colors",
-    "tty_cursor",
-    "misc",
-)
+#: NLE's observations, in NLE's order (its ``OBSERVATION_DESC``).
+NLE_KEYS: tuple[str, ...] = tuple(nethack.OBSERVATION_DESC)
 #: Agent-centred crops that MiniHack adds.
 MINIHACK_CROP_KEYS = (
     "glyphs_crop",

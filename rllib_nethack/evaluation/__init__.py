@@ -3,8 +3,7 @@
 * :mod:`.episodes` - play seeded episodes with a :class:`~rllib_nethack.policy.Policy`;
 * :mod:`.parallel` - many episodes over Ray workers (or in this process);
 * :mod:`.report` - ``eval.json`` (Sample Factory's shape), ``episodes.csv``, comparison tables;
-* :mod:`.video`, :mod:`.ttyrec`, :mod:`.terminal` - video files, NLE's ttyrecs, a VT100 screen;
-* :mod:`.cli` - the ``key=value`` command lines of ``evaluate``, ``watch`` and ``replay``.
+* :mod:`.video`, :mod:`.ttyrec`, :mod:`.terminal` - video files, NLE's ttyrecs, a VT100 screen.
 """
 
 from rllib_nethack.evaluation.episodes import EpisodeRecord, play_episodes

@@ -10,7 +10,8 @@ task, so keystroke agents and RLlib policies play exactly the same games:
 * :func:`commands` - every accepted command, grouped and described.
 
 ``python -m rllib_nethack.serve --stdio`` puts a session on a JSON-lines pipe
-for agent harnesses; ``python -m rllib_nethack.play`` lets a person play it.
+for agent harnesses (the server: :mod:`.jsonlines`); ``python -m rllib_nethack.play``
+lets a person play it (the terminal loop: :mod:`.terminal`).
 """
 
 from rllib_nethack.keystrokes.commands import CATEGORIES, CommandInfo, commands, commands_as_json

@@ -191,7 +191,7 @@ def test_progression_is_balrogs_table() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["seeds=[0,9]"], "no agent given"),
+        (["seeds=[0,9]"], "missing setting agent=...: random, explorer"),
         (["agent=random", "seed=[0,9]"], "did you mean 'seeds'"),
         (["agent=random", "seeds=[9,0]"], "before the first"),
         (["agent=random", "seeds=[0,1000]"], "between 0 and 999"),

@@ -13,8 +13,8 @@ import pytest
 from commands import run_command
 
 from rllib_nethack import ConfigError
+from rllib_nethack.cli.settings import parse_settings
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
-from rllib_nethack.evaluation.cli import parse_settings
 from rllib_nethack.evaluation.command import EvaluateSettings, run_evaluation
 from rllib_nethack.metrics.callbacks import HOW_DONE
 from rllib_nethack.testing.untrained import write_untrained_checkpoint

@@ -11,9 +11,9 @@ from PIL import Image
 
 import rllib_nethack
 from rllib_nethack import ConfigError
+from rllib_nethack.cli.settings import parse_settings
 from rllib_nethack.envs.nle_access import base_env, tty_screen
 from rllib_nethack.envs.render import SCREEN_CELL, glyph_atlas
-from rllib_nethack.evaluation.cli import parse_settings
 from rllib_nethack.evaluation.episodes import reset_seeded
 from rllib_nethack.evaluation.replaying import ReplaySettings, replay_frames, run_replay
 from rllib_nethack.evaluation.watching import WatchSettings, run_watch

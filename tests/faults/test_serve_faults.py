@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from rllib_nethack.serve import MAX_REQUEST_CHARS
+from rllib_nethack.keystrokes.jsonlines import MAX_REQUEST_CHARS
 
 SERVE = [sys.executable, "-m", "rllib_nethack.serve", "--stdio"]
 

@@ -20,7 +20,7 @@ from rllib_nethack.keystrokes import (
     parse_action,
     parse_key,
 )
-from rllib_nethack.play import split_keys
+from rllib_nethack.keystrokes.terminal import split_keys
 
 M, C = nethack.M, nethack.C
 

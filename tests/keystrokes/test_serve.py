@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from rllib_nethack.keystrokes import Session
-from rllib_nethack.serve import SessionServer, serve
+from rllib_nethack.keystrokes.jsonlines import SessionServer, serve
 
 SEED = 7
 

@@ -14,7 +14,7 @@ import pytest
 import rllib_nethack
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.keystrokes import KeystrokeError, Session, SessionError, StepResult, commands
-from rllib_nethack.play import end_summary, play_loop, render
+from rllib_nethack.keystrokes.terminal import end_summary, play_loop, render
 
 SEED = 7
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -218,7 +218,7 @@ def test_play_loop_stops_at_game_over(session: Session) -> None:
 
 def test_play_without_a_terminal_fails_cleanly() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.play", "--seed", "7"],
+        [sys.executable, "-m", "rllib_nethack.play", "seed=7"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

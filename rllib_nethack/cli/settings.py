@@ -1,8 +1,10 @@
-"""``key=value`` command lines for ``evaluate``, ``watch`` and ``replay``.
+"""``key=value`` command lines for every command that is not a Hydra app.
 
-The same style as ``python -m rllib_nethack.run`` (``episodes=1024``,
-``seeds=[0,1023]``, ``greedy=false``), without Hydra: these commands have a
-handful of flat settings and no config groups. Values are read as YAML
+``evaluate``, ``watch``, ``replay`` and the agent ``bench`` and ``record`` take
+the same style as ``python -m rllib_nethack.run`` (``episodes=1024``,
+``seeds=[0,1023]``, ``greedy=false``), without Hydra: they have a handful of
+flat settings and no config groups. The settings are a dataclass; its
+docstring's ``Attributes:`` section is the ``--help`` text. Values are read as YAML
 scalars and lists; every setting is checked against its declared type, and a
 bad command line is one line naming the setting (with the closest valid
 names for a typo).
@@ -18,7 +20,9 @@ from typing import Any, TypeVar
 
 import yaml
 
-from rllib_nethack.errors import ConfigError, RllibNethackError, suggestion
+from rllib_nethack.cli.exits import user_errors
+from rllib_nethack.console import pipe_safe_stdio
+from rllib_nethack.errors import ConfigError, suggestion
 
 T = TypeVar("T")
 
@@ -98,15 +102,16 @@ def parse_settings(cls: type[T], argv: Sequence[str], positional: str | None = N
         and f.default_factory is dataclasses.MISSING
     ]
     if missing:
-        raise ConfigError(f"missing setting {missing[0]}=...")
+        about = descriptions(cls).get(missing[0])
+        raise ConfigError(f"missing setting {missing[0]}=..." + (f": {about}" if about else ""))
     return cls(**given)
 
 
-def settings_help(cls: type[Any], usage: str) -> str:
-    """The ``--help`` text: usage, then each setting with its default and the
-    description from the class docstring's ``Attributes:`` section."""
+def descriptions(cls: type[Any]) -> dict[str, str]:
+    """Each setting's description, from the class docstring's ``Attributes:``
+    section (the Google style: ``name: text``, continued on deeper lines)."""
     doc = cls.__doc__ or ""
-    descriptions: dict[str, str] = {}
+    found: dict[str, str] = {}
     current = None
     for line in doc.splitlines():
         stripped = line.strip()
@@ -118,24 +123,32 @@ def settings_help(cls: type[Any], usage: str) -> str:
             and not line.startswith(" " * 12)
         ):
             current = name
-            descriptions[name] = rest.strip()
+            found[name] = rest.strip()
         elif current and stripped and line.startswith(" " * 12):
-            descriptions[current] += " " + stripped
+            found[current] += " " + stripped
         elif not stripped:
             current = None
+    return found
+
+
+def _as_typed(value: Any) -> str:
+    """``value`` as a user would type it on the command line (``null``, ``[0,99]``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_as_typed(v) for v in value) + "]"
+    return str(value)
+
+
+def settings_help(cls: type[Any], usage: str) -> str:
+    """The ``--help`` text: usage, then each setting with its default and description."""
+    about = descriptions(cls)
     lines = [usage, "", "settings (key=value):"]
     for f in dataclasses.fields(cls):
-        if f.default is not dataclasses.MISSING:
-            default = (
-                "null"
-                if f.default is None
-                else str(f.default).lower()
-                if isinstance(f.default, bool)
-                else str(f.default)
-            )
-        else:
-            default = "required"
-        lines.append(f"  {f.name:<12} [{default}] {descriptions.get(f.name, '')}".rstrip())
+        default = "required" if f.default is dataclasses.MISSING else _as_typed(f.default)
+        lines.append(f"  {f.name:<12} [{default}] {about.get(f.name, '')}".rstrip())
     return "\n".join(lines)
 
 
@@ -145,20 +158,25 @@ def run_command(
     usage: str,
     argv: Sequence[str] | None,
     positional: str | None = None,
+    check: Callable[[T], T] | None = None,
 ) -> None:
-    """Parse ``argv`` into ``cls``, run ``main``, and turn user errors into one line + exit 2."""
+    """Parse ``argv`` (default ``sys.argv[1:]``) into ``cls``, run ``main`` on it
+    and exit with the status it returns (0 for ``None``).
+
+    Args:
+        cls: The settings dataclass.
+        main: The command itself; may return an exit status.
+        usage: The first line of ``--help``.
+        argv: The arguments, without the program name.
+        positional: The setting one bare argument sets (``evaluate RUN``).
+        check: Checks across settings, returning the settings to use; raises ConfigError.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
-    if any(a in ("-h", "--help", "help") for a in args):
-        print(settings_help(cls, usage))
-        return
-    try:
+    with pipe_safe_stdio(), user_errors():  # `... | head` ends quietly
+        if any(a in ("-h", "--help", "help") for a in args):
+            print(settings_help(cls, usage))
+            return
         settings = parse_settings(cls, args, positional=positional)
-        code = main(settings)
-    except RllibNethackError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
+        code = main(check(settings) if check is not None else settings)
     if isinstance(code, int) and not isinstance(code, bool) and code:
         sys.exit(code)
