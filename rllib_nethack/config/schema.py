@@ -84,6 +84,10 @@ class RLlibResourcesConfig:
     max_num_env_runner_restarts: int = field(default=1000, metadata=_at_least(0))
     sample_timeout_s: float = field(default=120, metadata=_above(0))
     delay_between_env_runner_restarts_s: float = field(default=5, metadata=_at_least(0))
+    #: Before each training step RLlib pings every lost env runner and waits up
+    #: to this long for it: while a node is gone, every iteration pays it (RLlib's
+    #: 30 s would stall training). One that is slower is tried again next time.
+    env_runner_health_probe_timeout_s: float = field(default=5, metadata=_above(0))
 
 
 @dataclass

@@ -76,6 +76,8 @@ class LoopbackCluster:
 
     temp_dir: Path
     head_cpus: int = 1
+    #: Ray's JSON of the head's custom resources, e.g. '{"sampler": 1}'.
+    head_resources: str | None = None
     token: str = field(default_factory=lambda: secrets.token_hex(32))
     gcs_port: int = field(default_factory=free_port)
     dashboard_port: int = field(default_factory=free_port)
@@ -100,7 +102,7 @@ class LoopbackCluster:
         env.pop("RAY_ADDRESS", None)
         return env
 
-    def _ray_start(self, args: list[str], env: Mapping[str, str], worker: bool = False) -> None:
+    def _ray_start(self, args: list[str], env: Mapping[str, str], worker: bool = False) -> int:
         launcher = ["-c", _WORKER_START] if worker else ["-m", "ray.scripts.scripts"]
         command = [sys.executable, *launcher, "start", *args]
         # A new session: the node's daemons inherit its process group, which
@@ -118,6 +120,7 @@ class LoopbackCluster:
         output, _ = proc.communicate(timeout=180)
         if proc.returncode != 0:
             raise RuntimeError(f"ray start {' '.join(args)} failed:\n{output}")
+        return proc.pid
 
     def start_head(self) -> LoopbackCluster:
         """Start the head node (GCS, dashboard with the Jobs API, a raylet)."""
@@ -136,13 +139,15 @@ class LoopbackCluster:
                 "--num-gpus=0",
                 f"--temp-dir={self.temp_dir / 'ray'}",
                 "--disable-usage-stats",
+                *([f"--resources={self.head_resources}"] if self.head_resources else []),
             ],
             self.node_env(),
         )
         return self
 
-    def add_worker(self, num_cpus: int, resources: str | None = None) -> None:
-        """Join a worker node on loopback (``resources``: Ray's JSON, e.g. '{"sampler": 1}')."""
+    def add_worker(self, num_cpus: int, resources: str | None = None) -> int:
+        """Join a worker node on loopback (``resources``: Ray's JSON, e.g. '{"sampler": 1}');
+        its process group, for :meth:`kill_node`."""
         args = [
             f"--address={self.address}",
             f"--node-ip-address={LOOPBACK_IP}",
@@ -153,7 +158,18 @@ class LoopbackCluster:
         ]
         if resources:
             args.append(f"--resources={resources}")
-        self._ray_start(args, self.node_env(), worker=True)
+        return self._ray_start(args, self.node_env(), worker=True)
+
+    def kill_node(self, group: int, grace_s: float = 10.0) -> None:
+        """End one worker node at once (SIGKILL to its process group), as a
+        preempted machine disappears: no goodbye to the head, whose health
+        checks find it gone."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        deadline = time.monotonic() + grace_s
+        while time.monotonic() < deadline and _group_alive(group):
+            time.sleep(0.2)
+        self.process_groups.remove(group)
 
     def stop(self, grace_s: float = 10.0) -> None:
         """End every process the nodes started (their process groups), and nothing else."""

@@ -55,6 +55,7 @@ from rllib_nethack.training.reporting import (
     progress_of,
     starting_point,
 )
+from rllib_nethack.training.runner_health import RunnerHealth
 from rllib_nethack.training.signals import (
     TerminationRequested,
     interrupt_requested,
@@ -340,6 +341,7 @@ def _train_loop(
     reason = stop_reason(stop, start, done) if start is not None else None
     latest: Path | None = None
     ray_failure: str | None = None
+    runners = RunnerHealth.of(algo)
     try:
         try:
             while reason is None:
@@ -353,6 +355,8 @@ def _train_loop(
                     last = progress_of(result, time.monotonic() - clock, last, window)
                     progress_csv.append(last)  # the record first, the courtesy line after
                     _say(out, format_progress(last, eta_seconds(last, stop, done), family))
+                    if runners is not None and (change := runners.check(algo)) is not None:
+                        _say(out, change)
                     if tensorboard is not None:
                         tensorboard.write(result, last.env_steps)
                     if not (termination_requested() or interrupt_requested()):  # saved anyway
