@@ -49,6 +49,7 @@ def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_p
         f"--out={out}",
         "debug=smoke",
         "stop.iterations=null",
+        "cluster.rllib.num_env_runners=0",  # no env-runner actors: the test's seconds
         "experiment.tensorboard=false",
     ]
     first = suite(*args, cwd=tmp_path)
