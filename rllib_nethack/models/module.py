@@ -38,6 +38,7 @@ from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder, g
 from rllib_nethack.models.cores import RESETS, IdentityCore, LSTMCore
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD, E3BEmbedding, inverse_head
 from rllib_nethack.models.layers import flatten_time
+from rllib_nethack.models.rnd import RND_ATTRIBUTE, RNDNetworks
 
 #: model_config keys every model accepts besides its architecture's settings:
 #: RLlib's own (its algorithms add some, such as ``vf_share_layers``, and its
@@ -121,11 +122,12 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         config.update(cast(Mapping[str, Any], self.model_config or {}))
         self.model_config = config
         self.architecture = str(config.get(ARCHITECTURE_KEY, ""))
-        # E3B's settings (``explore=e3b``) are not the architecture's: taken out
-        # before the architecture checks its own.
+        # The bonuses' settings (``explore=e3b|rnd``) are not the architecture's:
+        # taken out before the architecture checks its own.
         e3b_settings = cast(Mapping[str, Any] | None, config.get(E3B_ATTRIBUTE))
+        rnd_settings = cast(Mapping[str, Any] | None, config.get(RND_ATTRIBUTE))
         settings, encoder, core = build_trunk(
-            {k: v for k, v in config.items() if k != E3B_ATTRIBUTE},
+            {k: v for k, v in config.items() if k not in (E3B_ATTRIBUTE, RND_ATTRIBUTE)},
             cast(gym.Space, self.observation_space),  # type: ignore[type-arg]
             cast(gym.Space, self.action_space),  # type: ignore[type-arg]
         )
@@ -138,15 +140,19 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         self.pi = nn.Linear(width, self.num_actions)
         if not self.inference_only:
             self.vf = nn.Linear(width, 1)
+        spaces = cast(gym.spaces.Dict, self.observation_space).spaces
+
+        def own_encoder() -> CombinedEncoder:  # the architecture's encoder, its own weights
+            return get_architecture(self.architecture).build(settings, self.num_actions, spaces)
+
         self.e3b: E3BEmbedding | None = None
         if e3b_settings:
-            spaces = cast(gym.spaces.Dict, self.observation_space).spaces
-            own_encoder = get_architecture(self.architecture).build(
-                settings, self.num_actions, spaces
-            )
             dim = int(e3b_settings["embedding_dim"])
-            self.e3b = E3BEmbedding(own_encoder, dim)
+            self.e3b = E3BEmbedding(own_encoder(), dim)
             self.e3b_inverse = inverse_head(dim, self.num_actions)
+        self.rnd: RNDNetworks | None = None
+        if rnd_settings:
+            self.rnd = RNDNetworks(own_encoder(), own_encoder(), int(rnd_settings["embedding_dim"]))
         _initialize(self)
 
     # ------------------------------------------------------------------ state

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import numbers
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ class Progress:
     action_accuracy: float = math.nan
     #: Demonstration keypresses so far that no action of the task sends.
     unmapped_keys: float = math.nan
-    #: The exploration bonus per episode (``explore=count|e3b``; NaN without one).
+    #: The exploration bonus per episode (``explore=count|e3b|rnd``; NaN without one).
     intrinsic_return_mean: float = math.nan
     #: The share of episodes that reached the task's goal (what MiniHack is judged by).
     success_rate: float = math.nan
@@ -320,16 +320,63 @@ def plot_learning_curve(
     rows = read_progress(csv_path)
     if not rows:
         return None
+    fig, ax = _figure()
+    if any(not math.isnan(r.get("bc_loss", math.nan)) for r in rows):
+        _plot_demonstration_curve(ax, [r["env_steps"] for r in rows], rows)
+    else:
+        _plot_episode_curve(ax, full_window_rows(rows), family, int(rows[-1].get("window", 0)))
+    return _save(fig, ax, title, png_path)
+
+
+def plot_comparison(runs: Mapping[str, Sequence[Path]], png_path: Path, title: str) -> Path | None:
+    """Several settings' learning curves on one axis, against env steps.
+
+    ``runs`` maps a setting's label to the ``progress.csv`` of each of its runs
+    (one per seed): one colour per setting, one line per run, each point a mean
+    over a full window of episodes with its standard-error band, as
+    :func:`plot_learning_curve` draws a single run. None when no run has a row.
+
+    Raises:
+        FileWriteError: the PNG could not be written; an older one is left as it was.
+    """
+    curves = {
+        label: [read_progress(p) for p in paths if p.is_file()] for label, paths in runs.items()
+    }
+    if not any(rows for runs_of in curves.values() for rows in runs_of):
+        return None
+    fig, ax = _figure()
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("mean return, last episodes (full window)")
+    ax.grid(alpha=0.3)
+    colours = [f"C{i}" for i in range(10)]
+    for i, (label, runs_of) in enumerate(curves.items()):
+        colour = colours[i % len(colours)]
+        for j, rows in enumerate(runs_of):
+            full = full_window_rows(rows)
+            if not full:
+                continue
+            window = int(full[-1].get("window", DEFAULT_WINDOW) or DEFAULT_WINDOW)
+            steps = [r["env_steps"] for r in full]
+            returns = [r["return_mean"] for r in full]
+            errors = [r.get("return_std", math.nan) / math.sqrt(window) for r in full]
+            ax.plot(steps, returns, color=colour, marker="o", ms=2, label=None if j else label)
+            _band(ax, steps, returns, [0.0 if math.isnan(e) else e for e in errors], colour)
+    ax.legend(loc="upper left")
+    return _save(fig, ax, title, png_path)
+
+
+def _figure() -> tuple[Any, Any]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-    if any(not math.isnan(r.get("bc_loss", math.nan)) for r in rows):
-        _plot_demonstration_curve(ax, [r["env_steps"] for r in rows], rows)
-    else:
-        _plot_episode_curve(ax, full_window_rows(rows), family, int(rows[-1].get("window", 0)))
+    return plt.subplots(figsize=(8, 4.5), dpi=100)
+
+
+def _save(fig: Any, ax: Any, title: str, png_path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
     ax.set_title(title)
     fig.tight_layout()
     try:

@@ -6,11 +6,11 @@ over the episode's earlier observations, reset observation included. The
 inverse is kept, and updated per step by Sherman-Morrison, so a step costs
 ``O(d^2)``, not a ``d x d`` solve.
 
-* :class:`E3BBonus`, an env-to-module connector, owns the per-episode inverses
-  (keyed by episode id, so they carry over RLlib's rollout fragments, and
-  started afresh at each episode's reset) and writes ``b_t`` into the step's
-  ``info``; it runs the module's embedding (:mod:`rllib_nethack.models.e3b`),
-  which the weight sync keeps current.
+* :class:`E3BBonus`, an env-to-module connector
+  (:class:`~rllib_nethack.algorithms.exploration.step_bonus.ObservationBonus`),
+  owns the per-episode inverses (started afresh at each episode's reset) and
+  writes ``b_t`` into the step's ``info``; it runs the module's embedding
+  (:mod:`rllib_nethack.models.e3b`), which the weight sync keeps current.
 * The learners (:data:`E3B_LEARNERS`) add the inverse-dynamics loss that
   trains the embedding to the actor-critic loss: one optimizer, one checkpoint.
 """
@@ -22,8 +22,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from ray.rllib.connectors.connector_v2 import ConnectorV2
-from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.core.columns import Columns
 
 from rllib_nethack.algorithms.actor_critic.learners import (
@@ -31,20 +29,15 @@ from rllib_nethack.algorithms.actor_critic.learners import (
     NetHackIMPALATorchLearner,
     NetHackPPOTorchLearner,
 )
-from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_RETURN_KEY, INTRINSIC_REWARD_KEY
+from rllib_nethack.algorithms.exploration.step_bonus import ObservationBonus, observation_batch
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD, inverse_dynamics_loss
-
-#: Episodes whose inverse an env runner keeps at most (abandoned ones are dropped oldest first).
-MAX_TRACKED_EPISODES = 4096
 
 
 class EllipticalEpisode:
-    """One episode's ``C^-1``, from ``ridge * I``, and the bonuses it has given."""
+    """One episode's ``C^-1``, from ``ridge * I``."""
 
     def __init__(self, dim: int, ridge: float) -> None:
         self.inverse = np.eye(dim) / ridge
-        self.total = 0.0
-        self.last_t = -1
 
     def bonus(self, phi: np.ndarray) -> float:
         """``phi^T C^-1 phi`` for the current ``C``; then ``C += phi phi^T`` (Sherman-Morrison)."""
@@ -54,20 +47,8 @@ class EllipticalEpisode:
         return b
 
 
-def _single(rl_module: Any) -> Any:
-    try:
-        return rl_module[DEFAULT_MODULE_ID]
-    except (TypeError, KeyError):
-        return rl_module
-
-
-class E3BBonus(ConnectorV2):
-    """Env-to-module piece: the elliptical bonus of each episode's newest observation.
-
-    Runs after every env step (and reset) with all the runner's episodes,
-    finished ones included, before RLlib's own pieces. It leaves the batch
-    alone; ``b_t`` (and the episode's running sum) go into the step's ``info``.
-    """
+class E3BBonus(ObservationBonus):
+    """Env-to-module piece: the elliptical bonus of each episode's newest observation."""
 
     def __init__(
         self,
@@ -81,60 +62,28 @@ class E3BBonus(ConnectorV2):
         self.ridge = float(ridge)
         self.episodes: dict[str, EllipticalEpisode] = {}
 
-    def __call__(
-        self,
-        *,
-        rl_module: Any,
-        batch: dict[str, Any],
-        episodes: list[Any],
-        explore: bool | None = None,
-        shared_data: dict[str, Any] | None = None,
-        metrics: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        module = _single(rl_module)
-        embedding = getattr(module, E3B_ATTRIBUTE, None)
-        todo = [e for e in episodes if self._pending(e)]
-        if embedding is None or not todo:
-            return batch
-        phis = embed_observations(embedding, [e.get_observations(-1) for e in todo])
-        for episode, phi in zip(todo, phis, strict=True):
+    def networks(self, module: Any) -> torch.nn.Module | None:
+        return getattr(module, E3B_ATTRIBUTE, None)
+
+    def bonuses(self, networks: torch.nn.Module, episodes: list[Any]) -> np.ndarray:
+        phis = embed_observations(networks, [e.get_observations(-1) for e in episodes])
+        out = np.empty(len(episodes))
+        for i, (episode, phi) in enumerate(zip(episodes, phis, strict=True)):
             state = self.episodes.get(episode.id_)
             if state is None or episode.t == 0:
                 state = self.episodes[episode.id_] = EllipticalEpisode(len(phi), self.ridge)
-            b = state.bonus(phi)
-            state.last_t = episode.t
-            if episode.t > 0:  # a reset observation ends no step: its bonus rewards nothing
-                state.total += b
-                info = episode.get_infos(-1)
-                info[INTRINSIC_REWARD_KEY] = b
-                info[INTRINSIC_RETURN_KEY] = state.total
-            if episode.is_done:
-                del self.episodes[episode.id_]
-        while len(self.episodes) > MAX_TRACKED_EPISODES:
-            del self.episodes[next(iter(self.episodes))]
-        return batch
+            out[i] = state.bonus(phi)
+        return out
 
-    def _pending(self, episode: Any) -> bool:
-        state = self.episodes.get(episode.id_)
-        return state is None or episode.t == 0 or state.last_t < episode.t
+    def forget(self, episode_id: str) -> None:
+        self.episodes.pop(episode_id, None)
 
 
 def embed_observations(embedding: torch.nn.Module, observations: list[Any]) -> np.ndarray:
     """``phi`` of a list of dict observations, as float64 rows."""
-    device = next(embedding.parameters()).device
-    batch = {
-        key: _tensor(np.stack([obs[key] for obs in observations]), device)
-        for key in observations[0]
-    }
+    batch = observation_batch(observations, next(embedding.parameters()).device)
     with torch.inference_mode():
         return embedding(batch).double().cpu().numpy()  # type: ignore[no-any-return]
-
-
-def _tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
-    if array.dtype == np.float64:  # as RLlib's env-to-module pipeline hands it to the module
-        array = array.astype(np.float32)
-    return torch.from_numpy(array).to(device)
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,29 @@ class E3BConfig:
     normalise: bool = True
 
 
+@dataclass
+class RNDConfig:
+    """``explore=rnd``: random network distillation (Burda et al. 2018; MiniHack's defaults)."""
+
+    name: str = "rnd"
+    #: Weight of the normalised bonus in the rewards (MiniHack's ``int.intrinsic_weight``).
+    coeff: float = 0.1
+    #: Width of the target's and the predictor's output (MiniHack's ``hidden_dim``).
+    embedding_dim: int = 256
+    #: Weight of the predictor's loss next to the actor-critic loss (MiniHack's
+    #: ``rnd.forward_cost``): small, so the predictor forgets novelty slowly.
+    loss_coeff: float = 0.01
+    #: Divide bonuses by their running standard deviation (MiniHack's ``int.normalize_reward``).
+    normalise: bool = True
+
+
 #: Bonus name -> its schema.
-BONUSES: dict[str, type] = {"none": NoExploreConfig, "count": CountConfig, "e3b": E3BConfig}
+BONUSES: dict[str, type] = {
+    "none": NoExploreConfig,
+    "count": CountConfig,
+    "e3b": E3BConfig,
+    "rnd": RNDConfig,
+}
 
 
 #: Algorithms whose learners take an intrinsic reward.
@@ -90,7 +111,7 @@ def explore_settings(plain: Mapping[str, Any]) -> Any:
     settings = schema(**node)
     if name == "none":
         return settings
-    for key in ("coeff", "ridge", "inverse_loss_coeff", "embedding_dim"):
+    for key in ("coeff", "ridge", "inverse_loss_coeff", "embedding_dim", "loss_coeff"):
         if key in names:
             value = getattr(settings, key)
             positive = key != "inverse_loss_coeff"

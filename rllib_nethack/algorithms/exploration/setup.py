@@ -3,7 +3,9 @@
 * ``count``: the env option ``count_bonus`` (the env puts the bonus in ``info``);
 * ``e3b``: the embedding in the RLModule's ``model_config``, :class:`E3BBonus`
   on the env runners, our learner with the inverse-dynamics loss;
-* both: :class:`AddIntrinsicReward` first in the learner pipeline.
+* ``rnd``: the target and predictor in the RLModule's ``model_config``,
+  :class:`RNDBonus` on the env runners, our learner with the predictor's loss;
+* all: :class:`AddIntrinsicReward` first in the learner pipeline.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 
 from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFactory
 from rllib_nethack.algorithms.exploration.rewards import LearnerConnectors
+from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
 from rllib_nethack.algorithms.exploration.settings import explore_settings
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE
+from rllib_nethack.models.rnd import RND_ATTRIBUTE
 
 
 def apply_exploration(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None:
@@ -33,21 +37,22 @@ def apply_exploration(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None
         return
     if settings.name == "count":
         config.environment(env_config={**config.env_config, "count_bonus": settings.on})
-    else:
-        spec = config.rl_module_spec
-        spec.model_config = {
-            **(spec.model_config or {}),
-            E3B_ATTRIBUTE: {
-                "embedding_dim": int(settings.embedding_dim),
-                "inverse_loss_coeff": float(settings.inverse_loss_coeff),
-            },
+    elif settings.name == "e3b":
+        module_settings = {
+            "embedding_dim": int(settings.embedding_dim),
+            "inverse_loss_coeff": float(settings.inverse_loss_coeff),
         }
-        config.rl_module(rl_module_spec=spec)
-        config.env_runners(env_to_module_connector=E3BBonusFactory(float(settings.ridge)))
-        learner = E3B_LEARNERS.get(config.learner_class)
-        if learner is None:
-            raise ConfigError(f"explore=e3b has no learner for {config.learner_class.__name__}")
-        config.learners(learner_class=learner)
+        _module_bonus(
+            config, E3B_ATTRIBUTE, module_settings, E3BBonusFactory(float(settings.ridge))
+        )
+        _bonus_learner(config, E3B_LEARNERS, settings.name)
+    else:
+        module_settings = {
+            "embedding_dim": int(settings.embedding_dim),
+            "loss_coeff": float(settings.loss_coeff),
+        }
+        _module_bonus(config, RND_ATTRIBUTE, module_settings, RNDBonusFactory())
+        _bonus_learner(config, RND_LEARNERS, settings.name)
     # Before what is there already (reward clipping): clip the sum the learner trains on.
     config.learners(
         learner_connector=LearnerConnectors(
@@ -56,3 +61,21 @@ def apply_exploration(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None
             config._learner_connector,  # no public getter in RLlib 2.60
         )
     )
+
+
+def _module_bonus(
+    config: AlgorithmConfig, attribute: str, settings: dict[str, Any], connector: Any
+) -> None:
+    """The bonus's networks into the RLModule, its connector onto the env runners."""
+    spec = config.rl_module_spec
+    spec.model_config = {**(spec.model_config or {}), attribute: settings}
+    config.rl_module(rl_module_spec=spec)
+    config.env_runners(env_to_module_connector=connector)
+
+
+def _bonus_learner(config: AlgorithmConfig, learners: dict[type, type], name: str) -> None:
+    """Our learner with the bonus networks' loss in place of the plain one."""
+    learner = learners.get(config.learner_class)
+    if learner is None:
+        raise ConfigError(f"explore={name} has no learner for {config.learner_class.__name__}")
+    config.learners(learner_class=learner)

@@ -38,7 +38,9 @@ def learner_state(checkpoint: Path) -> tuple[dict, dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("bonus", "algo"), [("count", "appo"), ("e3b", "impala"), ("e3b", "ppo")])
+@pytest.mark.parametrize(
+    ("bonus", "algo"), [("count", "appo"), ("e3b", "impala"), ("e3b", "ppo"), ("rnd", "appo")]
+)
 def test_bonus_run_checkpoints_and_resumes(
     ray_local: None, tmp_path: Path, bonus: str, algo: str
 ) -> None:
@@ -54,6 +56,17 @@ def test_bonus_run_checkpoints_and_resumes(
     checkpoint = checkpoints_in(first.run_dir)[-1]
     module, optimizer = learner_state(checkpoint)
     e3b_keys = [k for k in module if k.startswith("e3b")]
+    rnd_keys = [k for k in module if k.startswith("rnd.")]
+    assert bool(rnd_keys) == (bonus == "rnd")
+    if bonus == "rnd":  # both networks; Adam's moments for the predictor, none for the target
+        from ray.rllib.core.rl_module.rl_module import RLModule
+
+        assert any(k.startswith("rnd.target.") for k in rnd_keys)
+        path = checkpoint / "learner_group" / "learner" / "rl_module" / "default_policy"
+        restored = RLModule.from_checkpoint(path)
+        trained = [p for p in restored.parameters() if p.requires_grad]  # type: ignore[attr-defined]
+        assert len(optimizer) == len(trained)
+        assert not any(p.requires_grad for p in restored.rnd.target.parameters())  # type: ignore[attr-defined]
     if bonus == "e3b":  # the embedding, its inverse head, and Adam's moments for all of them
         assert any(k.startswith("e3b_inverse.") for k in e3b_keys)
         from ray.rllib.core.rl_module.rl_module import RLModule

@@ -9,6 +9,7 @@ import pytest
 from rllib_nethack import ConfigError
 from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFactory
 from rllib_nethack.algorithms.exploration.rewards import AddIntrinsicReward, LearnerConnectors
+from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
 
@@ -44,6 +45,17 @@ def test_e3b_adds_embedding_connector_and_learner(algo: str) -> None:
     assert config._learner_connector.normalise and config._learner_connector.coeff == 1.0
 
 
+@pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
+def test_rnd_adds_networks_connector_and_learner_with_minihack_defaults(algo: str) -> None:
+    config = translate(f"algo={algo}", "explore=rnd", "model.rnn_size=0")
+    assert config.rl_module_spec.model_config["rnd"] == {"embedding_dim": 256, "loss_coeff": 0.01}
+    assert config.learner_class in RND_LEARNERS.values()
+    assert isinstance(config._env_to_module_connector, RNDBonusFactory)
+    connector = config._learner_connector
+    assert isinstance(connector, LearnerConnectors)
+    assert connector.normalise and connector.coeff == 0.1
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -53,6 +65,9 @@ def test_e3b_adds_embedding_connector_and_learner(algo: str) -> None:
         (["explore=count", "explore.on=map"], "explore.on must be one of position, glyphs"),
         (["explore=count", "+explore.ridge=1"], "explore.ridge is not a setting of explore=count"),
         (["explore=e3b", "model.rnn_size=0"], "explore=e3b needs a model with an LSTM"),
+        (["explore=rnd", "explore.coeff=-0.1"], "explore.coeff must be a positive number"),
+        (["explore=rnd", "explore.loss_coeff=0"], "explore.loss_coeff must be a positive number"),
+        (["explore=rnd", "+explore.ridge=1"], "explore.ridge is not a setting of explore=rnd"),
         (["explore=count", "algo=muzero"], "explore=count works with algo=appo|impala|ppo"),
     ],
 )

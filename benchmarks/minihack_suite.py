@@ -1,0 +1,279 @@
+"""The MiniHack results table: tasks x settings x seeds, each a ``python -m rllib_nethack.run``.
+
+How to run::
+
+    python benchmarks/minihack_suite.py                                   # every task, its budget
+    python benchmarks/minihack_suite.py --tasks MiniHack-Room-5x5-v0 \\
+        --settings appo,appo+count --budget 200000 --out runs/suite_room
+    python benchmarks/minihack_suite.py --tasks MiniHack-Corridor-R2-v0 --seeds 0,1 \\
+        --settings appo+e3b,appo+rnd cluster.rllib.num_env_runners=8  # overrides for every run
+
+Each run is a subprocess (its own Ray, its own crash) writing
+``<out>/runs/<task>/<setting>/seed<N>``, with only a final checkpoint. A rerun
+skips every run whose directory holds a final checkpoint and whose
+``progress.csv`` reached the budget, and starts over any other (an interrupted
+run's partial curve would not be comparable). Then it writes:
+
+* ``results.csv`` and ``results.md``: per run, the final mean return (over the
+  last 100 episodes), the env steps at which that mean first reached the
+  task's target (:data:`TARGETS`, issue 24's table), the success rate over the
+  same episodes, the run's wall time and env steps, and the command;
+* ``<task>.png``: every setting's curve (one line per seed).
+
+Results to expect: see the notes of the change that added this script
+(``NOTES-rnd.md``) for the measured table; the issue's targets are the aim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rllib_nethack.runs.checkpoints import checkpoint_problem, checkpoints_in
+from rllib_nethack.training.reporting import full_window_rows, plot_comparison, read_progress
+
+
+@dataclass(frozen=True)
+class Target:
+    """A task's env-step budget and the mean return (last 100 episodes) to reach in it."""
+
+    budget: int
+    mean_return: float
+
+
+#: Issue 24's targets (seed 0 first; a second seed where a target is met).
+TARGETS: dict[str, Target] = {
+    "MiniHack-Room-Monster-15x15-v0": Target(1_000_000, 0.8),
+    "MiniHack-Corridor-R2-v0": Target(2_000_000, 0.8),
+    "MiniHack-KeyRoom-S5-v0": Target(2_000_000, 0.8),
+    "MiniHack-River-Narrow-v0": Target(2_000_000, 0.5),
+    "MiniHack-Eat-v0": Target(1_000_000, 0.8),
+    # The README's one result so far: the regression check for new defaults.
+    "MiniHack-Room-5x5-v0": Target(100_000, 0.9),
+}
+
+#: A setting: a name for a list of overrides of ``python -m rllib_nethack.run``.
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "appo": ("algo=appo",),
+    "appo+count": ("algo=appo", "explore=count"),
+    "appo+e3b": ("algo=appo", "explore=e3b"),
+    "appo+rnd": ("algo=appo", "explore=rnd"),
+    "impala": ("algo=impala",),
+    "impala+rnd": ("algo=impala", "explore=rnd"),
+    "ppo": ("algo=ppo",),
+    "ppo+rnd": ("algo=ppo", "explore=rnd"),
+    "muzero": ("algo=muzero",),
+}
+DEFAULT_SETTINGS = ("appo", "appo+count", "appo+e3b", "appo+rnd")
+#: Issue 24's five tasks (Room-5x5 is there to be asked for).
+DEFAULT_TASKS = tuple(t for t in TARGETS if t != "MiniHack-Room-5x5-v0")
+
+COLUMNS = (
+    "task",
+    "setting",
+    "seed",
+    "budget",
+    "env_steps",
+    "final_return",
+    "target",
+    "steps_to_target",
+    "success_rate",
+    "wall_s",
+    "command",
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One cell of the grid."""
+
+    task: str
+    setting: str
+    seed: int
+    budget: int
+    run_dir: Path
+    overrides: tuple[str, ...]
+
+    def argv(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "rllib_nethack.run",
+            f"+task={self.task}",
+            *SETTINGS[self.setting],
+            f"stop.env_steps={self.budget}",
+            f"experiment.seed={self.seed}",
+            f"experiment.run_dir={self.run_dir}",
+            "experiment.checkpoint_every=0",
+            *self.overrides,
+        ]
+
+    def command(self) -> str:
+        return shlex.join(["python", *self.argv()[1:]])
+
+
+def finished(run: Run) -> bool:
+    """The run directory holds a sound final checkpoint and its curve reached the budget."""
+    progress = run.run_dir / "progress.csv"
+    checkpoints = checkpoints_in(run.run_dir) if run.run_dir.is_dir() else []
+    if not checkpoints or checkpoint_problem(checkpoints[-1]) or not progress.is_file():
+        return False
+    rows = read_progress(progress)
+    return bool(rows) and rows[-1]["env_steps"] >= run.budget
+
+
+def execute(run: Run, log: Path) -> int:
+    """Train ``run`` from scratch in a subprocess; its output into ``log``. Its exit status."""
+    if run.run_dir.exists():
+        shutil.rmtree(run.run_dir)
+    run.run_dir.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        return subprocess.run(
+            run.argv(), stdout=out, stderr=subprocess.STDOUT, check=False
+        ).returncode
+
+
+def summarise(run: Run, target: float) -> dict[str, object]:
+    """The run's row of the table (NaN / empty where the run left no numbers)."""
+    path = run.run_dir / "progress.csv"
+    rows = read_progress(path) if path.is_file() else []
+    full = full_window_rows(rows)
+    last = rows[-1] if rows else {}
+    final = full[-1] if full else {}
+    reached = next((r["env_steps"] for r in full if r["return_mean"] >= target), None)
+    return {
+        "task": run.task,
+        "setting": run.setting,
+        "seed": run.seed,
+        "budget": run.budget,
+        "env_steps": int(last.get("env_steps", 0)),
+        "final_return": final.get("return_mean", math.nan),
+        "target": target,
+        "steps_to_target": "" if reached is None else int(reached),
+        "success_rate": final.get("success_rate", math.nan),
+        "wall_s": round(last.get("time_s", math.nan), 1),
+        "command": run.command(),
+    }
+
+
+def markdown(rows: Sequence[dict[str, object]]) -> str:
+    """The table as markdown, numbers rounded for reading (the CSV keeps them whole)."""
+    shown = [c for c in COLUMNS if c != "command"]
+    lines = ["| " + " | ".join(shown) + " |", "|" + " --- |" * len(shown)]
+    for row in rows:
+        cells = []
+        for c in shown:
+            value = row[c]
+            if isinstance(value, float):
+                value = "n/a" if math.isnan(value) else f"{value:.3f}".rstrip("0").rstrip(".")
+            cells.append(str(value) if value != "" else "not reached")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "Commands:", ""] + [f"- `{row['command']}`" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _names(text: str, known: Sequence[str], what: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(
+            f"minihack_suite: unknown {what} {unknown[0]!r} (known: {', '.join(known)})"
+        )
+    return names
+
+
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="MiniHack tasks x settings x seeds through `python -m rllib_nethack.run`: "
+        "results.csv, results.md and one PNG per task. Resumable: finished runs are skipped.",
+    )
+    parser.add_argument(
+        "--tasks", default=",".join(DEFAULT_TASKS), help=f"comma list of: {', '.join(TARGETS)}"
+    )
+    parser.add_argument(
+        "--settings",
+        default=",".join(DEFAULT_SETTINGS),
+        help=f"comma list of: {', '.join(SETTINGS)}",
+    )
+    parser.add_argument("--seeds", default="0", help="comma list of seeds (default 0)")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        help="env steps per run (default: the task's target budget)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("runs/minihack_suite"), help="output folder"
+    )
+    parser.add_argument("overrides", nargs="*", help="more overrides for every run (key=value)")
+    args = parser.parse_args(argv)
+    args.tasks = _names(args.tasks, list(TARGETS), "task")
+    args.settings = _names(args.settings, list(SETTINGS), "setting")
+    try:
+        args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    except ValueError:
+        raise SystemExit(f"minihack_suite: --seeds takes integers, got {args.seeds!r}") from None
+    if args.budget is not None and args.budget < 1:
+        raise SystemExit(f"minihack_suite: --budget must be at least 1, got {args.budget}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(argv)
+    out: Path = args.out.resolve()
+    table: list[dict[str, object]] = []
+    failures = 0
+    for task in args.tasks:
+        target = TARGETS[task]
+        runs = [
+            Run(
+                task,
+                setting,
+                seed,
+                args.budget or target.budget,
+                out / "runs" / task / setting / f"seed{seed}",
+                tuple(args.overrides),
+            )
+            for setting in args.settings
+            for seed in args.seeds
+        ]
+        for run in runs:
+            name = f"{task} {run.setting} seed {run.seed}"
+            if finished(run):
+                print(f"skip   {name}: finished ({run.run_dir})", flush=True)
+            else:
+                print(f"run    {name}: {run.command()}", flush=True)
+                start = time.monotonic()
+                code = execute(run, run.run_dir.parent / f"seed{run.seed}.log")
+                took = time.monotonic() - start
+                print(f"done   {name}: exit {code} after {took:.0f} s", flush=True)
+                failures += code != 0
+            table.append(summarise(run, target.mean_return))
+        curves = {
+            s: [r.run_dir / "progress.csv" for r in runs if r.setting == s] for s in args.settings
+        }
+        png = plot_comparison(curves, out / f"{task}.png", f"{task}: mean return against env steps")
+        if png is not None:
+            print(f"curve  {png}", flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "results.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(table)
+    (out / "results.md").write_text(markdown(table))
+    print(f"table  {out / 'results.csv'} and {out / 'results.md'}", flush=True)
+    print(markdown(table).split("\n\nCommands:")[0], flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""``benchmarks/minihack_suite.py`` as users run it: its help, and a tiny grid run twice."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SUITE = Path(__file__).resolve().parents[2] / "benchmarks" / "minihack_suite.py"
+
+
+def suite(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SUITE), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_help_names_every_flag(tmp_path: Path) -> None:
+    done = suite("--help", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for flag in ("--tasks", "--settings", "--seeds", "--budget", "--out"):
+        assert flag in done.stdout
+    assert "appo+rnd" in done.stdout and "MiniHack-Corridor-R2-v0" in done.stdout
+
+
+def test_unknown_setting_is_one_line(tmp_path: Path) -> None:
+    done = suite("--settings", "appo+rdn", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown setting 'appo+rdn'" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_path: Path) -> None:
+    out = tmp_path / "suite"
+    args = [
+        "--tasks=MiniHack-Room-5x5-v0",
+        "--settings=appo,appo+rnd",
+        "--budget=100",
+        f"--out={out}",
+        "debug=smoke",
+        "stop.iterations=null",
+        "cluster.rllib.num_env_runners=0",  # no env-runner actors: the test's seconds
+        "experiment.tensorboard=false",
+    ]
+    first = suite(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    with (out / "results.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["setting"], r["seed"]) for r in rows] == [("appo", "0"), ("appo+rnd", "0")]
+    assert all(int(r["env_steps"]) >= 100 and float(r["wall_s"]) > 0 for r in rows)
+    assert "explore=rnd" in rows[1]["command"]
+    table = (out / "results.md").read_text()
+    assert "| MiniHack-Room-5x5-v0 | appo+rnd | 0 | 100 |" in table
+    assert (out / "MiniHack-Room-5x5-v0.png").read_bytes()[:4] == b"\x89PNG"
+    assert first.stdout.count("run    ") == 2
+
+    second = suite(*args, cwd=tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stdout.count("skip   ") == 2 and "run    " not in second.stdout
+    with (out / "results.csv").open() as f:
+        assert list(csv.DictReader(f)) == rows
