@@ -20,8 +20,8 @@ run's partial curve would not be comparable). Then it writes:
   same episodes, the run's wall time and env steps, and the command;
 * ``<task>.png``: every setting's curve (one line per seed).
 
-Results to expect: see the notes of the change that added this script
-(``NOTES-rnd.md``) for the measured table; the issue's targets are the aim.
+Results to expect: the measured table is in benchmarks/RESULTS.md ("MiniHack
+suite"); the issue's targets are the aim.
 """
 
 from __future__ import annotations
