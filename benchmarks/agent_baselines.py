@@ -27,7 +27,8 @@ import json
 import sys
 import time
 
-from rllib_nethack.agents.bench import BenchConfig, run_bench
+from rllib_nethack.agents.bench import run_bench
+from rllib_nethack.agents.settings import BenchConfig
 
 
 def main() -> None:

@@ -25,8 +25,8 @@ import torch
 from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.policy.sample_batch import MultiAgentBatch, SampleBatch
 
-from rllib_nethack.agents.bench import BenchConfig
 from rllib_nethack.agents.record import run_record
+from rllib_nethack.agents.settings import BenchConfig
 from rllib_nethack.algorithms.bc.offline_data import NLDOfflineData
 from rllib_nethack.config import build_algorithm_config, compose_config
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sys
 
-from rllib_nethack.agents.bench import BenchConfig
 from rllib_nethack.agents.record import run_record
+from rllib_nethack.agents.settings import BenchConfig
 from rllib_nethack.config import compose_config
 from rllib_nethack.training.trainer import train
 

@@ -41,7 +41,7 @@ class SearchThenWalk:
 
 
 if __name__ == "__main__":
-    from rllib_nethack.agents.bench import play_tools
+    from rllib_nethack.agents.episodes import play_tools
     from rllib_nethack.keystrokes.tools import KeystrokeTools
 
     class Verbose(SearchThenWalk):

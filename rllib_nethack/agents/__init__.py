@@ -5,7 +5,9 @@
 * :mod:`.baselines` - ``random`` and ``explorer``;
 * :mod:`.checkpoint` - an RLlib checkpoint as an agent;
 * :mod:`.progression` - BALROG's progression measure;
-* :mod:`.bench` - ``python -m rllib_nethack.agents.bench agent=... seeds=[0,99]``;
+* :mod:`.bench` - ``python -m rllib_nethack.agents.bench agent=... seeds=[0,99]``, from
+  :mod:`.settings` (its settings), :mod:`.episodes` (one game), :mod:`.player` (a seed's row),
+  :mod:`.workers` (processes) and :mod:`.summary` (``bench.json``, ``episodes.csv``);
 * :mod:`.record` - the same agents' games written as NLE savedirs (``nle.dataset`` reads them);
 * :mod:`.deadline` - the per-episode wall-clock limit (``episode_timeout_s``).
 """

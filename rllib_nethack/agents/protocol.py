@@ -139,6 +139,18 @@ def load_agent(spec: str) -> Agent | ToolAgent:
     return as_agent(target() if isinstance(target, type) else target, spec)
 
 
+def check_agent(spec: str) -> None:
+    """Load agent ``spec`` once and let it go, so a bad spec fails in one line, not per worker.
+
+    Raises:
+        ConfigError: the agent cannot be loaded.
+    """
+    agent = load_agent(spec)
+    close = getattr(agent, "close", None)
+    if callable(close):
+        close()
+
+
 def as_agent(obj: Any, name: str = "agent") -> Agent | ToolAgent:
     """``obj`` as an agent: a :class:`ToolAgent` or :class:`Agent` as it is, a callable wrapped.
 

@@ -6,7 +6,7 @@ How to run::
     python -m rllib_nethack.agents.record agent=random seeds=[0,9] out=runs/demos/random workers=2
     python -m rllib_nethack.agents.record agent=my_pkg.agents:act seeds=[0,999] episode_timeout_s=60
 
-Arguments are those of :mod:`rllib_nethack.agents.bench` (``agent``, ``seeds``,
+Arguments are those of :mod:`rllib_nethack.agents.bench` (:mod:`.settings`: ``agent``, ``seeds``,
 ``max_steps``, ``workers``, ``episode_timeout_s``, ``out``; ``out`` defaults to
 ``runs/record/<agent>``). ``out`` is laid out like NLD-AA's ``nle_data``: one
 NLE savedir per seed, so ``add_directory(db, OUT, name)`` in
@@ -44,25 +44,17 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
 from nle import nethack
 
-from rllib_nethack.agents.bench import (
-    USAGE,
-    BenchConfig,
-    EpisodeRecord,
-    Player,
-    check_agent,
-    checked,
-    play_keystrokes,
-    play_tools,
-    run_episodes,
-    summarize,
-)
-from rllib_nethack.agents.protocol import is_tool_agent
+from rllib_nethack.agents.episodes import play_keystrokes, play_tools
+from rllib_nethack.agents.player import Player
+from rllib_nethack.agents.protocol import check_agent, is_tool_agent
+from rllib_nethack.agents.settings import USAGE, BenchConfig, checked
+from rllib_nethack.agents.summary import COLUMNS, summarize
+from rllib_nethack.agents.workers import run_episodes
 from rllib_nethack.cli.settings import run_command
 from rllib_nethack.datasets.nld import first_screen
 from rllib_nethack.datasets.xlogfile import (
@@ -76,6 +68,8 @@ from rllib_nethack.envs.options import MAX_EPISODE_STEPS
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.keystrokes.session import Recording, Session, StepResult
 from rllib_nethack.keystrokes.tools import KeystrokeTools
+from rllib_nethack.results.episode import EpisodeRecord, row
+from rllib_nethack.results.writing import json_text
 from rllib_nethack.runs.atomic import write_text
 
 EPISODE_FILE = "episode.json"
@@ -164,8 +158,12 @@ def _write_game(
         line = cut_line(game, name)
     shutil.move(recording.ttyrec, staged / name)
     (staged / f"nle.{seed}.xlogfile").write_text(line + "\n", encoding="latin-1")
-    episode = {"agent": config.agent, "max_steps": config.max_steps, "episode": asdict(record)}
-    (staged / EPISODE_FILE).write_text(json.dumps(episode, indent=2) + "\n", encoding="utf-8")
+    episode = {
+        "agent": config.agent,
+        "max_steps": config.max_steps,
+        "episode": row(record, COLUMNS),
+    }
+    (staged / EPISODE_FILE).write_text(json_text(episode), encoding="utf-8")
     os.replace(staged, final)
 
 
@@ -215,7 +213,7 @@ def run_record(config: BenchConfig, progress: TextIO | None = None) -> dict[str,
     summary = summarize(config, records)
     summary["skipped"] = len(done)
     try:  # the games are whole in their folders even when the summary cannot be written
-        write_text(out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n")
+        write_text(out / SUMMARY_FILE, json_text(summary))
     finally:
         shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)
     return summary

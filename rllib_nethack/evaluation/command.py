@@ -15,9 +15,7 @@ from typing import Any, TextIO
 from rllib_nethack.envs.catalog import get_task
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.evaluation.parallel import evaluate_policy
-from rllib_nethack.evaluation.progress import ProgressBar
 from rllib_nethack.evaluation.report import (
-    EPISODES_CSV,
     EVAL_JSON,
     comparison_table,
     prepare_output,
@@ -25,6 +23,8 @@ from rllib_nethack.evaluation.report import (
     write_results,
 )
 from rllib_nethack.policy import Policy, load_policy
+from rllib_nethack.results.progress import ProgressBar
+from rllib_nethack.results.writing import EPISODES_CSV
 
 CLUSTERS = ("local", "remote")
 
@@ -164,7 +164,7 @@ def run_evaluation(
             }
             summary = summarize(records, meta)
             json_path, _ = write_results(directory, records, summary)
-            steps = sum(r.steps for r in records)
+            steps = sum(r.steps or 0 for r in records)
             print(
                 f"{label}: {len(records)} episodes, {steps:,} steps in {seconds:.1f} s "
                 f"({len(records) / seconds:.2f} episodes/s, {steps / seconds:,.0f} steps/s) "

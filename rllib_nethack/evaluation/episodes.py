@@ -10,7 +10,6 @@ per step; a sampled action comes from the episode's own RNG, seeded by ``k``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import gymnasium as gym
@@ -20,35 +19,7 @@ from rllib_nethack.envs.wrappers import SeedingWrapper
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
 from rllib_nethack.metrics.callbacks import episode_metrics
 from rllib_nethack.policy import Policy, State, select_state
-
-
-@dataclass(frozen=True)
-class EpisodeRecord:
-    """One finished episode.
-
-    Attributes:
-        seed: The episode's seed.
-        episode_return: Sum of the task's rewards.
-        steps: Env steps taken.
-        stats: NetHack statistics (``rllib_nethack.envs.stats.STAT_NAMES``).
-        end_reason: death, success, truncated, ascended or quit.
-        how: NetHack's ``how_done`` (died, starving, ...).
-        death_cause: NetHack's death text ("killed by a jackal"), empty unless it died.
-        metrics: The per-episode metrics training reports (stats plus end and death rates).
-    """
-
-    seed: int
-    episode_return: float
-    steps: int
-    stats: dict[str, float]
-    end_reason: str
-    how: str
-    death_cause: str
-    metrics: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain values (for Ray and JSON)."""
-        return asdict(self)
+from rllib_nethack.results.episode import EpisodeRecord
 
 
 def uses_task_seeds(env: gym.Env) -> bool:
@@ -75,7 +46,7 @@ def _record(seed: int, total: float, steps: int, info: dict[str, Any]) -> Episod
         episode_return=float(total),
         steps=steps,
         stats=stats,
-        end_reason=str(end.get("end_reason", "")),
+        end=str(end.get("end_reason", "")),
         how=str(end.get("how", "")),
         death_cause=str(end.get("death_cause", "")),
         metrics=episode_metrics(info),

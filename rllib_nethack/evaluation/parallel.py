@@ -19,8 +19,9 @@ from typing import Any
 import torch
 
 from rllib_nethack.errors import RllibNethackError
-from rllib_nethack.evaluation.episodes import EpisodeRecord, play_episodes
+from rllib_nethack.evaluation.episodes import play_episodes
 from rllib_nethack.policy import Policy
+from rllib_nethack.results.episode import EpisodeRecord
 
 #: Worker crashes tolerated in one evaluation before it gives up.
 _MAX_CRASHES = 10

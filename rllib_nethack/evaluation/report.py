@@ -12,24 +12,19 @@ ended) and ``meta`` (what was evaluated, how, how fast).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rllib_nethack.envs.stats import STAT_NAMES
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.evaluation.episodes import EpisodeRecord
-from rllib_nethack.runs.atomic import write_texts
+from rllib_nethack.results import writing
+from rllib_nethack.results.episode import EpisodeRecord
+from rllib_nethack.results.summary import spread
 
 EVAL_JSON = "eval.json"
-EPISODES_CSV = "episodes.csv"
 #: episodes.csv columns before the remaining statistics.
 LEADING_COLUMNS = (
     "seed",
@@ -46,13 +41,9 @@ LEADING_COLUMNS = (
 CSV_COLUMNS = LEADING_COLUMNS + tuple(s for s in STAT_NAMES if s not in LEADING_COLUMNS)
 
 
-def _triple(prefix: str, values: Sequence[float]) -> dict[str, float]:
-    array = np.asarray(values, dtype=np.float64)
-    return {
-        prefix: float(array.mean()),
-        f"{prefix}_min": float(array.min()),
-        f"{prefix}_max": float(array.max()),
-    }
+def _triple(prefix: str, values: Sequence[float | None]) -> dict[str, float]:
+    figures = spread(v or 0.0 for v in values)
+    return {prefix: figures.mean, f"{prefix}_min": figures.min, f"{prefix}_max": figures.max}
 
 
 def summarize(
@@ -84,14 +75,14 @@ def episode_rows(records: Sequence[EpisodeRecord]) -> list[dict[str, Any]]:
             "seed": r.seed,
             "return": r.episode_return,
             "steps": r.steps,
-            "end_reason": r.end_reason,
+            "end_reason": r.end,
             "how": r.how,
             "death_cause": r.death_cause,
         }
         for name in STAT_NAMES:
             if name != "steps":
                 row[name] = r.stats.get(name, "")
-        rows.append({c: row.get(c, "") for c in CSV_COLUMNS})
+        rows.append(row)
     return rows
 
 
@@ -124,18 +115,7 @@ def write_results(
     Raises:
         FileWriteError: a file could not be written; both are left as they were.
     """
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(episode_rows(records))
-    csv_path, json_path = directory / EPISODES_CSV, directory / EVAL_JSON
-    write_texts(
-        {
-            csv_path: buffer.getvalue(),
-            json_path: json.dumps(summary, indent=2, sort_keys=False) + "\n",
-        }
-    )
-    return json_path, csv_path
+    return writing.write_results(directory / EVAL_JSON, summary, CSV_COLUMNS, episode_rows(records))
 
 
 #: Rows of the side-by-side table: (label, eval.json key, format).

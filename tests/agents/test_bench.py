@@ -13,8 +13,10 @@ import pytest
 from commands import run_command
 
 from rllib_nethack.agents import ToolCall, ToolReply, load_agent
-from rllib_nethack.agents.bench import COLUMNS, BenchConfig, parse_args, run_bench
+from rllib_nethack.agents.bench import run_bench
 from rllib_nethack.agents.progression import DEPTH_PROGRESSION, XL_PROGRESSION, progression
+from rllib_nethack.agents.settings import BenchConfig, parse_args
+from rllib_nethack.agents.summary import COLUMNS
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.keystrokes import StepResult
 
@@ -160,7 +162,7 @@ def test_tool_agent_plays_the_same_game_as_a_keystroke_agent(tmp_path: Path) -> 
 
 
 def test_tool_agent_replies_look_like_mcp() -> None:
-    from rllib_nethack.agents.bench import play_tools
+    from rllib_nethack.agents.episodes import play_tools
     from rllib_nethack.keystrokes.tools import KeystrokeTools
 
     agent = ScriptedTools()

@@ -13,7 +13,6 @@ import pytest
 from commands import run_command
 
 from rllib_nethack.agents.baselines import ExplorerAgent, RandomAgent
-from rllib_nethack.agents.bench import BenchConfig
 from rllib_nethack.agents.record import (
     EPISODE_FILE,
     PARTIAL_DIR,
@@ -22,6 +21,7 @@ from rllib_nethack.agents.record import (
     seed_dir,
     ttyrec_name,
 )
+from rllib_nethack.agents.settings import BenchConfig
 from rllib_nethack.datasets import Demonstrations, add_directory, open_db
 from rllib_nethack.datasets.nld import read_ttyrec
 from rllib_nethack.datasets.xlogfile import CUT_DEATH

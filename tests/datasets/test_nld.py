@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rllib_nethack.agents.bench import BenchConfig
 from rllib_nethack.agents.record import run_record, seed_dir, ttyrec_name
+from rllib_nethack.agents.settings import BenchConfig
 from rllib_nethack.datasets import Demonstrations, GameFilter, add_directory, open_db
 from rllib_nethack.envs.factory import make_env
 from rllib_nethack.envs.wrappers.screen_image import TTY_KEYS

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 from commands import run_command
 
-from rllib_nethack.agents.bench import EpisodeRecord
-from rllib_nethack.agents.bench import write_results as write_bench
+from rllib_nethack.agents.summary import write_results as write_bench
 from rllib_nethack.evaluation.video import VideoWriter
+from rllib_nethack.results.episode import EpisodeRecord
 from rllib_nethack.runs.atomic import partial_path, write_texts
 from rllib_nethack.sweeps.summary import TrialRecord, plot_trials, write_summary
 from rllib_nethack.training.reporting import plot_learning_curve

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from commands import run_cli, run_command
 
-from rllib_nethack.agents.bench import BenchConfig
 from rllib_nethack.agents.record import run_record
+from rllib_nethack.agents.settings import BenchConfig
 from rllib_nethack.keystrokes import StepResult
 
 #: The demonstrator's keys, in turn: each is told by the one before it.

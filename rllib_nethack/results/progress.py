@@ -1,7 +1,8 @@
-"""A progress bar with rate and ETA for long evaluations (standard library only).
+"""The progress bar of every episode runner (``evaluate``, ``agents.bench``, ``record``).
 
+Episodes done, their rate and steps per second, and the time left, on stderr.
 On a terminal the line redraws in place; into a file or a pipe it prints a
-line at every tenth of the work, so logs stay short.
+line at every tenth of the work (and at the end), so logs stay short.
 """
 
 from __future__ import annotations
@@ -24,16 +25,23 @@ class ProgressBar:
 
     Args:
         total: Episodes to play.
-        label: What is being evaluated (first word of the line).
+        label: What is being played (first word of the line).
         stream: Where to draw (default stderr).
         width: Characters of the bar.
+        unit: What one episode is called (``episodes``; the bench says ``seeds``).
     """
 
     def __init__(
-        self, total: int, label: str = "evaluate", stream: TextIO | None = None, width: int = 30
+        self,
+        total: int,
+        label: str = "evaluate",
+        stream: TextIO | None = None,
+        width: int = 30,
+        unit: str = "episodes",
     ) -> None:
         self.total = total
         self.label = label
+        self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
         self.done = 0
@@ -61,7 +69,8 @@ class ProgressBar:
         filled = int(self.width * self.done / max(self.total, 1))
         bar = "#" * filled + "." * (self.width - filled)
         return (
-            f"{self.label} [{bar}] {self.done}/{self.total} episodes | {rate:.2f} episodes/s | "
+            f"{self.label} [{bar}] {self.done}/{self.total} {self.unit} | "
+            f"{rate:.2f} {self.unit}/s | "
             f"{self.steps / elapsed:,.0f} steps/s | elapsed {format_duration(elapsed)} | "
             f"ETA {format_duration(left)}"
         )
