@@ -49,15 +49,24 @@ def suggestion(word: str, choices: Iterable[str], n: int = 3) -> str:
     return did_you_mean(closest(word, choices, n=n))
 
 
-def check_int(what: str, value: object, low: int, high: int | None = None) -> int:
-    """``value`` as an int in ``[low, high]``, or a ConfigError naming ``what`` and the range.
+def bounds(low: float | None, high: float | None) -> str:
+    """`` between 1 and 79``, `` >= 0``, `` <= 32`` or nothing: a range in words."""
+    if low is not None and high is not None:
+        return f" between {low} and {high}"
+    if low is not None:
+        return f" >= {low}"
+    return f" <= {high}" if high is not None else ""
+
+
+def check_int(what: str, value: object, low: int | None, high: int | None = None) -> int:
+    """``value`` as an int in ``[low, high]`` (None: unbounded), or a ConfigError naming
+    ``what`` and the range.
 
     One check for every integer a user types (env options, reset options,
     seeds, step limits), so they all accept the same things: Python and numpy
     integers and integral floats (YAML and JSON may give ``1e6``), never bools.
     """
-    bound = f"between {low} and {high}" if high is not None else f">= {low}"
-    error = ConfigError(f"{what} must be an integer {bound}, got {value!r}")
+    error = ConfigError(f"{what} must be an integer{bounds(low, high)}, got {value!r}")
     if isinstance(value, bool):
         raise error
     try:
@@ -66,7 +75,7 @@ def check_int(what: str, value: object, low: int, high: int | None = None) -> in
         if not isinstance(value, float) or not value.is_integer():
             raise error from None
         number = int(value)
-    if number < low or (high is not None and number > high):
+    if (low is not None and number < low) or (high is not None and number > high):
         raise error
     return number
 

@@ -4,7 +4,8 @@ These dataclasses are stored in Hydra's ConfigStore (:mod:`.store`), so
 composing type-checks every override (``stop.iterations=abc`` is an error
 naming the key) and rejects unknown keys (``+stop.iteration=1``). What a type
 cannot say (``stop.env_steps`` must be positive) :func:`check_run_config`
-checks from each field's ``min`` / ``above`` metadata, before Ray starts.
+checks from each field's ``min`` / ``above`` metadata (:mod:`rllib_nethack.fields`),
+before Ray starts.
 
 ``task``, ``model`` and ``algo`` are typed elsewhere: the task options by
 :class:`rllib_nethack.envs.options.EnvOptions`, the model by its architecture's
@@ -14,18 +15,10 @@ settings dataclass, ``algo`` keys by the RLlib config class they set.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from rllib_nethack.errors import ConfigError, suggestion
-
-
-def _at_least(low: float) -> dict[str, float]:
-    return {"min": low}
-
-
-def _above(low: float) -> dict[str, float]:
-    return {"above": low}
+from rllib_nethack.fields import above, at_least, check_fields
 
 
 @dataclass
@@ -33,11 +26,11 @@ class StopConfig:
     """Stop as soon as any condition holds (``None``: not used)."""
 
     #: Environment steps sampled in total (a resumed run's steps count).
-    env_steps: int | None = field(default=None, metadata=_at_least(1))
+    env_steps: int | None = field(default=None, metadata=at_least(1))
     #: Training iterations of this process.
-    iterations: int | None = field(default=None, metadata=_at_least(1))
+    iterations: int | None = field(default=None, metadata=at_least(1))
     #: Wall-clock minutes of this process.
-    minutes: float | None = field(default=None, metadata=_above(0))
+    minutes: float | None = field(default=None, metadata=above(0))
     #: Mean episode return over the smoothing window.
     mean_return: float | None = None
 
@@ -52,19 +45,19 @@ class ExperimentConfig:
     #: pyarrow/fsspec file system; see :mod:`rllib_nethack.runs.storage`).
     root_dir: str = "runs"
     run_dir: str = "${.root_dir}/${.name}/${now:%Y-%m-%d_%H-%M-%S}"
-    seed: int | None = field(default=0, metadata=_at_least(0))
+    seed: int | None = field(default=0, metadata=at_least(0))
     #: Iterations between checkpoints (0: only the final one, always written).
-    checkpoint_every: int = field(default=10, metadata=_at_least(0))
+    checkpoint_every: int = field(default=10, metadata=at_least(0))
     #: Periodic checkpoints kept (0: all).
-    keep_checkpoints: int = field(default=3, metadata=_at_least(0))
+    keep_checkpoints: int = field(default=3, metadata=at_least(0))
     #: Event files in ``<run_dir>/tensorboard``.
     tensorboard: bool = True
     #: Learning curve PNG in ``<run_dir>/learning_curve.png``.
     plot: bool = True
     #: Iterations between evaluations (0: none): seeded games, TensorBoard ``evaluation/*``.
-    eval_every: int = field(default=0, metadata=_at_least(0))
+    eval_every: int = field(default=0, metadata=at_least(0))
     #: Games per evaluation (seeds 0..N-1, the same each time).
-    eval_episodes: int = field(default=4, metadata=_at_least(1))
+    eval_episodes: int = field(default=4, metadata=at_least(1))
     #: The first game as ``<run_dir>/videos/iter_<N>.gif``.
     eval_video: bool = True
 
@@ -73,21 +66,21 @@ class ExperimentConfig:
 class RLlibResourcesConfig:
     """RLlib's resource and fault-tolerance settings (attributes of ``AlgorithmConfig``)."""
 
-    num_env_runners: int = field(default=2, metadata=_at_least(0))
-    num_envs_per_env_runner: int = field(default=16, metadata=_at_least(1))
-    num_cpus_per_env_runner: float = field(default=1, metadata=_at_least(0))
+    num_env_runners: int = field(default=2, metadata=at_least(0))
+    num_envs_per_env_runner: int = field(default=16, metadata=at_least(1))
+    num_cpus_per_env_runner: float = field(default=1, metadata=at_least(0))
     #: 0: the learner runs in the driver process.
-    num_learners: int = field(default=0, metadata=_at_least(0))
-    num_gpus_per_learner: float = field(default=0, metadata=_at_least(0))
+    num_learners: int = field(default=0, metadata=at_least(0))
+    num_gpus_per_learner: float = field(default=0, metadata=at_least(0))
     #: NLE can crash: restart the env runner and keep training.
     restart_failed_env_runners: bool = True
-    max_num_env_runner_restarts: int = field(default=1000, metadata=_at_least(0))
-    sample_timeout_s: float = field(default=120, metadata=_above(0))
-    delay_between_env_runner_restarts_s: float = field(default=5, metadata=_at_least(0))
+    max_num_env_runner_restarts: int = field(default=1000, metadata=at_least(0))
+    sample_timeout_s: float = field(default=120, metadata=above(0))
+    delay_between_env_runner_restarts_s: float = field(default=5, metadata=at_least(0))
     #: Before each training step RLlib pings every lost env runner and waits up
     #: to this long for it: while a node is gone, every iteration pays it (RLlib's
     #: 30 s would stall training). One that is slower is tried again next time.
-    env_runner_health_probe_timeout_s: float = field(default=5, metadata=_above(0))
+    env_runner_health_probe_timeout_s: float = field(default=5, metadata=above(0))
 
 
 @dataclass
@@ -99,15 +92,15 @@ class ClusterConfig:
     address: str | None = None
     node_ip_address: str | None = "127.0.0.1"
     #: None: all cores.
-    num_cpus: int | None = field(default=None, metadata=_at_least(1))
-    num_gpus: int | None = field(default=None, metadata=_at_least(0))
+    num_cpus: int | None = field(default=None, metadata=at_least(1))
+    num_gpus: int | None = field(default=None, metadata=at_least(0))
     include_dashboard: bool = False
     dashboard_host: str = "127.0.0.1"
     #: Torch threads of the driver, where the learner runs when num_learners is 0.
     #: Env runners get one per CPU they hold (Ray sets OMP_NUM_THREADS); 1 leaves
     #: the other cores to sampling, faster end to end on 2 CPUs
     #: (benchmarks/RESULTS.md). None: torch's default.
-    torch_threads: int | None = field(default=1, metadata=_at_least(1))
+    torch_threads: int | None = field(default=1, metadata=at_least(1))
     rllib: RLlibResourcesConfig = field(default_factory=RLlibResourcesConfig)
 
 
@@ -180,15 +173,15 @@ class DatasetConfig:
     #: ``death`` must contain this text (``ascended``, ``killed by``).
     death: str | None = None
     #: Games read side by side: the rows of each minibatch.
-    batch_size: int = field(default=32, metadata=_at_least(1))
+    batch_size: int = field(default=32, metadata=at_least(1))
     #: Frames per row and minibatch (the LSTM's training sequence).
-    seq_len: int = field(default=32, metadata=_at_least(2))
+    seq_len: int = field(default=32, metadata=at_least(2))
     #: Threads decompressing ttyrecs.
-    threads: int = field(default=2, metadata=_at_least(0))
+    threads: int = field(default=2, metadata=at_least(0))
     #: APPO/IMPALA/PPO only: > 0 adds ``bc_coeff`` x the cross-entropy of the
     #: demonstrator's actions on a dataset minibatch (``batch_size`` x ``seq_len``)
     #: to every RL update (Dungeons & Data's supervised loss). 0: RL alone.
-    bc_coeff: float = field(default=0.0, metadata=_at_least(0))
+    bc_coeff: float = field(default=0.0, metadata=at_least(0))
 
 
 @dataclass
@@ -199,9 +192,9 @@ class KickstartConfig:
     #: Its model must be the run's and its task have as many actions.
     teacher: str | None = None
     #: The KL term's coefficient at the start.
-    coeff: float = field(default=1.0, metadata=_at_least(0))
+    coeff: float = field(default=1.0, metadata=at_least(0))
     #: Env steps over which the coefficient falls linearly to 0; None: it stays.
-    decay_env_steps: int | None = field(default=None, metadata=_at_least(1))
+    decay_env_steps: int | None = field(default=None, metadata=at_least(1))
 
 
 @dataclass
@@ -248,34 +241,6 @@ CHECKED_SECTIONS: dict[str, type] = {
 }
 
 
-def _check_value(path: str, value: Any, meta: Mapping[str, Any]) -> None:
-    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-        return  # types are Hydra's job; only numbers have ranges
-    if "min" in meta and value < meta["min"]:
-        raise ConfigError(f"{path} must be >= {meta['min']}, got {value}")
-    if "above" in meta and value <= meta["above"]:
-        raise ConfigError(f"{path} must be > {meta['above']}, got {value}")
-
-
-def _check_section(path: str, schema: type, node: Mapping[str, Any]) -> None:
-    names = [f.name for f in fields(schema)]
-    unknown = [k for k in node if k not in names]
-    if unknown and path not in OPEN_SECTIONS:
-        raise ConfigError(
-            f"{path}.{unknown[0]} is not a setting{suggestion(str(unknown[0]), names)} "
-            f"({path} has: {', '.join(names)})"
-        )
-    for f in fields(schema):
-        if f.name not in node:
-            continue
-        value = node[f.name]
-        sub = f.default_factory() if f.default_factory is not MISSING else None
-        if is_dataclass(sub) and isinstance(value, Mapping):
-            _check_section(f"{path}.{f.name}", type(sub), value)
-        else:
-            _check_value(f"{path}.{f.name}", value, f.metadata)
-
-
 def check_run_config(plain: Mapping[str, Any]) -> None:
     """Check ``stop``, ``experiment``, ``cluster`` and ``dataset`` in a composed config: ranges,
     and keys Hydra's ``+key=`` added that no schema field has (typos).
@@ -286,4 +251,4 @@ def check_run_config(plain: Mapping[str, Any]) -> None:
     for key, schema in CHECKED_SECTIONS.items():
         node = plain.get(key)
         if isinstance(node, Mapping):
-            _check_section(key, schema, node)
+            check_fields(schema, node, name=f"{key}.{{}}", open_sections=OPEN_SECTIONS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ from nle import nethack
 from rllib_nethack.envs.catalog import TaskSpec
 from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
 from rllib_nethack.errors import ConfigError, check_int, suggestion
+from rllib_nethack.fields import at_least, between, check_fields, checker, one_of
 
 ROLES = ("arc", "bar", "cav", "hea", "kni", "mon", "pri", "ran", "rog", "sam", "tou", "val", "wiz")
 RACES = ("hum", "elf", "dwa", "gno", "orc")
@@ -96,83 +97,6 @@ RENDER_MODES: tuple[str, ...] = ("ansi", "rgb_array")
 COUNT_ON: tuple[str, ...] = ("position", "glyphs")
 
 
-@dataclass(frozen=True)
-class EnvOptions:
-    """Validated options of one environment.
-
-    Attributes:
-        character: ``role-race-alignment-gender`` (``mon-hum-neu-mal``) in a
-            combination NetHack allows, or ``@`` for a random character.
-            ``None`` keeps the task's own default.
-        max_episode_steps: Steps before the episode is truncated (at most 1e6).
-        observation_keys: The keys of the observation dict; ``None`` picks the
-            family default (NetHack: terminal + screen image + previous action,
-            MiniHack: glyphs, crop, blstats, message).
-        penalty_step: Reward added on each step where game time does not advance.
-        penalty_time: Reward added per game turn that passes.
-        savedir: Where ttyrecs (and NLE's xlogfile) are written.
-        save_ttyrec_every: Record every Nth episode as a ttyrec (0 = never).
-        actions: ``"task"`` (the task's own action set) or ``"full"`` (all 121 keys).
-        seeds: ``(first, last)``: every episode is one game drawn from this
-            inclusive range of seeds (as in the seeded suite).
-        crop_dim: Side, in terminal cells, of the square rendered around the hero.
-        pixel_size: Side, in pixels, of one rendered terminal cell.
-        fix_moon_phase: Take moon phase, Friday 13th and night from the seed
-            instead of the wall clock, so that a seed replays the same game on
-            any day.
-        env_kwargs: Extra keyword arguments for the underlying NLE/MiniHack
-            class (for example ``des_file`` for MiniHack's custom tasks).
-        render_mode: gymnasium's ``render_mode``: ``"ansi"`` (the terminal as
-            text with colour escapes) or ``"rgb_array"`` (the terminal drawn
-            as an image, a fresh array per call, for ``RecordVideo``).
-        count_bonus: ``"position"`` or ``"glyphs"``: each step's episodic count
-            bonus goes into ``info`` (``explore=count`` sets it; see
-            :class:`~rllib_nethack.envs.wrappers.EpisodicCountWrapper`).
-    """
-
-    character: str | None = None
-    max_episode_steps: int | None = None
-    observation_keys: tuple[str, ...] | None = None
-    penalty_step: float | None = None
-    penalty_time: float | None = None
-    savedir: str | None = None
-    save_ttyrec_every: int = 0
-    actions: ActionSet = "task"
-    seeds: tuple[int, int] | None = None
-    crop_dim: int = DEFAULT_CROP_DIM
-    pixel_size: int = DEFAULT_PIXEL_SIZE
-    fix_moon_phase: bool = True
-    env_kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-    render_mode: RenderMode | None = None
-    count_bonus: str | None = None
-
-
-OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(EnvOptions))
-# Keys RLlib adds to env_config on its own; they are not options.
-_RLLIB_CONTEXT_KEYS = frozenset({"num_envs"})
-
-
-def _plain(value: Any) -> Any:
-    """Turn OmegaConf containers (from Hydra) into plain Python values."""
-    try:
-        from omegaconf import DictConfig, ListConfig, OmegaConf
-    except ImportError:  # pragma: no cover - hydra-core is a dependency
-        return value
-    if isinstance(value, DictConfig | ListConfig):
-        return OmegaConf.to_container(value, resolve=True)
-    return value
-
-
-def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    return check_int(f"option {name!r}", value, low, high)
-
-
-def _float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"option {name!r} must be a number, got {value!r}")
-    return float(value)
-
-
 def check_character(value: Any) -> str:
     """Validate an NLE character string; return it lower-cased."""
     if not isinstance(value, str):
@@ -211,6 +135,89 @@ def check_character(value: Any) -> str:
     return text
 
 
+def _seeds(value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        seed = check_int("option 'seeds'", value, 0, SEED_BOUND)
+        return (seed, seed)
+    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
+        first, last = (check_int("option 'seeds'", v, 0, SEED_BOUND) for v in value)
+        if last < first:
+            raise ConfigError(
+                f"option 'seeds' must be [first, last] with first <= last, got {value}"
+            )
+        return (first, last)
+    raise ConfigError(f"option 'seeds' must be null, a seed, or [first, last], got {value!r}")
+
+
+@dataclass(frozen=True)
+class EnvOptions:
+    """Validated options of one environment.
+
+    Attributes:
+        character: ``role-race-alignment-gender`` (``mon-hum-neu-mal``) in a
+            combination NetHack allows, or ``@`` for a random character.
+            ``None`` keeps the task's own default.
+        max_episode_steps: Steps before the episode is truncated (at most 1e6).
+        observation_keys: The keys of the observation dict; ``None`` picks the
+            family default (NetHack: terminal + screen image + previous action,
+            MiniHack: glyphs, crop, blstats, message).
+        penalty_step: Reward added on each step where game time does not advance.
+        penalty_time: Reward added per game turn that passes.
+        savedir: Where ttyrecs (and NLE's xlogfile) are written.
+        save_ttyrec_every: Record every Nth episode as a ttyrec (0 = never).
+        actions: ``"task"`` (the task's own action set) or ``"full"`` (all 121 keys).
+        seeds: ``(first, last)``: every episode is one game drawn from this
+            inclusive range of seeds (as in the seeded suite).
+        crop_dim: Side, in terminal cells, of the square rendered around the hero.
+        pixel_size: Side, in pixels, of one rendered terminal cell.
+        fix_moon_phase: Take moon phase, Friday 13th and night from the seed
+            instead of the wall clock, so that a seed replays the same game on
+            any day.
+        env_kwargs: Extra keyword arguments for the underlying NLE/MiniHack
+            class (for example ``des_file`` for MiniHack's custom tasks).
+        render_mode: gymnasium's ``render_mode``: ``"ansi"`` (the terminal as
+            text with colour escapes) or ``"rgb_array"`` (the terminal drawn
+            as an image, a fresh array per call, for ``RecordVideo``).
+        count_bonus: ``"position"`` or ``"glyphs"``: each step's episodic count
+            bonus goes into ``info`` (``explore=count`` sets it; see
+            :class:`~rllib_nethack.envs.wrappers.EpisodicCountWrapper`).
+    """
+
+    character: str | None = field(default=None, metadata=checker(check_character))
+    max_episode_steps: int | None = field(default=None, metadata=between(1, MAX_EPISODE_STEPS))
+    observation_keys: tuple[str, ...] | None = None
+    penalty_step: float | None = None
+    penalty_time: float | None = None
+    savedir: str | None = None
+    save_ttyrec_every: int = field(default=0, metadata=at_least(0))
+    actions: ActionSet = "task"
+    seeds: tuple[int, int] | None = field(default=None, metadata=checker(_seeds))
+    crop_dim: int = field(default=DEFAULT_CROP_DIM, metadata=between(1, 79))
+    pixel_size: int = field(default=DEFAULT_PIXEL_SIZE, metadata=between(1, 32))
+    fix_moon_phase: bool = True
+    env_kwargs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    render_mode: RenderMode | None = None
+    count_bonus: str | None = field(default=None, metadata=one_of(*COUNT_ON))
+
+
+OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in fields(EnvOptions))
+# Keys RLlib adds to env_config on its own; they are not options.
+_RLLIB_CONTEXT_KEYS = frozenset({"num_envs"})
+
+
+def _plain(value: Any) -> Any:
+    """Turn OmegaConf containers (from Hydra) into plain Python values."""
+    try:
+        from omegaconf import DictConfig, ListConfig, OmegaConf
+    except ImportError:  # pragma: no cover - hydra-core is a dependency
+        return value
+    if isinstance(value, DictConfig | ListConfig):
+        return OmegaConf.to_container(value, resolve=True)
+    return value
+
+
 def check_des_file(value: Any) -> None:
     """A des-file option is des-file text, or a path that exists (as MiniHack looks it up)."""
     if not isinstance(value, str) or not value.strip():
@@ -227,31 +234,13 @@ def check_des_file(value: Any) -> None:
     raise ConfigError(f"option env_kwargs.des_file: no such file {value!r}")
 
 
-def _seeds(value: Any) -> tuple[int, int] | None:
-    if value is None:
+def _observation_keys(spec: TaskSpec, keys: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """What the field's type cannot say: the keys are the task's, each once, at least one."""
+    if keys is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        seed = _int("seeds", value, 0, SEED_BOUND)
-        return (seed, seed)
-    if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:
-        first, last = (_int("seeds", v, 0, SEED_BOUND) for v in value)
-        if last < first:
-            raise ConfigError(
-                f"option 'seeds' must be [first, last] with first <= last, got {value}"
-            )
-        return (first, last)
-    raise ConfigError(f"option 'seeds' must be null, a seed, or [first, last], got {value!r}")
-
-
-def _observation_keys(spec: TaskSpec, value: Any) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, Sequence) or not value:
-        raise ConfigError(
-            f"option 'observation_keys' must be a non-empty list of keys, got {value!r}"
-        )
+    if not keys:
+        raise ConfigError("option 'observation_keys' must be a non-empty list of keys, got []")
     allowed = valid_observation_keys(spec)
-    keys = tuple(str(k) for k in value)
     for key in keys:
         if key not in allowed:
             raise ConfigError(
@@ -282,73 +271,15 @@ def parse_options(spec: TaskSpec, options: Mapping[str, Any]) -> EnvOptions:
     Raises:
         ConfigError: naming the option and what it accepts.
     """
-    merged: dict[str, Any] = dict(spec.defaults)
-    for name, value in options.items():
-        if name in _RLLIB_CONTEXT_KEYS:
-            continue
-        if name not in OPTION_NAMES:
-            raise ConfigError(
-                f"unknown option {name!r} for task {spec.name!r}{suggestion(name, OPTION_NAMES)} "
-                f"(options: {', '.join(OPTION_NAMES)})"
-            )
-        value = _plain(value)
-        if value is None:  # None means "the task's own default", as in EnvOptions
-            continue
-        if name == "env_kwargs":
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"option 'env_kwargs' must be a mapping, got {value!r}")
-            value = {**merged.get("env_kwargs", {}), **value}
-        merged[name] = value
-
-    opts = EnvOptions()
-    checked: dict[str, Any] = {}
-    if merged.get("character") is not None:
-        checked["character"] = check_character(merged["character"])
-    if merged.get("max_episode_steps") is not None:
-        checked["max_episode_steps"] = _int(
-            "max_episode_steps", merged["max_episode_steps"], 1, MAX_EPISODE_STEPS
-        )
-    checked["observation_keys"] = _observation_keys(spec, merged.get("observation_keys"))
-    for name in ("penalty_step", "penalty_time"):
-        if merged.get(name) is not None:
-            checked[name] = _float(name, merged[name])
-    if merged.get("savedir") is not None:
-        checked["savedir"] = str(merged["savedir"])
-    if "save_ttyrec_every" in merged:
-        checked["save_ttyrec_every"] = _int("save_ttyrec_every", merged["save_ttyrec_every"], 0)
-    if "actions" in merged:
-        if merged["actions"] not in ("task", "full"):
-            raise ConfigError(
-                f"option 'actions' must be 'task' (the task's own action set) or "
-                f"'full' (all 121 keys), got {merged['actions']!r}"
-            )
-        checked["actions"] = merged["actions"]
-    checked["seeds"] = _seeds(merged.get("seeds"))
-    if "crop_dim" in merged:
-        checked["crop_dim"] = _int("crop_dim", merged["crop_dim"], 1, 79)
-    if "pixel_size" in merged:
-        checked["pixel_size"] = _int("pixel_size", merged["pixel_size"], 1, 32)
-    if "fix_moon_phase" in merged:
-        if not isinstance(merged["fix_moon_phase"], bool):
-            raise ConfigError(
-                f"option 'fix_moon_phase' must be true or false, got {merged['fix_moon_phase']!r}"
-            )
-        checked["fix_moon_phase"] = merged["fix_moon_phase"]
-    if merged.get("render_mode") is not None:
-        if merged["render_mode"] not in RENDER_MODES:
-            raise ConfigError(
-                f"option 'render_mode' must be one of {', '.join(RENDER_MODES)}, "
-                f"got {merged['render_mode']!r}"
-            )
-        checked["render_mode"] = merged["render_mode"]
-    if merged.get("count_bonus") is not None:
-        if merged["count_bonus"] not in COUNT_ON:
-            raise ConfigError(
-                f"option 'count_bonus' must be one of {', '.join(COUNT_ON)}, "
-                f"got {merged['count_bonus']!r}"
-            )
-        checked["count_bonus"] = merged["count_bonus"]
-    env_kwargs = dict(merged.get("env_kwargs", {}))
+    given = {k: _plain(v) for k, v in options.items() if k not in _RLLIB_CONTEXT_KEYS}
+    # None means "the task's own default", as in EnvOptions.
+    user = check_fields(
+        EnvOptions, given, name="option '{}'", of=f" of task {spec.name!r}", none_is_default=True
+    )
+    defaults = check_fields(EnvOptions, spec.defaults, name="option '{}'")
+    env_kwargs = {**defaults.get("env_kwargs", {}), **user.get("env_kwargs", {})}
+    merged: dict[str, Any] = {**defaults, **user}
+    merged["observation_keys"] = _observation_keys(spec, merged.get("observation_keys"))
     for name in spec.required:
         if name not in env_kwargs:
             raise ConfigError(
@@ -362,11 +293,11 @@ def parse_options(spec: TaskSpec, options: Mapping[str, Any]) -> EnvOptions:
         )
     if "des_file" in env_kwargs:
         check_des_file(env_kwargs["des_file"])
-    checked["env_kwargs"] = MappingProxyType(env_kwargs)
-    if checked.get("save_ttyrec_every", 0) and not checked.get("savedir"):
+    merged["env_kwargs"] = MappingProxyType(env_kwargs)
+    if merged.get("save_ttyrec_every", 0) and not merged.get("savedir"):
         raise ConfigError("option 'save_ttyrec_every' needs option 'savedir' (where to write)")
-    if checked.get("savedir") and not checked.get("save_ttyrec_every", 0):
+    if merged.get("savedir") and not merged.get("save_ttyrec_every", 0):
         raise ConfigError(
             "option 'savedir' needs option 'save_ttyrec_every' (record every N-th episode, N >= 1)"
         )
-    return replace(opts, **checked)
+    return EnvOptions(**merged)

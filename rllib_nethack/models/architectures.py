@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import torch
@@ -27,7 +27,8 @@ from nle import nethack
 from torch import nn
 
 from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
-from rllib_nethack.errors import ConfigError, check_int, suggestion
+from rllib_nethack.errors import ConfigError, suggestion
+from rllib_nethack.fields import check_fields
 from rllib_nethack.models.encoders import (
     NUM_GLYPHS,
     BlstatsEncoder,
@@ -244,18 +245,15 @@ class Architecture:
                 all of them (``allowed_extra`` keys pass but are not listed),
                 or a value of the wrong type or out of range.
         """
-        names = [f.name for f in fields(self.settings)]
-        extra = set(allowed_extra)
-        unknown = sorted(k for k in model_config if k not in names and k not in extra)
-        if unknown:
-            raise ConfigError(
-                f"model.{unknown[0]} is not a setting of model {self.name!r}"
-                f"{suggestion(unknown[0], names)} (settings: {', '.join(names)})"
-            )
-        values = {}
-        for f in fields(self.settings):
-            if f.name in model_config and model_config[f.name] is not None:
-                values[f.name] = _checked(f, model_config[f.name])
+        values = check_fields(
+            self.settings,
+            model_config,
+            name="model.{}",
+            of=f" of model {self.name!r}",
+            extra=allowed_extra,
+            none_is_default=True,
+            int_min=1,
+        )
         return self.settings(**values)
 
     def reads(self, settings: Any) -> tuple[str, ...]:
@@ -268,22 +266,6 @@ class Architecture:
         An env asked for ``screen_image`` must draw it at this size.
         """
         return _screen_crop(self, settings)
-
-
-def _checked(f: Any, value: Any) -> Any:
-    """``value`` for settings field ``f``, of the default's type and in range."""
-    what, low = f"model.{f.name}", int(f.metadata.get("min", 1))
-    if isinstance(f.default, bool):
-        if not isinstance(value, bool):
-            raise ConfigError(f"{what} must be true or false, got {value!r}")
-        return value
-    if isinstance(f.default, int):
-        return check_int(what, value, low)
-    if isinstance(f.default, tuple):
-        if isinstance(value, str) or not isinstance(value, Iterable):
-            raise ConfigError(f"{what} must be a list of integers >= {low}, got {value!r}")
-        return tuple(check_int(what, v, low) for v in value)
-    return value
 
 
 @functools.cache

@@ -13,13 +13,19 @@ from rllib_nethack.config.schema import ClusterConfig, ExperimentConfig, StopCon
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("stop.env_steps=-5", r"^stop\.env_steps must be >= 1, got -5$"),
-        ("cluster.rllib.num_env_runners=-1", r"^cluster\.rllib\.num_env_runners must be >= 0"),
+        ("stop.env_steps=-5", r"^stop\.env_steps must be an integer >= 1, got -5$"),
+        (
+            "cluster.rllib.num_env_runners=-1",
+            r"^cluster\.rllib\.num_env_runners must be an integer >= 0",
+        ),
         ("+stop.iteration=1", r"^stop\.iteration is not a setting; did you mean 'iterations'"),
         ("stop.iterations=abc", r"stop\.iterations.*'abc'.*Integer"),
         ("model.rnn_size=-3", r"^model\.rnn_size must be an integer >= 0, got -3$"),
-        ("experiment.checkpoint_every=-1", r"^experiment\.checkpoint_every must be >= 0"),
-        ("stop.minutes=0", r"^stop\.minutes must be > 0"),
+        (
+            "experiment.checkpoint_every=-1",
+            r"^experiment\.checkpoint_every must be an integer >= 0",
+        ),
+        ("stop.minutes=0", r"^stop\.minutes must be a number > 0"),
         ("+cluster.num_cpu=2", r"^cluster\.num_cpu is not a setting; did you mean 'num_cpus'"),
         ("model=chaotic", r"^no model=chaotic; did you mean 'chaotic_dwarf'"),
         ("model.use_message=maybe", r"model\.use_message.*'maybe'"),
