@@ -23,14 +23,15 @@ settings. This module sits on the ground floor (it imports only
 from __future__ import annotations
 
 import dataclasses
-import functools
 import os
 import typing
 from collections.abc import Callable, Container, Iterable, Mapping
 from types import MappingProxyType, NoneType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from rllib_nethack.errors import ConfigError, bounds, check_int, suggestion
+
+T = TypeVar("T")
 
 #: No metadata.
 NO_META: Mapping[str, Any] = MappingProxyType({})
@@ -61,8 +62,7 @@ def checker(check: Callable[[Any], Any]) -> dict[str, Callable[[Any], Any]]:
     return {"check": check}
 
 
-@functools.cache
-def field_types(cls: type) -> Mapping[str, Any]:
+def field_types(cls: type[Any]) -> Mapping[str, Any]:
     """Each field's annotation, resolved (under ``from __future__ import annotations``
     they are strings)."""
     return MappingProxyType(typing.get_type_hints(cls))
@@ -77,7 +77,7 @@ def unknown_key(name: str, key: str, names: Iterable[str], of: str = "") -> Conf
     )
 
 
-def _optional(kind: Any) -> tuple[Any, bool]:
+def without_none(kind: Any) -> tuple[Any, bool]:
     """``kind`` without ``| None``, and whether None was allowed."""
     args = typing.get_args(kind)
     if NoneType in args:
@@ -116,7 +116,7 @@ def _plural(words: str) -> str:
 
 def accepts(kind: Any, meta: Mapping[str, Any] = NO_META, int_min: int | None = None) -> str:
     """What a field of type ``kind`` accepts, in words (``an integer >= 1``)."""
-    kind, _ = _optional(kind)
+    kind, _ = without_none(kind)
     choices = meta.get("choices") or (
         typing.get_args(kind) if typing.get_origin(kind) is Literal else None
     )
@@ -154,7 +154,7 @@ def check_value(
     """
     if "check" in meta:
         return meta["check"](value)
-    kind, nullable = _optional(kind)
+    kind, nullable = without_none(kind)
     if value is None:
         if nullable or kind is Any:
             return None
@@ -247,3 +247,11 @@ def check_fields(
         else:
             checked[key] = check_value(name.format(key), value, kind, fields[key].metadata, int_min)
     return checked
+
+
+def check_instance(settings: T) -> T:
+    """``settings`` (a dataclass instance) with every field checked: for settings built in
+    Python rather than parsed, so a run function checks them the same way either way."""
+    cls = type(settings)
+    values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return dataclasses.replace(settings, **check_fields(cls, values))  # type: ignore[type-var]

@@ -5,9 +5,9 @@ the same style as ``python -m rllib_nethack.run`` (``episodes=1024``,
 ``seeds=[0,1023]``, ``greedy=false``), without Hydra: they have a handful of
 flat settings and no config groups. The settings are a dataclass; its
 docstring's ``Attributes:`` section is the ``--help`` text. Values are read as YAML
-scalars and lists; every setting is checked against its declared type, and a
-bad command line is one line naming the setting (with the closest valid
-names for a typo).
+scalars and lists; every setting is checked against its declared type and
+metadata by :mod:`rllib_nethack.fields`, and a bad command line is one line
+naming the setting (with the closest valid names for a typo).
 """
 
 from __future__ import annotations
@@ -22,40 +22,10 @@ import yaml
 
 from rllib_nethack.cli.exits import user_errors
 from rllib_nethack.console import pipe_safe_stdio
-from rllib_nethack.errors import ConfigError, suggestion
+from rllib_nethack.errors import ConfigError
+from rllib_nethack.fields import check_value, field_types, unknown_key, without_none
 
 T = TypeVar("T")
-
-
-def _convert(name: str, value: Any, kind: Any) -> Any:
-    """``value`` as ``kind`` (int, float, bool, str, list[str], list[int], their Optionals)."""
-    args = typing.get_args(kind)
-    if type(None) in args:
-        if value is None:
-            return None
-        kind = next(a for a in args if a is not type(None))
-        args = typing.get_args(kind)
-    origin = typing.get_origin(kind)
-    if origin in (list, tuple):
-        items = value if isinstance(value, list) else [value]
-        return [_convert(name, item, args[0]) for item in items]
-    if kind is bool:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(f"{name} must be true or false, got {value!r}")
-    if kind is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise ConfigError(f"{name} must be an integer, got {value!r}")
-    if kind is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        raise ConfigError(f"{name} must be a number, got {value!r}")
-    if kind is str:
-        if isinstance(value, list | dict) or value is None:
-            raise ConfigError(f"{name} must be a single value, got {value!r}")
-        return str(value)
-    raise TypeError(f"unsupported setting type {kind!r}")  # pragma: no cover
 
 
 def parse_settings(cls: type[T], argv: Sequence[str], positional: str | None = None) -> T:
@@ -69,7 +39,7 @@ def parse_settings(cls: type[T], argv: Sequence[str], positional: str | None = N
     Raises:
         ConfigError: an unknown key, a bad value, a repeated or missing setting.
     """
-    hints = typing.get_type_hints(cls)
+    hints = field_types(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     given: dict[str, Any] = {}
     for arg in argv:
@@ -82,9 +52,7 @@ def parse_settings(cls: type[T], argv: Sequence[str], positional: str | None = N
             key, text = positional, arg
         key = key.strip().lstrip("+")
         if key not in fields:
-            raise ConfigError(
-                f"unknown setting {key!r}{suggestion(key, fields)} (settings: {', '.join(fields)})"
-            )
+            raise unknown_key(key, key, fields)
         if key in given:
             raise ConfigError(f"setting {key!r} is given twice")
         try:
@@ -93,7 +61,10 @@ def parse_settings(cls: type[T], argv: Sequence[str], positional: str | None = N
             value = text  # a plain string YAML cannot read, e.g. a path with ': '
         if hints[key] is str or hints[key] == (str | None):
             value = text if value is not None else None  # keep "007" and "1e3" as typed
-        given[key] = _convert(key, value, hints[key])
+        listed = typing.get_origin(without_none(hints[key])[0]) in (list, tuple)
+        if listed and value is not None and not isinstance(value, list):
+            value = [value]  # checkpoint=PATH: a list of one
+        given[key] = check_value(key, value, hints[key], fields[key].metadata)
     missing = [
         name
         for name, f in fields.items()

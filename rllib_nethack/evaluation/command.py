@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,6 +22,7 @@ from rllib_nethack.evaluation.report import (
     summarize,
     write_results,
 )
+from rllib_nethack.fields import at_least, check_instance, one_of
 from rllib_nethack.policy import Policy, load_policy
 from rllib_nethack.results.progress import ProgressBar
 from rllib_nethack.results.writing import EPISODES_CSV
@@ -52,15 +53,15 @@ class EvaluateSettings:
     """
 
     checkpoint: list[str]
-    episodes: int | None = None
-    seeds: list[int] | None = None
+    episodes: int | None = field(default=None, metadata=at_least(1))
+    seeds: list[int] | None = field(default=None, metadata=at_least(0))
     task: str | None = None
     character: str | None = None
-    max_steps: int | None = None
+    max_steps: int | None = field(default=None, metadata=at_least(1))
     greedy: bool = True
-    workers: int = 2
-    batch: int = 4
-    cluster: str = "local"
+    workers: int = field(default=2, metadata=at_least(0))
+    batch: int = field(default=4, metadata=at_least(1))
+    cluster: str = field(default="local", metadata=one_of(*CLUSTERS))
     device: str = "cpu"
     out: str = "eval"
     overwrite: bool = False
@@ -69,11 +70,7 @@ class EvaluateSettings:
 def seed_list(settings: EvaluateSettings) -> list[int]:
     """The seeds to play (one episode each), from ``episodes`` and/or ``seeds``."""
     if settings.seeds is not None:
-        if (
-            len(settings.seeds) != 2
-            or settings.seeds[0] < 0
-            or settings.seeds[1] < settings.seeds[0]
-        ):
+        if len(settings.seeds) != 2 or settings.seeds[1] < settings.seeds[0]:
             raise ConfigError(
                 f"seeds must be [first, last] with 0 <= first <= last, got {settings.seeds}"
             )
@@ -84,10 +81,7 @@ def seed_list(settings: EvaluateSettings) -> list[int]:
                 f"({last - first + 1} seeds); give one of them"
             )
         return list(range(first, last + 1))
-    episodes = 1024 if settings.episodes is None else settings.episodes
-    if episodes < 1:
-        raise ConfigError(f"episodes must be >= 1, got {episodes}")
-    return list(range(episodes))
+    return list(range(1024 if settings.episodes is None else settings.episodes))
 
 
 def checkpoint_label(policy: Policy, task: str | None) -> str:
@@ -107,8 +101,6 @@ def env_overrides(settings: EvaluateSettings) -> dict[str, Any]:
     if settings.character is not None:
         options["character"] = settings.character
     if settings.max_steps is not None:
-        if settings.max_steps < 1:
-            raise ConfigError(f"max_steps must be >= 1, got {settings.max_steps}")
         options["max_episode_steps"] = settings.max_steps
     return options
 
@@ -117,11 +109,8 @@ def run_evaluation(
     settings: EvaluateSettings, out: TextIO = sys.stdout
 ) -> dict[str, dict[str, Any]]:
     """Evaluate every checkpoint of ``settings``; return label -> eval.json content."""
+    settings = check_instance(settings)
     seeds = seed_list(settings)
-    if settings.cluster not in CLUSTERS:
-        raise ConfigError(f"cluster must be one of {', '.join(CLUSTERS)}, got {settings.cluster!r}")
-    if settings.workers < 0 or settings.batch < 1:
-        raise ConfigError("workers must be >= 0 and batch >= 1")
     options = env_overrides(settings)
     device = settings.device if settings.workers == 0 else "cpu"
     targets: list[tuple[str, Policy, Path]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -24,6 +24,7 @@ from rllib_nethack.evaluation.terminal import Screen
 from rllib_nethack.evaluation.ttyrec import OUTPUT, TtyrecFormat, read_ttyrec
 from rllib_nethack.evaluation.video import VideoWriter, check_video_path
 from rllib_nethack.evaluation.watching import Keys, TerminalView, frame_with_status
+from rllib_nethack.fields import above, at_least, check_instance, one_of
 
 FORMATS = ("auto", "ttyrec", "nle")
 
@@ -42,10 +43,10 @@ class ReplaySettings:
     """
 
     file: str
-    format: str = "auto"
-    speed: float = 15.0
+    format: str = field(default="auto", metadata=one_of(*FORMATS))
+    speed: float = field(default=15.0, metadata=at_least(0))
     video: str | None = None
-    fps: float = 15.0
+    fps: float = field(default=15.0, metadata=above(0))
     overwrite: bool = False
 
 
@@ -80,10 +81,7 @@ def replay_frames(path: str | Path, fmt: TtyrecFormat = "auto") -> Iterator[Fram
 
 def run_replay(settings: ReplaySettings, out: TextIO = sys.stdout) -> int:
     """Everything ``python -m rllib_nethack.replay`` does; returns the frames shown."""
-    if settings.format not in FORMATS:
-        raise ConfigError(f"format must be one of {', '.join(FORMATS)}, got {settings.format!r}")
-    if settings.fps <= 0 or settings.speed < 0:
-        raise ConfigError("fps must be > 0 and speed >= 0")
+    settings = check_instance(settings)
     fmt: TtyrecFormat = settings.format  # type: ignore[assignment]
     frames = list(replay_frames(settings.file, fmt))  # reads (and checks) the whole file first
     if not frames:

@@ -16,7 +16,7 @@ import select
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -30,6 +30,7 @@ from rllib_nethack.envs.wrappers.episode_stats import END_KEY
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.evaluation.episodes import reset_seeded
 from rllib_nethack.evaluation.video import VideoWriter, check_video_path
+from rllib_nethack.fields import above, at_least, check_instance
 from rllib_nethack.policy import Policy, load_policy
 
 #: Colour of the status line in videos (NetHack's white).
@@ -57,15 +58,15 @@ class WatchSettings:
     """
 
     checkpoint: str
-    episodes: int = 1
-    seed: int = 0
+    episodes: int = field(default=1, metadata=at_least(1))
+    seed: int = field(default=0, metadata=at_least(0))
     task: str | None = None
     character: str | None = None
-    max_steps: int | None = None
+    max_steps: int | None = field(default=None, metadata=at_least(1))
     greedy: bool = True
-    speed: float = 10.0
+    speed: float = field(default=10.0, metadata=at_least(0))
     video: str | None = None
-    fps: float = 15.0
+    fps: float = field(default=15.0, metadata=above(0))
     ttyrec: str | None = None
     device: str = "cpu"
     overwrite: bool = False
@@ -237,12 +238,7 @@ def play_watched(
 
 def run_watch(settings: WatchSettings, out: TextIO = sys.stdout) -> list[EpisodeEnd]:
     """Everything ``python -m rllib_nethack.watch`` does (see the module docstring)."""
-    if settings.episodes < 1:
-        raise ConfigError(f"episodes must be >= 1, got {settings.episodes}")
-    if settings.seed < 0:
-        raise ConfigError(f"seed must be >= 0, got {settings.seed}")
-    if settings.fps <= 0 or settings.speed < 0:
-        raise ConfigError("fps must be > 0 and speed >= 0")
+    settings = check_instance(settings)
     video = check_video_path(settings.video, settings.overwrite) if settings.video else None
     options: dict[str, Any] = {"render_mode": "ansi"}
     if settings.character is not None:
