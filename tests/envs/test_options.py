@@ -76,7 +76,11 @@ BAD_OPTIONS = [
     (
         "score",
         {"max_episode_step": 5},
-        ["option 'max_episode_step' is not a setting", "'max_episode_steps'", ", ".join(OPTION_NAMES)],
+        [
+            "option 'max_episode_step' is not a setting",
+            "'max_episode_steps'",
+            ", ".join(OPTION_NAMES),
+        ],
     ),
     ("score", {"max_episode_steps": 0}, ["'max_episode_steps'", "between 1 and 1000000"]),
     ("score", {"max_episode_steps": 2.5}, ["'max_episode_steps'", "integer"]),
