@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from commands import run_cli, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,24 +80,11 @@ def test_installed_wheel_runs_from_any_directory(wheel: Path, tmp_path: Path) ->
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    code = "import rllib_nethack, sys; print(rllib_nethack.__file__)"
-    where = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    env = {"PYTHONPATH": str(target)}
+    where = run_program("package_location", cwd=elsewhere, env=env)
+    assert where.returncode == 0, where.stderr[-3000:]
     assert where.stdout.strip().startswith(str(target))
-    composed = subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.run", "+task=room5x5", "algo=ppo", "--cfg", "job"],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    composed = run_cli("+task=room5x5", "algo=ppo", "--cfg", "job", cwd=elsewhere, env=env)
     assert composed.returncode == 0, composed.stderr
     assert "name: MiniHack-Room-5x5-v0" in composed.stdout
     assert "name: ppo" in composed.stdout
@@ -104,7 +92,7 @@ def test_installed_wheel_runs_from_any_directory(wheel: Path, tmp_path: Path) ->
     listed = subprocess.run(
         [str(target / "bin" / "rllib-nethack"), "tasks", "family=nethack"],
         cwd=elsewhere,
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
     )

@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from commands import SMOKE
 
-SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2", "stop.iterations=1")
+ONE_ITERATION = (*SMOKE, "stop.iterations=1")
 pytestmark = pytest.mark.slow
 
 
@@ -86,7 +87,7 @@ def test_a_dead_cluster_is_not_joined(
         (ray_tmp / "ray" / "ray_current_cluster").write_text(dead)
     else:
         env["RAY_ADDRESS"] = dead
-    done = cli(*SMOKE, "experiment.run_dir=run", cwd=tmp_path, env=env)
+    done = cli(*ONE_ITERATION, "experiment.run_dir=run", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "stopped by iterations after 1 iterations" in done.stdout
     assert "Failed to connect" not in done.stderr
@@ -127,7 +128,7 @@ def test_a_live_cluster_is_not_joined(
         (cluster_session,) = sessions(cluster_dir)
 
         run_env = {"RAY_TMPDIR": str(ray_tmp), "RAY_ADDRESS": f"127.0.0.1:{port}"}
-        done = cli(*SMOKE, "experiment.run_dir=run", cwd=tmp_path, env=run_env)
+        done = cli(*ONE_ITERATION, "experiment.run_dir=run", cwd=tmp_path, env=run_env)
         assert done.returncode == 0, done.stderr[-3000:]
         assert "stopped by iterations after 1 iterations" in done.stdout
         # No driver ever connected to the cluster; the run had a session of its own.
