@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 import tomllib
-from commands import run_cli, run_program
+from commands import run_cli, run_command, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,23 +31,12 @@ def test_pyproject_lists_every_package() -> None:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        check=True,
+    built = run_command(
+        "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)
     )
-    (built,) = out.glob("rllib_nethack-*.whl")
-    return built
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = out.glob("rllib_nethack-*.whl")
+    return wheel
 
 
 @pytest.mark.slow
@@ -64,20 +52,8 @@ def test_wheel_ships_configs_and_type_marker(wheel: Path) -> None:
 @pytest.mark.slow
 def test_installed_wheel_runs_from_any_directory(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(target),
-            str(wheel),
-        ],
-        check=True,
-    )
+    installed = run_command("pip", "install", "--no-deps", "-q", f"--target={target}", str(wheel))
+    assert installed.returncode == 0, installed.stderr[-3000:]
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {"PYTHONPATH": str(target)}

@@ -16,14 +16,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from commands import SMOKE
+from commands import SMOKE, run_command
 
 ONE_ITERATION = (*SMOKE, "stop.iterations=1")
 pytestmark = pytest.mark.slow
@@ -104,23 +103,17 @@ def test_a_live_cluster_is_not_joined(
         "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # this test's cluster stays on loopback too
     }
     try:
-        started = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ray.scripts.scripts",
-                "start",
-                "--head",
-                f"--port={port}",
-                f"--temp-dir={cluster_dir}",
-                "--node-ip-address=127.0.0.1",
-                "--num-cpus=1",
-                "--include-dashboard=false",
-                "--disable-usage-stats",
-            ],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
+        started = run_command(
+            "ray.scripts.scripts",
+            "start",
+            "--head",
+            f"--port={port}",
+            f"--temp-dir={cluster_dir}",
+            "--node-ip-address=127.0.0.1",
+            "--num-cpus=1",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            env=env,
             timeout=180,
         )
         assert started.returncode == 0, started.stderr[-3000:]
