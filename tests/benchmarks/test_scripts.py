@@ -5,6 +5,8 @@ run hours later."""
 
 from __future__ import annotations
 
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,14 +34,31 @@ def test_the_folder_has_scripts_and_helpers() -> None:
     assert sum(map(is_script, SCRIPTS)) >= 10 and not all(map(is_script, SCRIPTS))
 
 
+Done = subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def helps(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, tuple[Path, Done]]:
+    """Every script's ``--help``, four interpreters at a time (each spends seconds
+    importing torch and Ray: one after another they cost the quick lane minutes)."""
+
+    def run(script: Path) -> tuple[Path, Done]:
+        cwd = tmp_path_factory.mktemp(script.stem)
+        return cwd, run_python(script, "--help", cwd=cwd, timeout=300)
+
+    scripts = [p for p in SCRIPTS if is_script(p)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(scripts, pool.map(run, scripts), strict=True))
+
+
 @pytest.mark.parametrize("script", [p for p in SCRIPTS if is_script(p)], ids=lambda p: p.stem)
-def test_script_help_prints_its_usage(script: Path, tmp_path: Path) -> None:
-    done = run_python(script, "--help", cwd=tmp_path, timeout=120)
+def test_script_help_prints_its_usage(script: Path, helps: dict[Path, tuple[Path, Done]]) -> None:
+    cwd, done = helps[script]
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith(f"usage: {script.name}"), done.stdout[:500]
     for name in HELP_NAMES.get(script.name, ()):
         assert name in done.stdout, f"{script.name} --help does not name {name}"
-    assert list(tmp_path.iterdir()) == []  # --help wrote nothing
+    assert list(cwd.iterdir()) == []  # --help wrote nothing
 
 
 def test_every_helper_is_imported_by_a_script_at_its_top() -> None:
