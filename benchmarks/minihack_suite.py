@@ -68,6 +68,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "appo+count": ("algo=appo", "explore=count"),
     "appo+e3b": ("algo=appo", "explore=e3b"),
     "appo+rnd": ("algo=appo", "explore=rnd"),
+    "appo+skip": ("algo=appo", "model.core_skip=true"),
     "impala": ("algo=impala",),
     "impala+rnd": ("algo=impala", "explore=rnd"),
     "ppo": ("algo=ppo",),
