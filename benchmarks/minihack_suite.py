@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rllib_nethack.cli.exits import fail
 from rllib_nethack.runs.checkpoints import checkpoint_problem, checkpoints_in
 from rllib_nethack.training.reporting import full_window_rows, plot_comparison, read_progress
 
@@ -67,6 +68,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "appo+count": ("algo=appo", "explore=count"),
     "appo+e3b": ("algo=appo", "explore=e3b"),
     "appo+rnd": ("algo=appo", "explore=rnd"),
+    "appo+skip": ("algo=appo", "model.core_skip=true"),
     "impala": ("algo=impala",),
     "impala+rnd": ("algo=impala", "explore=rnd"),
     "ppo": ("algo=ppo",),
@@ -185,9 +187,7 @@ def _names(text: str, known: Sequence[str], what: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(
-            f"minihack_suite: unknown {what} {unknown[0]!r} (known: {', '.join(known)})"
-        )
+        fail(f"minihack_suite: unknown {what} {unknown[0]!r} (known: {', '.join(known)})")
     return names
 
 
@@ -221,9 +221,9 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     try:
         args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     except ValueError:
-        raise SystemExit(f"minihack_suite: --seeds takes integers, got {args.seeds!r}") from None
+        fail(f"minihack_suite: --seeds takes integers, got {args.seeds!r}")
     if args.budget is not None and args.budget < 1:
-        raise SystemExit(f"minihack_suite: --budget must be at least 1, got {args.budget}")
+        fail(f"minihack_suite: --budget must be at least 1, got {args.budget}")
     return args
 
 

@@ -3,6 +3,7 @@
 How to run:
     python examples/clone_explorer.py                  # 40 games of 2,000 keys, 200k frames
     python examples/clone_explorer.py 200 5000 2000000
+    python examples/clone_explorer.py 1 50 100 debug=smoke   # more overrides: a quick try
 
 Results to expect (2 CPUs): recording takes about 1 s per 1,000 keys; BC trains
 at about 1,000-1,500 frames/s with the default 32 x 32 batches, and its action
@@ -35,6 +36,7 @@ def main() -> None:
             "model=chaotic_dwarf_tty",
             f"dataset.path={demos}",
             f"stop.env_steps={frames}",
+            *sys.argv[4:],  # any further key=value settings, as the run command takes them
         ]
     )
     summary = train(cfg)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 import tomllib
+from commands import run_cli, run_command, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,23 +31,12 @@ def test_pyproject_lists_every_package() -> None:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        check=True,
+    built = run_command(
+        "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)
     )
-    (built,) = out.glob("rllib_nethack-*.whl")
-    return built
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = out.glob("rllib_nethack-*.whl")
+    return wheel
 
 
 @pytest.mark.slow
@@ -63,40 +52,15 @@ def test_wheel_ships_configs_and_type_marker(wheel: Path) -> None:
 @pytest.mark.slow
 def test_installed_wheel_runs_from_any_directory(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(target),
-            str(wheel),
-        ],
-        check=True,
-    )
+    installed = run_command("pip", "install", "--no-deps", "-q", f"--target={target}", str(wheel))
+    assert installed.returncode == 0, installed.stderr[-3000:]
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    code = "import rllib_nethack, sys; print(rllib_nethack.__file__)"
-    where = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    env = {"PYTHONPATH": str(target)}
+    where = run_program("package_location", cwd=elsewhere, env=env)
+    assert where.returncode == 0, where.stderr[-3000:]
     assert where.stdout.strip().startswith(str(target))
-    composed = subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.run", "+task=room5x5", "algo=ppo", "--cfg", "job"],
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    composed = run_cli("+task=room5x5", "algo=ppo", "--cfg", "job", cwd=elsewhere, env=env)
     assert composed.returncode == 0, composed.stderr
     assert "name: MiniHack-Room-5x5-v0" in composed.stdout
     assert "name: ppo" in composed.stdout
@@ -104,7 +68,7 @@ def test_installed_wheel_runs_from_any_directory(wheel: Path, tmp_path: Path) ->
     listed = subprocess.run(
         [str(target / "bin" / "rllib-nethack"), "tasks", "family=nethack"],
         cwd=elsewhere,
-        env=env,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
     )

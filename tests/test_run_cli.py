@@ -48,7 +48,7 @@ def test_hydra_setting_that_does_nothing_is_one_line(tmp_path: Path) -> None:
 
 def test_bad_override_names_the_key(tmp_path: Path) -> None:
     done = run_cli("+task=challenge", "algo.lrr=1", cwd=tmp_path)
-    assert done.returncode != 0
+    assert done.returncode == 2, done.stderr
     assert "algo.lrr" in done.stderr
     assert "Traceback" not in done.stderr
 

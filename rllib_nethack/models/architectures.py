@@ -76,7 +76,23 @@ class CombinedEncoder(nn.Module):
 
 # --------------------------------------------------------------------------- settings
 @dataclass(frozen=True)
-class ChaoticDwarfTtySettings:
+class CoreSettings:
+    """The core every architecture ends in: an LSTM of ``rnn_size`` (0: none).
+
+    ``core_skip`` lets the policy and value heads read the encoder's features
+    beside the LSTM's output. Without it, whatever the heads learn from the
+    current frame must first pass the LSTM's gates, which the LSTM learns slowly
+    (behavioural cloning of a demonstrator whose next key follows from the
+    last: benchmarks/RESULTS.md, "LSTM core"). Off by default: checkpoints keep
+    their shapes, and its effect on RL is not yet measured.
+    """
+
+    rnn_size: int = field(default=512, metadata={"min": 0})  # 0: no LSTM
+    core_skip: bool = False
+
+
+@dataclass(frozen=True)
+class ChaoticDwarfTtySettings(CoreSettings):
     """ChaoticDwarvenGPT5 on the terminal alone (Sample Factory's ``use_tty_only``).
 
     The message line (row 0), the two status lines (rows 22-23) and the screen
@@ -92,7 +108,6 @@ class ChaoticDwarfTtySettings:
     crop_dim: int = DEFAULT_CROP_DIM
     pixel_size: int = DEFAULT_PIXEL_SIZE
     use_prev_action: bool = True
-    rnn_size: int = field(default=512, metadata={"min": 0})  # 0: no LSTM
 
 
 @dataclass(frozen=True)
@@ -104,7 +119,7 @@ class ChaoticDwarfSettings(ChaoticDwarfTtySettings):
 
 
 @dataclass(frozen=True)
-class BaselineSettings:
+class BaselineSettings(CoreSettings):
     """NLE paper's NetHackNet: glyph CNNs over the map and a crop around the hero."""
 
     glyph_embedding: int = 32
@@ -115,11 +130,10 @@ class BaselineSettings:
     use_message: bool = False
     message_hidden: int = 64
     use_prev_action: bool = False
-    rnn_size: int = field(default=512, metadata={"min": 0})  # 0: no LSTM
 
 
 @dataclass(frozen=True)
-class PerceiverSettings:
+class PerceiverSettings(CoreSettings):
     """Perceiver-style latent attention over glyph tokens, blstats and message."""
 
     dim: int = 64
@@ -135,7 +149,7 @@ class PerceiverSettings:
 
 
 @dataclass(frozen=True)
-class MiniHackSettings:
+class MiniHackSettings(CoreSettings):
     """MiniHack baseline: glyph CNNs over the full map and the agent-centred crop."""
 
     glyph_embedding: int = 16

@@ -62,7 +62,8 @@ def build_trunk(
 ) -> tuple[Any, CombinedEncoder, nn.Module]:
     """The trunk of a model: its settings, encoder and core (LSTM or identity).
 
-    Heads read the core's ``out_dim`` features per step. Checks that the task
+    Heads read the core's ``out_dim`` features per step (and the encoder's
+    ``out_dim`` beside them with ``core_skip``). Checks that the task
     provides every observation the encoders read, so a mismatch is one line
     naming the key, not a shape error in the first forward pass.
 
@@ -137,6 +138,8 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         self.num_actions = int(cast(gym.spaces.Discrete, self.action_space).n)
         # Heads: one linear layer each on the trunk's embedding.
         width = int(cast(int, core.out_dim))
+        if settings.rnn_size and settings.core_skip:
+            width += int(encoder.out_dim)
         self.pi = nn.Linear(width, self.num_actions)
         if not self.inference_only:
             self.vf = nn.Linear(width, 1)
@@ -169,7 +172,10 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         first = next(iter(obs.values()))
         b, t = first.shape[:2]
         features = encoder({k: flatten_time(v, 2) for k, v in obs.items()}).reshape(b, t, -1)
-        return core(features, batch[Columns.STATE_IN], batch.get(RESETS))
+        out, state = core(features, batch[Columns.STATE_IN], batch.get(RESETS))
+        if self.settings.core_skip:  # the heads read this frame's features directly too
+            out = torch.cat([out, features], dim=-1)
+        return out, state
 
     def embed(self, batch: Mapping[str, Any]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The trunk: per-step embeddings (``[B, T, F]`` or ``[B, F]``) and the core's state."""

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from commands import ROOT
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "soak.py"
+SCRIPT = ROOT / "benchmarks" / "soak.py"
 
 
 def _soak() -> ModuleType:
@@ -20,15 +19,6 @@ def _soak() -> ModuleType:
     sys.modules["soak"] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
-
-
-def test_help_names_every_setting() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    for option in ("--task", "--minutes", "--every", "--warmup"):
-        assert option in done.stdout
 
 
 def test_growth_fit_recovers_a_known_slope_after_the_warmup() -> None:

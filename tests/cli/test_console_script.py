@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from commands import run_command
 
 from rllib_nethack.cli.main import COMMANDS, main
 
@@ -102,11 +103,6 @@ def test_script_runs_a_command_as_python_m_does() -> None:
     through_script = subprocess.run(
         [*script(), "tasks", "json=true"], capture_output=True, text=True, timeout=120, check=True
     )
-    direct = subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.tasks", "json=true"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    direct = run_command("rllib_nethack.tasks", "json=true", timeout=120)
+    assert direct.returncode == 0, direct.stderr[-3000:]
     assert through_script.stdout == direct.stdout and '"name": "challenge"' in direct.stdout

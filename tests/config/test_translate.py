@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from commands import run_program
 from omegaconf import OmegaConf, open_dict
 from ray.rllib.algorithms.appo import APPOConfig
 from ray.rllib.algorithms.ppo import PPOConfig
@@ -158,14 +156,8 @@ def test_bad_reward_clip() -> None:
 
 
 def test_translation_starts_nothing() -> None:
-    # In a fresh process: other tests in this session may have started Ray.
-    code = (
-        "from rllib_nethack.config import build_algorithm_config, compose_config\n"
-        "import ray\n"
-        "build_algorithm_config(compose_config(['+task=room5x5']))\n"
-        "print(ray.is_initialized())\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = run_program("translate_starts_nothing")
+    assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 

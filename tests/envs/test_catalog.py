@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import gymnasium as gym
 import numpy as np
 import pytest
+from commands import run_program
 
 import rllib_nethack
 from rllib_nethack.envs.catalog import (
@@ -161,14 +160,5 @@ def test_seeded_suite_spec() -> None:
 
 
 def test_an_nle_task_does_not_import_minihack() -> None:
-    # Env runners of NLE tasks should not pay MiniHack's import (and its
-    # MiniGrid registrations); MiniHack is looked up only on an NLE miss.
-    code = (
-        "import sys, rllib_nethack\n"
-        "rllib_nethack.make_env('challenge').close()\n"
-        "assert 'minihack' not in sys.modules, 'minihack imported'\n"
-        "rllib_nethack.make_env('room5x5').close()\n"
-        "assert 'minihack' in sys.modules\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = run_program("nle_task_without_minihack")
     assert done.returncode == 0, done.stderr

@@ -48,6 +48,15 @@ UPSTREAM_DEFAULT_KEYS = (
 )
 
 
+def assert_same_observations(ours: dict, upstream: dict, where: str) -> None:
+    """Every observation upstream gives, ours gives too, with the same values (ours may
+    add keys of its own, such as ``prev_action``; a key it lacks is a failure)."""
+    missing = sorted(set(upstream) - set(ours))
+    assert not missing, f"our env lacks {missing} at {where}"
+    for key in upstream:
+        np.testing.assert_array_equal(ours[key], upstream[key], err_msg=f"{key} at {where}")
+
+
 def compare(
     task: str,
     raw_keys: tuple[str, ...],
@@ -76,8 +85,7 @@ def compare(
             up_obs, _ = upstream.reset()
             our_obs, info = ours.reset(options={"task_seed": seed})
             assert info["task_seed"] == seed
-            for key in set(up_obs) & set(our_obs):
-                np.testing.assert_array_equal(our_obs[key], up_obs[key], err_msg=f"reset {key}")
+            assert_same_observations(our_obs, up_obs, f"{task} seed {seed} reset")
             rng = np.random.default_rng(seed)
             for t in range(steps_per_episode):
                 action = script[t] if script else int(rng.integers(upstream.action_space.n))
@@ -88,8 +96,7 @@ def compare(
                 if exact_flags:
                     assert (our[2], our[3]) == (up[2], up[3]), f"terminated/truncated at {where}"
                 assert (our[2] or our[3]) == (up[2] or up[3]), f"episode end at {where}"
-                for key in set(up[0]) & set(our[0]):
-                    np.testing.assert_array_equal(our[0][key], up[0][key], err_msg=where)
+                assert_same_observations(our[0], up[0], where)
                 tally["steps"] += 1
                 tally["nonzero_rewards"] += up[1] != 0
                 if up[2] or up[3]:
@@ -99,6 +106,18 @@ def compare(
         ours.close()
         upstream.close()
     return tally
+
+
+def test_a_key_missing_from_ours_fails_the_comparison() -> None:
+    upstream = {"blstats": np.zeros(3), "message": np.zeros(2)}
+    ours = {"blstats": np.zeros(3), "prev_action": np.zeros(1)}
+    with pytest.raises(AssertionError, match=r"lacks \['message'\]"):
+        assert_same_observations(ours, upstream, "here")
+    ours["message"] = np.ones(2)
+    with pytest.raises(AssertionError, match="message at here"):
+        assert_same_observations(ours, upstream, "here")
+    ours["message"] = np.zeros(2)
+    assert_same_observations(ours, upstream, "here")  # extra keys of ours are fine
 
 
 @pytest.mark.parametrize("task", list(UPSTREAM))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from commands import run_program
 
 import rllib_nethack
 from rllib_nethack.envs.catalog import get_task, list_tasks, task_names_and_aliases
@@ -15,10 +14,8 @@ from rllib_nethack.envs.registration import TaskEnvCreator
 
 
 def test_import_has_no_side_effects() -> None:
-    code = "import rllib_nethack, sys; print('minihack' in sys.modules, 'ray' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
-    )
+    result = run_program("import_side_effects", timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == ["False", "False"]
 
 

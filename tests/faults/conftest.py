@@ -27,9 +27,6 @@ from commands import run_cli
 
 from rllib_nethack import RllibNethackError
 
-#: A smoke-sized run on two CPUs (about 20-30 s with Ray's start-up).
-SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
-
 
 class TrainingProcess:
     """A ``python -m rllib_nethack.run`` subprocess whose output is watched.

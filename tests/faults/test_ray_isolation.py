@@ -16,15 +16,15 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from commands import SMOKE, run_command
 
-SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2", "stop.iterations=1")
+ONE_ITERATION = (*SMOKE, "stop.iterations=1")
 pytestmark = pytest.mark.slow
 
 
@@ -86,7 +86,7 @@ def test_a_dead_cluster_is_not_joined(
         (ray_tmp / "ray" / "ray_current_cluster").write_text(dead)
     else:
         env["RAY_ADDRESS"] = dead
-    done = cli(*SMOKE, "experiment.run_dir=run", cwd=tmp_path, env=env)
+    done = cli(*ONE_ITERATION, "experiment.run_dir=run", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "stopped by iterations after 1 iterations" in done.stdout
     assert "Failed to connect" not in done.stderr
@@ -103,23 +103,17 @@ def test_a_live_cluster_is_not_joined(
         "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # this test's cluster stays on loopback too
     }
     try:
-        started = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ray.scripts.scripts",
-                "start",
-                "--head",
-                f"--port={port}",
-                f"--temp-dir={cluster_dir}",
-                "--node-ip-address=127.0.0.1",
-                "--num-cpus=1",
-                "--include-dashboard=false",
-                "--disable-usage-stats",
-            ],
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
+        started = run_command(
+            "ray.scripts.scripts",
+            "start",
+            "--head",
+            f"--port={port}",
+            f"--temp-dir={cluster_dir}",
+            "--node-ip-address=127.0.0.1",
+            "--num-cpus=1",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            env=env,
             timeout=180,
         )
         assert started.returncode == 0, started.stderr[-3000:]
@@ -127,7 +121,7 @@ def test_a_live_cluster_is_not_joined(
         (cluster_session,) = sessions(cluster_dir)
 
         run_env = {"RAY_TMPDIR": str(ray_tmp), "RAY_ADDRESS": f"127.0.0.1:{port}"}
-        done = cli(*SMOKE, "experiment.run_dir=run", cwd=tmp_path, env=run_env)
+        done = cli(*ONE_ITERATION, "experiment.run_dir=run", cwd=tmp_path, env=run_env)
         assert done.returncode == 0, done.stderr[-3000:]
         assert "stopped by iterations after 1 iterations" in done.stdout
         # No driver ever connected to the cluster; the run had a session of its own.

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from commands import run_cli
+from commands import SMOKE, run_cli
 
 from rllib_nethack.training.reporting import read_progress
 
-SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
 pytestmark = pytest.mark.slow
 
 

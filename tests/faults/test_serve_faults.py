@@ -9,6 +9,7 @@ import sys
 import threading
 
 import pytest
+from commands import run_command
 
 from rllib_nethack.keystrokes.jsonlines import MAX_REQUEST_CHARS
 
@@ -16,9 +17,7 @@ SERVE = [sys.executable, "-m", "rllib_nethack.serve", "--stdio"]
 
 
 def serve(lines: list[str], timeout: float = 120) -> tuple[list[dict], str]:
-    done = subprocess.run(
-        SERVE, input="".join(lines), capture_output=True, text=True, timeout=timeout
-    )
+    done = run_command("rllib_nethack.serve", "--stdio", stdin="".join(lines), timeout=timeout)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     return [json.loads(line) for line in done.stdout.splitlines()], done.stderr

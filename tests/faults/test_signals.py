@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from commands import SMOKE, run_program
 
 from rllib_nethack.runs.checkpoints import checkpoint_problem, checkpoints_in
 from rllib_nethack.training.reporting import read_progress
@@ -22,7 +23,6 @@ from rllib_nethack.training.signals import (
     keep_sigterm_handler,
 )
 
-SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
 ENDLESS = ("stop.iterations=100000",)
 
 
@@ -44,25 +44,8 @@ def test_the_exit_statuses_are_the_shells() -> None:
     assert SIGNAL_STOPS == {"SIGTERM": 143, "interrupted": 130}
 
 
-_HUNG_SAVE = """
-import os, signal, sys, time
-from rllib_nethack.training.signals import TerminationRequested, sigterm_as_interrupt
-with sigterm_as_interrupt(grace_s=1.0):
-    try:
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(30)
-    except TerminationRequested:
-        print("saving", flush=True)
-        os.kill(os.getpid(), signal.SIGTERM)  # a second SIGTERM must not stop the save
-        time.sleep(30)  # a save that never ends
-print("not reached", flush=True)
-"""
-
-
 def test_a_save_that_hangs_after_sigterm_ends_with_143_after_the_grace_period() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _HUNG_SAVE], capture_output=True, text=True, timeout=25
-    )
+    done = run_program("hung_save", timeout=25)
     assert done.returncode == 143
     assert done.stdout == "saving\n"
     assert "grace period" in done.stderr and "Traceback" not in done.stderr
@@ -81,101 +64,27 @@ def test_a_sigterm_while_ray_starts_is_a_termination_request() -> None:
         sys.exit(3)
 
 
-_DEFERRED = """
-import os, signal, sys, time
-from rllib_nethack.training.signals import (
-    sigterm_as_interrupt, sigterm_deferred, stop_name, termination_requested,
-)
-with sigterm_as_interrupt(grace_s=20.0):
-    with sigterm_deferred(escalate_s=1.0):  # an iteration that ends by itself
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(0.3)
-        print("finished", termination_requested(), flush=True)
-    time.sleep(1.5)  # its escalation time passes: nothing happens outside the block
-with sigterm_as_interrupt(grace_s=20.0):
-    try:
-        with sigterm_deferred(escalate_s=1.0):  # one that would run on
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(30)
-    except KeyboardInterrupt as interrupt:
-        print("interrupted", stop_name(interrupt), flush=True)
-"""
-
-
 def test_sigterm_inside_an_iteration_waits_for_its_end_or_escalates() -> None:
     """Inside `sigterm_deferred` (around `algo.train()`) SIGTERM lets the block
     finish; a block still running after `escalate_s` is interrupted, as SIGTERM."""
-    done = subprocess.run(
-        [sys.executable, "-c", _DEFERRED], capture_output=True, text=True, timeout=60
-    )
+    done = run_program("sigterm_deferred", timeout=60)
     # Without the escalation the 30 s sleep would run into the 20 s grace period (exit 143).
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split("\n")[:2] == ["finished True", "interrupted SIGTERM"]
 
 
-_CTRL_C_DEFERRED = """
-import os, signal, time
-from rllib_nethack.training.signals import (
-    interrupt_requested, sigterm_as_interrupt, sigterm_deferred, stop_name,
-)
-with sigterm_as_interrupt():
-    with sigterm_deferred():  # an iteration that ends by itself
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(0.3)
-        print("finished", interrupt_requested(), flush=True)
-with sigterm_as_interrupt():
-    try:
-        with sigterm_deferred():  # a second Ctrl-C does not wait
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(0.3)
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(30)
-    except KeyboardInterrupt as interrupt:
-        print("interrupted", stop_name(interrupt), flush=True)
-    try:  # outside an iteration, at once
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(30)
-    except KeyboardInterrupt:
-        print("at once", flush=True)
-"""
-
-
 def test_ctrl_c_inside_an_iteration_waits_for_its_end_and_twice_does_not() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _CTRL_C_DEFERRED], capture_output=True, text=True, timeout=60
-    )
+    done = run_program("ctrl_c_deferred", timeout=60)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines() == ["finished True", "interrupted interrupted", "at once"]
     assert done.stderr.count("Ctrl-C: stopping after this iteration") == 2
-
-
-_SIGTERM_IN_RAY_GET = """
-import os, signal, threading, time
-import ray
-from rllib_nethack.training.signals import sigterm_as_interrupt, stop_name
-ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-
-@ray.remote
-def slow():
-    time.sleep(60)
-
-with sigterm_as_interrupt():
-    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM)).start()
-    try:
-        ray.get(slow.remote())
-    except KeyboardInterrupt as interrupt:
-        print(type(interrupt).__name__, stop_name(interrupt), flush=True)
-ray.shutdown()
-"""
 
 
 @pytest.mark.slow
 def test_sigterm_inside_ray_get_is_still_named_sigterm() -> None:
     """Ray turns whatever the handler raises inside ``ray.get`` into a plain
     ``KeyboardInterrupt``; the run must still report SIGTERM (exit 143), not Ctrl-C."""
-    done = subprocess.run(
-        [sys.executable, "-c", _SIGTERM_IN_RAY_GET], capture_output=True, text=True, timeout=120
-    )
+    done = run_program("sigterm_in_ray_get", timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     caught, name = done.stdout.split()
     assert caught in ("KeyboardInterrupt", "TerminationRequested") and name == "SIGTERM"
@@ -201,25 +110,6 @@ def test_sigterm_saves_a_final_checkpoint_and_exits_143(
     no_partials(tmp_path / "run")
 
 
-_SIGNAL_IN_BOOKKEEPING = """
-import os, signal, sys, time
-from rllib_nethack.run import main
-from rllib_nethack.training.reporting import TensorBoardLog
-
-write = TensorBoardLog.write
-sig = getattr(signal, sys.argv[1])
-
-def write_after_a_signal(self, result, step):
-    os.kill(os.getpid(), sig)
-    time.sleep(0.5)  # the handler runs here, in the iteration's bookkeeping
-    write(self, result, step)
-    print("tensorboard written", flush=True)
-
-TensorBoardLog.write = write_after_a_signal
-main(sys.argv[2:])
-"""
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("sig", "status", "name"), [("SIGTERM", 143, "SIGTERM"), ("SIGINT", 130, "interrupted")]
@@ -232,13 +122,7 @@ def test_a_signal_in_the_iterations_bookkeeping_waits_for_it(
     write short: an exception there could leave the writer's close, or the save,
     waiting forever."""
     args = (*SMOKE, *ENDLESS, "experiment.checkpoint_every=0", "experiment.run_dir=run")
-    done = subprocess.run(
-        [sys.executable, "-c", _SIGNAL_IN_BOOKKEEPING, sig, *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_program("signal_in_bookkeeping", sig, *args, cwd=tmp_path, timeout=300)
     assert done.returncode == status, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines.count("tensorboard written") == 1, done.stdout

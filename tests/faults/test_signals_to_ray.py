@@ -11,12 +11,12 @@ from __future__ import annotations
 import pickle
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from commands import SMOKE, run_program
 from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
 
 from rllib_nethack.metrics import result_keys
@@ -25,7 +25,6 @@ from rllib_nethack.training.reporting import read_progress
 
 pytestmark = pytest.mark.slow
 
-SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
 ENDLESS = ("stop.iterations=100000", "experiment.checkpoint_every=0", "experiment.run_dir=run")
 
 
@@ -104,49 +103,13 @@ def test_sigterm_to_the_process_group_leaves_a_whole_checkpoint(
     whole_final_checkpoint(tmp_path)
 
 
-_RAY_DIES_MID_ITERATION = """
-import contextlib, os, signal, subprocess, sys
-from ray.rllib.algorithms import Algorithm
-from rllib_nethack.run import main
-
-def ray_processes():
-    # Every process this driver started (GCS, raylet, its workers ...), theirs included.
-    table = subprocess.run(["ps", "-eo", "pid=,ppid="], capture_output=True, text=True).stdout
-    pairs = [tuple(int(n) for n in line.split()) for line in table.splitlines()]
-    found = {os.getpid()}
-    while new := {pid for pid, parent in pairs if parent in found} - found:
-        found |= new
-    return found - {os.getpid()}
-
-train, calls = Algorithm.train, []
-
-def train_as_ray_dies(self):
-    calls.append(1)
-    if len(calls) == 3:  # Ray's processes die, the driver is signalled, and the iteration runs
-        for pid in ray_processes():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        os.kill(os.getpid(), signal.SIGTERM)
-    return train(self)
-
-Algorithm.train = train_as_ray_dies
-main(sys.argv[1:])
-"""
-
-
 def test_an_iteration_that_fails_as_ray_dies_is_saved_by_the_driver(
     cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:
     """The race's losing side, made certain: the third iteration starts with Ray's
     processes killed and a SIGTERM pending, so it fails (RLlib finds no healthy
     env runner). The driver saves its own learner state, and says so."""
-    done = subprocess.run(
-        [sys.executable, "-c", _RAY_DIES_MID_ITERATION, *SMOKE, *ENDLESS],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_program("ray_dies_mid_iteration", *SMOKE, *ENDLESS, cwd=tmp_path, timeout=300)
     assert done.returncode == 143, done.stdout + done.stderr[-3000:]
     (said,) = [line for line in done.stdout.splitlines() if "driver's own state" in line]
     assert said.startswith("SIGTERM: Ray's processes stopped too (")

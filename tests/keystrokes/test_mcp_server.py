@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from typing import Any
 
 import anyio
 import pytest
+from commands import run_program
 
 from rllib_nethack.keystrokes import Session
 from rllib_nethack.keystrokes.tools import KeystrokeTools, ToolCallError
@@ -126,13 +126,7 @@ def test_bad_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_missing_sdk_is_one_line() -> None:
-    code = (
-        "import sys; sys.modules['mcp'] = None; "
-        "from rllib_nethack.serve import main; sys.exit(main(['--mcp']))"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-    )
+    proc = run_program("serve_without_mcp", timeout=60)
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "rllib-nethack[mcp]" in lines[0]

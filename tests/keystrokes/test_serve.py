@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from commands import run_command
 
 from rllib_nethack.keystrokes import Session
 from rllib_nethack.keystrokes.jsonlines import SessionServer, serve
@@ -115,13 +116,7 @@ def test_scripted_conversation(conversation: Conversation) -> None:
 
 
 def test_serve_needs_stdio_flag() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.serve"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_command("rllib_nethack.serve", timeout=60)
     assert proc.returncode == 2 and "--stdio" in proc.stderr and proc.stdout == ""
 
 

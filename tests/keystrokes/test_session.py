@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from commands import run_command
 
 import rllib_nethack
 from rllib_nethack.errors import ConfigError
@@ -217,14 +216,8 @@ def test_play_loop_stops_at_game_over(session: Session) -> None:
 
 
 def test_play_without_a_terminal_fails_cleanly() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "rllib_nethack.play", "seed=7"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode != 0
+    proc = run_command("rllib_nethack.play", "seed=7", timeout=60)
+    assert proc.returncode == 2, proc.stderr  # keystrokes/terminal.py: a user error
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "terminal" in lines[0]

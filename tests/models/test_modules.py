@@ -247,3 +247,42 @@ def test_derived_keys_follow_the_settings() -> None:
     assert full - lean == {"prev_action", "blstats"}
     assert dwarf.screen_crop(dwarf.parse({"crop_dim": 20})) == (20, 6)
     assert ARCHITECTURES["minihack"].screen_crop(ARCHITECTURES["minihack"].settings()) is None
+
+
+def test_core_skip_acts_step_by_step_as_it_trains_on_sequences(
+    env_for: Callable, observations: Callable, to_batch: Callable
+) -> None:
+    """The heads read ``[LSTM output, features]`` in both paths: acting one step
+    per call (the fused cell) and training on ``[B, T]`` sequences."""
+    env = env_for("minihack")
+    module = build("minihack", env, core_skip=True)
+    width = SMALL["rnn_size"] + module.encoder.out_dim
+    assert module.pi.in_features == width and module.vf.in_features == width
+    obs = to_batch(observations("minihack"), B, T)
+    whole = module.forward_train(forward_batch(module, obs))[Columns.ACTION_DIST_INPUTS]
+    state = zero_state(module)
+    for t in range(T):
+        step = {Columns.OBS: {k: v[:, t : t + 1] for k, v in obs.items()}, Columns.STATE_IN: state}
+        out = module.forward_inference(step)
+        assert torch.allclose(out[Columns.ACTION_DIST_INPUTS][:, 0], whole[:, t], atol=1e-5)
+        state = out[Columns.STATE_OUT]
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_core_skip_gives_the_heads_the_frame_past_the_lstm(
+    skip: bool, env_for: Callable, observations: Callable, to_batch: Callable
+) -> None:
+    """With the LSTM blind to its input (input weights zeroed), the policy still
+    sees the frame with ``core_skip`` and no longer does without it: the path
+    that lets BC and RL learn what the current frame shows without first
+    training the LSTM's gates (benchmarks/RESULTS.md, "LSTM core")."""
+    env = env_for("minihack")
+    module = build("minihack", env, core_skip=skip)
+    torch.nn.init.normal_(module.pi.weight)
+    with torch.no_grad():
+        module.core.lstm.weight_ih_l0.zero_()
+    obs = to_batch(observations("minihack"), B, T)
+    other = {k: torch.roll(v, 1, dims=0) for k, v in obs.items()}  # other frames, same state
+    logits = module.forward_inference(forward_batch(module, obs))[Columns.ACTION_DIST_INPUTS]
+    moved = module.forward_inference(forward_batch(module, other))[Columns.ACTION_DIST_INPUTS]
+    assert (not torch.allclose(logits, moved, atol=1e-6)) == skip

@@ -16,9 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from commands import run_command
-
-SMOKE = ("+task=room5x5", "debug=smoke", "cluster.num_cpus=2")
+from commands import SMOKE, run_command
 
 
 def cli(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from commands import PROGRAMS
 
 from rllib_nethack.testing.loopback_cluster import LoopbackCluster, auth_env
 
@@ -84,20 +85,6 @@ def head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackCluster]:
 # The client runs in a fresh process, as a user's would: Ray reads RAY_AUTH_MODE
 # and the token once per process, so this one (which may have used Ray already)
 # cannot switch to the head's token.
-_CLIENT = """
-import json, sys, time
-from ray.job_submission import JobStatus, JobSubmissionClient
-address, entrypoint, timeout_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
-client = JobSubmissionClient(address)
-job_id = client.submit_job(entrypoint=entrypoint)
-deadline = time.monotonic() + timeout_s
-while not (status := client.get_job_status(job_id)).is_terminal():
-    if time.monotonic() > deadline:
-        client.stop_job(job_id)
-        break
-    time.sleep(2)
-print(json.dumps({"status": str(status.value), "logs": client.get_job_logs(job_id)}))
-"""
 
 
 def _run_job(
@@ -106,9 +93,12 @@ def _run_job(
     """Submit ``entrypoint`` with JobSubmissionClient and wait until it ends."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
     env.update(auth_env(token or head.token))
+    # Not run_program: its env adds to ours, and this one must lose our RAY_ variables.
+    client = PROGRAMS / "submit_job.py"
     return subprocess.run(
-        [sys.executable, "-c", _CLIENT, head.dashboard_url, entrypoint, str(timeout_s)],
+        [sys.executable, client, head.dashboard_url, entrypoint, str(timeout_s)],
         env=env,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout_s + 120,

@@ -81,7 +81,7 @@ def test_unknown_bonus_is_one_line_with_the_closest_names(tmp_path: Path) -> Non
     from commands import run_cli
 
     done = run_cli("+task=room5x5", "explore=e3", cwd=tmp_path, timeout=120)
-    assert done.returncode != 0
+    assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
     assert "explore=e3" in lines[0] and "e3b" in lines[0]
