@@ -28,7 +28,7 @@ from torch import nn
 
 from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
 from rllib_nethack.errors import ConfigError, suggestion
-from rllib_nethack.fields import check_fields
+from rllib_nethack.fields import at_least, check_fields
 from rllib_nethack.models.encoders import (
     NUM_GLYPHS,
     BlstatsEncoder,
@@ -87,7 +87,7 @@ class CoreSettings:
     their shapes, and its effect on RL is not yet measured.
     """
 
-    rnn_size: int = field(default=512, metadata={"min": 0})  # 0: no LSTM
+    rnn_size: int = field(default=512, metadata=at_least(0))  # 0: no LSTM
     core_skip: bool = False
 
 
@@ -145,7 +145,7 @@ class PerceiverSettings(CoreSettings):
     ffn: int = 128
     hidden: int = 256
     use_prev_action: bool = False
-    rnn_size: int = field(default=256, metadata={"min": 0})  # 0: no LSTM
+    rnn_size: int = field(default=256, metadata=at_least(0))  # 0: no LSTM
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ class MiniHackSettings(CoreSettings):
     message_hidden: int = 64
     hidden: tuple[int, ...] = (256,)
     use_prev_action: bool = False
-    rnn_size: int = field(default=256, metadata={"min": 0})  # 0: no LSTM
+    rnn_size: int = field(default=256, metadata=at_least(0))  # 0: no LSTM
 
 
 def _with_prev_action(
