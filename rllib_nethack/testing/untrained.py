@@ -35,8 +35,10 @@ def write_untrained_checkpoint(path: Path, overrides: Sequence[str]) -> Path:
         cfg.experiment.run_dir = str(path.parent.parent)
     # The same weights every time (the experiment seed, 0 when none): a test of
     # how an untrained policy plays must not depend on the process it runs in.
-    torch.manual_seed(int(cfg.experiment.get("seed") or 0))
-    module = build_module(build_algorithm_config(cfg))
+    # The caller's random state is left as it was.
+    with torch.random.fork_rng():
+        torch.manual_seed(int(cfg.experiment.get("seed") or 0))
+        module = build_module(build_algorithm_config(cfg))
     module.save_to_path(str(path / MODULE_PATH))
     (path / RLLIB_MARKER).write_text("{}")
     OmegaConf.save(cfg, path / RUN_CONFIG, resolve=True)

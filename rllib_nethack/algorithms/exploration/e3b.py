@@ -29,6 +29,7 @@ from rllib_nethack.algorithms.actor_critic.learners import (
     NetHackIMPALATorchLearner,
     NetHackPPOTorchLearner,
 )
+from rllib_nethack.algorithms.exploration.auxiliary import AuxiliaryLoss
 from rllib_nethack.algorithms.exploration.step_bonus import ObservationBonus, observation_batch
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD, inverse_dynamics_loss
 
@@ -96,16 +97,12 @@ class E3BBonusFactory:
         return E3BBonus(ridge=self.ridge)
 
 
-class _InverseDynamicsLoss:
+class _InverseDynamicsLoss(AuxiliaryLoss):
     """Mixin in front of one of our learners: its loss plus E3B's inverse-dynamics loss."""
 
-    def compute_loss_for_module(
-        self, *, module_id: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any]
-    ) -> Any:
-        loss = super().compute_loss_for_module(  # type: ignore[misc]
-            module_id=module_id, config=config, batch=batch, fwd_out=fwd_out
-        )
-        module = self.module[module_id].unwrapped()  # type: ignore[attr-defined]
+    metric = "e3b_inverse_loss"
+
+    def auxiliary_loss(self, module: Any, batch: dict[str, Any]) -> tuple[Any, float]:
         inverse = inverse_dynamics_loss(
             getattr(module, E3B_ATTRIBUTE),
             getattr(module, INVERSE_HEAD),
@@ -113,11 +110,7 @@ class _InverseDynamicsLoss:
             batch[Columns.ACTIONS],
             batch[Columns.LOSS_MASK],
         )
-        coeff = float(module.model_config[E3B_ATTRIBUTE]["inverse_loss_coeff"])
-        self.metrics.log_value(  # type: ignore[attr-defined]
-            (module_id, "e3b_inverse_loss"), inverse.detach(), window=1
-        )
-        return loss + coeff * inverse
+        return inverse, float(module.model_config[E3B_ATTRIBUTE]["inverse_loss_coeff"])
 
 
 class E3BAPPOTorchLearner(_InverseDynamicsLoss, NetHackAPPOTorchLearner):  # type: ignore[misc]

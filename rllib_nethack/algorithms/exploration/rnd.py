@@ -30,6 +30,7 @@ from rllib_nethack.algorithms.actor_critic.learners import (
     NetHackIMPALATorchLearner,
     NetHackPPOTorchLearner,
 )
+from rllib_nethack.algorithms.exploration.auxiliary import AuxiliaryLoss
 from rllib_nethack.algorithms.exploration.step_bonus import ObservationBonus, observation_batch
 from rllib_nethack.models.rnd import RND_ATTRIBUTE, RNDNetworks, distillation_loss
 
@@ -59,24 +60,16 @@ class RNDBonusFactory:
         return RNDBonus()
 
 
-class _DistillationLoss:
+class _DistillationLoss(AuxiliaryLoss):
     """Mixin in front of one of our learners: its loss plus the RND predictor's loss."""
 
-    def compute_loss_for_module(
-        self, *, module_id: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any]
-    ) -> Any:
-        loss = super().compute_loss_for_module(  # type: ignore[misc]
-            module_id=module_id, config=config, batch=batch, fwd_out=fwd_out
-        )
-        module = self.module[module_id].unwrapped()  # type: ignore[attr-defined]
+    metric = "rnd_predictor_loss"
+
+    def auxiliary_loss(self, module: Any, batch: dict[str, Any]) -> tuple[Any, float]:
         distillation = distillation_loss(
             getattr(module, RND_ATTRIBUTE), batch[Columns.OBS], batch.get(Columns.LOSS_MASK)
         )
-        coeff = float(module.model_config[RND_ATTRIBUTE]["loss_coeff"])
-        self.metrics.log_value(  # type: ignore[attr-defined]
-            (module_id, "rnd_predictor_loss"), distillation.detach(), window=1
-        )
-        return loss + coeff * distillation
+        return distillation, float(module.model_config[RND_ATTRIBUTE]["loss_coeff"])
 
 
 class RNDAPPOTorchLearner(_DistillationLoss, NetHackAPPOTorchLearner):  # type: ignore[misc]
