@@ -57,7 +57,8 @@ def test_ansi_is_coloured_text_of_the_terminal(make: Callable[..., gym.Env]) -> 
 def test_bad_render_mode_is_one_line() -> None:
     import rllib_nethack
 
-    with pytest.raises(ConfigError, match="option 'render_mode' must be one of 'ansi', 'rgb_array'"):
+    expected = "option 'render_mode' must be one of 'ansi', 'rgb_array'"
+    with pytest.raises(ConfigError, match=expected):
         rllib_nethack.make_env("room5x5", render_mode="human")
 
 
