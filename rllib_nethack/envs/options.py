@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from nle import nethack
 
@@ -91,7 +91,8 @@ SEED_BOUND = 2**63 - 1
 
 ActionSet = Literal["task", "full"]
 RenderMode = Literal["ansi", "rgb_array"]
-RENDER_MODES: tuple[str, ...] = ("ansi", "rgb_array")
+#: The modes a task renders in: those its ``render_mode`` option accepts.
+RENDER_MODES: tuple[str, ...] = get_args(RenderMode)
 #: What the episodic count bonus counts: the hero's position or the glyph map.
 COUNT_ON: tuple[str, ...] = ("position", "glyphs")
 
@@ -317,7 +318,7 @@ def parse_options(spec: TaskSpec, options: Mapping[str, Any]) -> EnvOptions:
     if "save_ttyrec_every" in merged:
         checked["save_ttyrec_every"] = _int("save_ttyrec_every", merged["save_ttyrec_every"], 0)
     if "actions" in merged:
-        if merged["actions"] not in ("task", "full"):
+        if merged["actions"] not in get_args(ActionSet):
             raise ConfigError(
                 f"option 'actions' must be 'task' (the task's own action set) or "
                 f"'full' (all 121 keys), got {merged['actions']!r}"
