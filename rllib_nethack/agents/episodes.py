@@ -72,7 +72,7 @@ def play_tools(
     max_steps: int,
     game_steps: int | None = None,
 ) -> EpisodeRecord:
-    """Game ``seed`` with a tool-calling agent, through the same tools ``serve --mcp`` serves.
+    """Game ``seed`` with a tool-calling agent, through the same tools ``serve mcp`` serves.
 
     ``game_steps`` is the game's own keystroke limit (default ``max_steps``); a
     recorder sets it higher, so that the agent's budget stops the game and

@@ -10,7 +10,7 @@ Two shapes of agent play the seeded games, and the benchmark accepts both:
   into the key that sends it.
 * :class:`ToolAgent` - an MCP-style tool-calling loop: it sees each tool's
   reply (:class:`ToolReply`: the text and structured content an MCP client
-  gets from ``serve --mcp``)
+  gets from ``serve mcp``)
   and answers the next :class:`ToolCall` (``step``, ``commands``). It is how an
   LLM harness is measured without a network hop.
 

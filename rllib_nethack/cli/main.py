@@ -31,7 +31,7 @@ COMMANDS: dict[str, Command] = {
     "watch": Command("rllib_nethack.watch", "see an agent play, in the terminal or a video"),
     "replay": Command("rllib_nethack.replay", "play a recorded ttyrec back"),
     "play": Command("rllib_nethack.play", "play a seeded game yourself, in this terminal"),
-    "serve": Command("rllib_nethack.serve", "serve keystroke sessions (--stdio JSON lines, --mcp)"),
+    "serve": Command("rllib_nethack.serve", "serve keystroke sessions (stdio: JSON lines, mcp)"),
     "bench": Command("rllib_nethack.agents.bench", "run any agent over a range of seeded games"),
     "record": Command("rllib_nethack.agents.record", "record an agent's games as a dataset"),
     "tasks": Command("rllib_nethack.tasks", "list every task"),

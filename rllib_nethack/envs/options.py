@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from nle import nethack
 
@@ -92,7 +92,8 @@ SEED_BOUND = 2**63 - 1
 
 ActionSet = Literal["task", "full"]
 RenderMode = Literal["ansi", "rgb_array"]
-RENDER_MODES: tuple[str, ...] = ("ansi", "rgb_array")
+#: The modes a task renders in: those its ``render_mode`` option accepts.
+RENDER_MODES: tuple[str, ...] = get_args(RenderMode)
 #: What the episodic count bonus counts: the hero's position or the glyph map.
 COUNT_ON: tuple[str, ...] = ("position", "glyphs")
 

@@ -9,7 +9,7 @@ task, so keystroke agents and RLlib policies play exactly the same games:
 * :func:`parse_key` / :func:`key_name` - keystroke text <-> NetHack key code;
 * :func:`commands` - every accepted command, grouped and described.
 
-``python -m rllib_nethack.serve --stdio`` puts a session on a JSON-lines pipe
+``python -m rllib_nethack.serve stdio`` puts a session on a JSON-lines pipe
 for agent harnesses (the server: :mod:`.jsonlines`); ``python -m rllib_nethack.play``
 lets a person play it (the terminal loop: :mod:`.terminal`).
 """

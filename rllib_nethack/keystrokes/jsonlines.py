@@ -2,7 +2,7 @@
 
 How to run (the entry point is :mod:`rllib_nethack.serve`)::
 
-    python -m rllib_nethack.serve --stdio
+    python -m rllib_nethack.serve stdio
 
 Each line on stdin is one request; each gets exactly one line of JSON on stdout
 (blank lines are skipped). Requests and replies::
@@ -25,7 +25,7 @@ request line over :data:`MAX_REQUEST_CHARS`, an unknown method, bad params, a
 bad keystroke or a step with no game running each get
 ``{"error": {"type": ..., "message": ...}}`` and the game is left as it was.
 Only JSON goes to stdout; logs and anything NetHack prints go to stderr. When
-the reader goes away (``serve --stdio | head -c 100``) the server ends its game
+the reader goes away (``serve stdio | head -c 100``) the server ends its game
 and exits 0, quietly.
 """
 

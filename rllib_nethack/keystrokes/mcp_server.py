@@ -3,8 +3,8 @@
 How to run::
 
     pip install 'rllib-nethack[mcp]'
-    python -m rllib_nethack.serve --mcp               # stdio, for a client that starts it
-    python -m rllib_nethack.serve --mcp --http 8765   # streamable HTTP on 127.0.0.1:8765/mcp
+    python -m rllib_nethack.serve mcp                # stdio, for a client that starts it
+    python -m rllib_nethack.serve mcp http=8765      # streamable HTTP on 127.0.0.1:8765/mcp
 
 Tools (see :mod:`rllib_nethack.keystrokes.tools`): ``step(keystroke)``,
 ``commands()`` and ``reset(seed, max_steps?)``, with typed input schemas and,
@@ -124,15 +124,14 @@ def run(http_port: int | None = None) -> int:
     """Serve the tools over stdio, or over streamable HTTP on 127.0.0.1:``http_port``.
 
     Returns:
-        The exit status: 0, 2 when the SDK is missing (one line on stderr).
+        The exit status: 0, or 130 after Ctrl-C.
+
+    Raises:
+        ConfigError: a port out of range, or the SDK missing (the command's one line).
     """
-    try:
-        if http_port is not None:
-            check_int("--http PORT", http_port, 1, 65535)
-        server = build_server()
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    if http_port is not None:
+        check_int("http", http_port, 1, 65535)
+    server = build_server()
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     try:
         if http_port is None:

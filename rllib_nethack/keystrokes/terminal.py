@@ -14,7 +14,7 @@ The game also ends on death, ascension or the step limit; the last screen and
 how it ended are printed.
 
 Needs a real terminal: with stdin or stdout redirected it prints one line and
-exits with status 2 (agents should use ``python -m rllib_nethack.serve --stdio``).
+exits with status 2 (agents should use ``python -m rllib_nethack.serve stdio``).
 
 The loop (:func:`play_loop`) reads bytes and writes text through callables,
 so everything but the terminal setup is testable without a TTY.
@@ -224,7 +224,7 @@ def play_in_terminal(settings: PlaySettings) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise ConfigError(
             "play needs an interactive terminal (stdin and stdout must be a TTY); "
-            "agents can use `python -m rllib_nethack.serve --stdio`"
+            "agents can use `python -m rllib_nethack.serve stdio`"
         )
 
     def write(text: str) -> None:

@@ -25,6 +25,7 @@ from typing import Any, cast
 from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.config.translate import build_algorithm_config
+from rllib_nethack.runs.env_runners import build_algo
 from rllib_nethack.runs.layout import RUN_CONFIG
 from rllib_nethack.sweeps.spec import result_value, trial_config
 from rllib_nethack.training.reporting import Progress, progress_of
@@ -131,7 +132,7 @@ def trial(
     if threads:
         torch.set_num_threads(int(threads))
     stop = cast(dict[str, Any], OmegaConf.to_container(cfg.stop))
-    algo = build_algorithm_config(cfg).build_algo()
+    algo = build_algo(build_algorithm_config(cfg))
     try:
         last: Progress | None = None
         metric_value = math.nan

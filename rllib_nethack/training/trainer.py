@@ -34,6 +34,7 @@ from rllib_nethack.runs.checkpoints import (
     save_checkpoint,
     saved_config,
 )
+from rllib_nethack.runs.env_runners import build_algo
 from rllib_nethack.runs.layout import RAY_LOG
 from rllib_nethack.runs.ray_log import RayLogRouter, ray_log_routing
 from rllib_nethack.runs.ray_start import init_ray
@@ -267,7 +268,7 @@ def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSumm
                 started_ray = init_ray(cfg.cluster)
             if router is not None:
                 router.route_workers()
-            algo = algo_config.build_algo()
+            algo = build_algo(algo_config)
             try:
                 start = None
                 if checkpoint is not None:

@@ -91,6 +91,7 @@ BAD_OPTIONS = [
     ("room5x5", {"env_kwargs": {"seeds": [1, 2]}}, ["env_kwargs.seeds", "'seeds'"]),
     ("score", {"seeds": 2**63}, ["'seeds'", "between 0 and"]),
     ("score", {"env_kwargs": {"actions": 5}}, ["'score'", "NetHackScore-v0", "actions"]),
+    ("score", {"actions": "all"}, ["'actions'", "'task'", "'full'"]),
     ("score", {"crop_dim": 0}, ["'crop_dim'", "between 1 and 79"]),
     ("score", {"pixel_size": 33}, ["'pixel_size'", "between 1 and 32"]),
     ("score", {"env_kwargs": 3}, ["'env_kwargs'", "mapping"]),

@@ -51,6 +51,10 @@ def test_the_main_job_prints_its_own_lines_and_files_rays(tmp_path: Path) -> Non
     noise = [line for line in before if "Warning" in line or "Deprecat" in line]
     noise += [line for line in before if RAY_LINE.search(line) or "[HYDRA]" in line]
     assert noise == [], before
+    # Ray's core worker writes straight to stderr: env runners take the config
+    # by value (runs/env_runners.py), so it has no restart to warn about.
+    core = [line for line in stdout + done.stderr.splitlines() if "core_worker" in line]
+    assert core == []
     (run_dir,) = (tmp_path / "runs" / "MiniHack-Room-5x5-v0-minihack-appo").iterdir()
     log = run_dir / "ray.log"
     assert f"ray log  {log}" in done.stdout

@@ -119,9 +119,11 @@ def test_tools_refuse_without_moving() -> None:
 def test_bad_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     from rllib_nethack.serve import main
 
-    assert main(["--mcp", "--http", "70000"]) == 2
+    with pytest.raises(SystemExit) as exited:
+        main(["mcp", "http=70000"])
+    assert exited.value.code == 2
     assert capsys.readouterr().err.strip() == (
-        "error: --http PORT must be an integer between 1 and 65535, got 70000"
+        "error: http must be an integer between 1 and 65535, got 70000"
     )
 
 

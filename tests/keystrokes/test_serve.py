@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,8 +13,10 @@ from typing import Any
 import pytest
 from commands import run_command
 
+from rllib_nethack.errors import ConfigError
 from rllib_nethack.keystrokes import Session
 from rllib_nethack.keystrokes.jsonlines import SessionServer, serve
+from rllib_nethack.serve import ServeSettings, as_settings, check
 
 SEED = 7
 
@@ -115,9 +118,28 @@ def test_scripted_conversation(conversation: Conversation) -> None:
     assert code == 0 and rest == ""
 
 
-def test_serve_needs_stdio_flag() -> None:
+def test_serve_needs_a_transport() -> None:
     proc = run_command("rllib_nethack.serve", timeout=60)
-    assert proc.returncode == 2 and "--stdio" in proc.stderr and proc.stdout == ""
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: missing setting transport=...: stdio")
+
+
+def test_the_earlier_flags_read_as_settings() -> None:
+    assert as_settings(["--stdio"]) == ["transport=stdio"]
+    assert as_settings(["--mcp", "--http", "8765"]) == ["transport=mcp", "http=8765"]
+    assert as_settings(["mcp", "http=8765"]) == ["mcp", "http=8765"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        (ServeSettings("tcp"), "transport must be one of stdio, mcp, got 'tcp'"),
+        (ServeSettings("stdio", http=8765), "http=PORT serves MCP over HTTP: it needs transport"),
+    ],
+)
+def test_a_bad_transport_is_one_line(settings: ServeSettings, error: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(error)):
+        check(settings)
 
 
 def _call(server: SessionServer, method: str, **params: Any) -> dict[str, Any]:
