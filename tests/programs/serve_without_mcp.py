@@ -1,4 +1,4 @@
-"""``serve --mcp`` with the MCP SDK missing: one error line, exit 2
+"""``serve --mcp`` with the MCP SDK missing: one error line, exit 2 (``main`` exits)
 (tests/keystrokes/test_mcp_server.py)."""
 
 import sys
@@ -7,4 +7,4 @@ sys.modules["mcp"] = None  # type: ignore[assignment]  # as if it were not insta
 
 from rllib_nethack.serve import main  # noqa: E402  # after the SDK is hidden
 
-sys.exit(main(["--mcp"]))
+main(["--mcp"])
