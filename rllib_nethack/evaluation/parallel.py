@@ -32,7 +32,7 @@ from rllib_nethack.evaluation.ledger import ChunkLedger, RecordDict, seed_ranges
 from rllib_nethack.policy import Policy
 from rllib_nethack.results.episode import EpisodeRecord
 
-#: Workers started in place of dead ones, at most, in one evaluation.
+#: Workers started in place of dead ones (or of ones that died starting), at most.
 _MAX_REPLACEMENTS = 10
 #: Default wait for a new worker once every worker is lost (a node gone), in seconds.
 WORKER_WAIT_S = 60.0
@@ -49,7 +49,7 @@ class Evaluation:
     Attributes:
         records: One per played seed, in the order of the seeds.
         unplayed_seeds: Seeds whose chunk failed ``max_tries`` times (empty normally).
-        workers_lost: Ray workers that died during the evaluation.
+        workers_lost: Ray workers that died while playing.
     """
 
     records: list[EpisodeRecord]
@@ -195,7 +195,7 @@ def _play_on_ray(
     ready: dict[int, Any] = {}  # slot -> a started worker
     starting: dict[Any, tuple[int, Any]] = {}  # its readiness probe -> (slot, worker)
     in_flight: dict[Any, tuple[int, int]] = {}  # play ref -> (chunk index, slot)
-    lost = 0
+    lost = replacements = 0
     alone_since: float | None = None
 
     def start(slot: int) -> None:
@@ -223,14 +223,17 @@ def _play_on_ray(
             index, _ = in_flight.pop(ref)
             seeds += ledger.chunks[index]
             ledger.failed(index)
-        gone = ready.pop(slot, None)
-        if gone is not None:  # only unreachable, maybe: free its CPU for a new one
-            with contextlib.suppress(Exception):
-                ray.kill(gone)
+        with contextlib.suppress(Exception):  # only unreachable, maybe: free its CPU
+            ray.kill(ready.pop(slot))
         lost += 1
         again = f"; seeds {seed_ranges(seeds)} are played again elsewhere" if seeds else ""
         say(f"evaluation workers: {lost} lost so far, {len(ready)} of {total} up{again}")
-        if lost <= _MAX_REPLACEMENTS:
+        replace(slot)
+
+    def replace(slot: int) -> None:
+        nonlocal replacements
+        replacements += 1
+        if replacements <= _MAX_REPLACEMENTS:
             start(slot)
 
     for slot in range(total):
@@ -238,10 +241,10 @@ def _play_on_ray(
     try:
         while ledger.waiting or in_flight:
             fill()
+            if not ready and not starting:
+                break  # no worker, and none coming
             timeout = None
             if not ready and lost:  # every worker lost: wait for a new one, not forever
-                if not starting:
-                    break
                 alone_since = alone_since or time.monotonic()
                 timeout = max(0.0, alone_since + worker_wait_s - time.monotonic())
             else:
@@ -254,8 +257,8 @@ def _play_on_ray(
                 slot, actor = starting.pop(ref)
                 try:
                     ray.get(ref)
-                except RayActorError:  # died before it started (its node too)
-                    lose(slot)
+                except RayActorError:  # died before it started (placed on a node dying)
+                    replace(slot)
                     continue
                 ready[slot] = actor
                 continue
