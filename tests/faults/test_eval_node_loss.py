@@ -6,15 +6,17 @@ workers one plays there, the other waits for room. Once the first chunk is
 back (so the node's worker holds chunks), the node is killed (SIGKILL to its
 process group: a preempted machine), and another node joins. The evaluation
 ends normally: the lost chunks are played on the new node, one line says so,
-no seed is left unplayed, and every episode is the game this process plays
-from the same seed. Nothing depends on timing: the lost worker held chunks
-when it died, and the evaluation waits (``worker_wait``) for the new node.
+no seed is left unplayed, and each seed played again is the game this process
+plays from that seed. No timed assertion: the evaluation waits
+(``worker_wait``) for the new node, and with 300-step episodes the killed
+worker still holds chunks when it dies.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,8 +29,10 @@ from rllib_nethack.testing.loopback_cluster import LoopbackCluster
 
 pytestmark = pytest.mark.slow
 
-EPISODES = 24
-MAX_STEPS = 30
+EPISODES = 16
+#: Long enough that the node's worker is still playing when it is killed (the
+#: untrained greedy policy plays to the step cap).
+MAX_STEPS = 300
 
 
 def test_evaluate_plays_a_lost_nodes_seeds_on_a_new_node(
@@ -57,7 +61,8 @@ def test_evaluate_plays_a_lost_nodes_seeds_on_a_new_node(
     cluster.add_worker(num_cpus=1)
     assert run.finish(timeout=240) == 0, run.err[-3000:]
     assert "Traceback" not in run.out + run.err, run.err[-3000:]
-    assert "evaluation workers: 1 lost so far, 0 of 2 up; seeds " in run.out, run.out
+    lost = re.search(r"evaluation workers: 1 lost so far, 0 of 2 up; seeds (\d+)-(\d+) ", run.out)
+    assert lost is not None, run.out
     assert "in this process" not in run.out  # played on the new node, not here
 
     (directory,) = out.iterdir()
@@ -67,10 +72,14 @@ def test_evaluate_plays_a_lost_nodes_seeds_on_a_new_node(
     assert summary["meta"]["workers_lost"] == 1, run.out
     with (directory / "episodes.csv").open() as f:
         played = [(int(r["seed"]), float(r["return"]), int(r["steps"])) for r in csv.DictReader(f)]
+    assert [seed for seed, _, _ in played] == list(range(EPISODES))
 
-    # The same seeds played here, with no Ray: the same games.
+    # The seeds played again, played here with no Ray: the same games.
+    replayed = range(int(lost[1]), int(lost[2]) + 1)
     policy = load_policy(untrained_checkpoint, device="cpu")
     reference = evaluate_policy(
-        policy, range(EPISODES), options={"max_episode_steps": MAX_STEPS}, batch=2, workers=0
+        policy, replayed, options={"max_episode_steps": MAX_STEPS}, batch=2, workers=0
     )
-    assert played == [(r.seed, r.episode_return, r.steps) for r in reference.records]
+    assert [played[seed] for seed in replayed] == [
+        (r.seed, r.episode_return, r.steps) for r in reference.records
+    ]
