@@ -39,7 +39,7 @@ def measure(
     clock = time.perf_counter()
     records = evaluate_policy(
         policy, list(range(episodes)), options=options, batch=batch, workers=workers
-    )
+    ).records
     seconds = time.perf_counter() - clock
     steps = sum(r.steps for r in records)
     return {

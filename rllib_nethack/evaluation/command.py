@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rllib_nethack.envs.catalog import get_task
-from rllib_nethack.errors import ConfigError
-from rllib_nethack.evaluation.parallel import evaluate_policy
+from rllib_nethack.errors import ConfigError, RllibNethackError
+from rllib_nethack.evaluation.ledger import seed_ranges
+from rllib_nethack.evaluation.parallel import WORKER_WAIT_S, evaluate_policy
 from rllib_nethack.evaluation.report import (
     EVAL_JSON,
     comparison_table,
@@ -46,6 +47,8 @@ class EvaluateSettings:
         workers: Ray workers (one CPU each); 0 plays in this process (no Ray).
         batch: Envs per worker, stepped together through one forward pass.
         cluster: local (start Ray here) or remote (join the Ray cluster this job runs in).
+        worker_wait: Seconds to wait for a new worker once every worker is
+            lost (their nodes gone) before this process plays the remaining seeds.
         device: Device of the model when workers=0 (cpu, cuda, auto).
         out: Output directory; each checkpoint writes eval.json and episodes.csv
             under out/LABEL/.
@@ -62,6 +65,7 @@ class EvaluateSettings:
     workers: int = field(default=2, metadata=at_least(0))
     batch: int = field(default=4, metadata=at_least(1))
     cluster: str = field(default="local", metadata=one_of(*CLUSTERS))
+    worker_wait: float = field(default=WORKER_WAIT_S, metadata=at_least(0))
     device: str = "cpu"
     out: str = "eval"
     overwrite: bool = False
@@ -132,7 +136,7 @@ def run_evaluation(
         for label, policy, directory in targets:
             bar = ProgressBar(len(seeds), label=label)
             clock = time.monotonic()
-            records = evaluate_policy(
+            evaluation = evaluate_policy(
                 policy,
                 seeds,
                 task=settings.task,
@@ -141,8 +145,15 @@ def run_evaluation(
                 batch=settings.batch,
                 workers=settings.workers,
                 progress=bar.update,
+                say=lambda line: print(line, file=out),
+                worker_wait_s=settings.worker_wait,
             )
             bar.close()
+            records, unplayed = evaluation.records, evaluation.unplayed_seeds
+            if not records:
+                raise RllibNethackError(
+                    f"{label}: no episode could be played (seeds {seed_ranges(unplayed)})"
+                )
             seconds = time.monotonic() - clock
             meta = {
                 "checkpoint": str(policy.checkpoint),
@@ -150,8 +161,9 @@ def run_evaluation(
                 "options": options,
                 "seeds": [seeds[0], seeds[-1]],
                 "greedy": settings.greedy,
+                "workers_lost": evaluation.workers_lost,
             }
-            summary = summarize(records, meta)
+            summary = summarize(records, meta, unplayed)
             json_path, _ = write_results(directory, records, summary)
             steps = sum(r.steps or 0 for r in records)
             print(
@@ -160,6 +172,12 @@ def run_evaluation(
                 f"-> {json_path}",
                 file=out,
             )
+            if unplayed:
+                print(
+                    f"{label}: {len(unplayed)} seeds not played: {seed_ranges(unplayed)} "
+                    f"(their workers kept dying; eval.json unplayed_seeds)",
+                    file=out,
+                )
             summaries[label] = summary
     finally:
         if started:

@@ -7,7 +7,8 @@ with ``_min``/``_max`` for every per-episode metric our training reports
 (:func:`rllib_nethack.metrics.callbacks.episode_metrics`: score, turns,
 max_depth, ..., ``end_<reason>_rate``, ``death_<how>_rate``). On top:
 ``death_causes`` (the share of all episodes that each of NetHack's death texts
-ended) and ``meta`` (what was evaluated, how, how fast).
+ended), ``unplayed_seeds`` (seeds no worker could play, normally empty: see
+:mod:`.parallel`) and ``meta`` (what was evaluated, how, how fast).
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def _triple(prefix: str, values: Sequence[float | None]) -> dict[str, float]:
 
 
 def summarize(
-    records: Sequence[EpisodeRecord], meta: Mapping[str, Any] | None = None
+    records: Sequence[EpisodeRecord],
+    meta: Mapping[str, Any] | None = None,
+    unplayed_seeds: Sequence[int] = (),
 ) -> dict[str, Any]:
     """The ``eval.json`` content of ``records`` (see the module docstring)."""
     if not records:
@@ -63,6 +66,7 @@ def summarize(
         cause: count / len(records) for cause, count in sorted(causes.items(), key=lambda c: -c[1])
     }
     out["episodes"] = len(records)
+    out["unplayed_seeds"] = list(unplayed_seeds)
     out["meta"] = dict(meta or {})
     return out
 

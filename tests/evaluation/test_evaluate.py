@@ -71,6 +71,7 @@ def test_in_process_evaluation_writes_consistent_files(
     assert [int(r["seed"]) for r in rows] == list(range(6))
     check_against_csv(summary, rows, 6)
     assert summary["meta"]["task"] == "MiniHack-Room-5x5-v0"
+    assert summary["unplayed_seeds"] == [] and summary["meta"]["workers_lost"] == 0
     assert "return" in text and label in text
 
     # Nothing is overwritten without overwrite=true; with it, the same seeds give the same file.
@@ -132,6 +133,7 @@ def test_several_checkpoints_side_by_side(untrained_checkpoint: Path, tmp_path: 
         (["task=challenge"], "cannot feed the checkpoint's model"),
         (["character=val-elf-law-fem"], "option 'character'"),
         (["cluster=moon"], "cluster must be one of"),
+        (["worker_wait=-1"], "worker_wait must be >= 0"),
     ],
 )
 def test_bad_input_is_one_line_before_anything_runs(

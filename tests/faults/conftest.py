@@ -1,9 +1,12 @@
 """Helpers for the fault suite: real training processes, real signals, real files.
 
-``spawn(*args)`` starts ``python -m rllib_nethack.run ARGS`` in its own process
-group with its stdout read line by line, so that a test can wait for a line,
-then signal, kill or starve the process, and read what it printed afterwards.
-Every process started is killed (with its process group) when the test ends.
+``spawn(*args)`` starts ``python -m rllib_nethack.run ARGS`` (or another of our
+modules) in its own process group with its stdout and stderr read line by line,
+so that a test can wait for a line, then signal, kill or starve the process,
+and read what it printed afterwards. Every process started is killed (with its
+process group) when the test ends. ``loopback_cluster(...)`` starts a Ray head
+on 127.0.0.1 (:mod:`rllib_nethack.testing.loopback_cluster`) that is stopped
+when the test ends, for the node-loss tests.
 """
 
 from __future__ import annotations
@@ -21,15 +24,18 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from commands import run_cli
 
 from rllib_nethack import RllibNethackError
+from rllib_nethack.runs.ray_start import SINGLE_MACHINE_ENV
+from rllib_nethack.testing.loopback_cluster import LoopbackCluster, auth_env
 
 
 class TrainingProcess:
-    """A ``python -m rllib_nethack.run`` subprocess whose output is watched.
+    """A ``python -m rllib_nethack.run`` (or ``module``) subprocess whose output is watched.
 
     Args:
         args: The command-line arguments.
@@ -38,6 +44,7 @@ class TrainingProcess:
         close_stdout_after: Stop reading stdout, and close the pipe, after the
             first line matching this pattern (the reader of ``run | head`` leaving).
         prefix: A command the run goes under (``("timeout", "-s", "TERM", "600")``).
+        module: The module run (``rllib_nethack.evaluate``).
     """
 
     def __init__(
@@ -47,9 +54,10 @@ class TrainingProcess:
         env: dict[str, str] | None = None,
         close_stdout_after: str | None = None,
         prefix: tuple[str, ...] = (),
+        module: str = "rllib_nethack.run",
     ) -> None:
         self.proc = subprocess.Popen(
-            [*prefix, sys.executable, "-m", "rllib_nethack.run", *args],
+            [*prefix, sys.executable, "-m", module, *args],
             cwd=cwd,
             env={**os.environ, **(env or {})},
             stdout=subprocess.PIPE,
@@ -58,6 +66,7 @@ class TrainingProcess:
             start_new_session=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
+        self.error_lines: queue.Queue[str] = queue.Queue()
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._readers = [
@@ -80,15 +89,17 @@ class TrainingProcess:
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
             self.stderr.append(line)
+            self.error_lines.put(line)
 
-    def wait_for(self, pattern: str, timeout: float = 300) -> str:
-        """The first stdout line (not yet waited for) that matches ``pattern``."""
+    def wait_for(self, pattern: str, timeout: float = 300, stderr: bool = False) -> str:
+        """The first stdout (or stderr) line, not yet waited for, that matches ``pattern``."""
+        lines = self.error_lines if stderr else self.lines
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                line = self.lines.get(timeout=1)
+                line = lines.get(timeout=1)
             except queue.Empty:
-                if self.proc.poll() is not None and self.lines.empty():
+                if self.proc.poll() is not None and lines.empty():
                     break
                 continue
             if re.search(pattern, line):
@@ -155,8 +166,8 @@ def _thread_stacks(pid: int) -> str:
 
 @pytest.fixture
 def spawn(tmp_path: Path) -> Iterator[Callable[..., TrainingProcess]]:
-    """``spawn(*args, env=..., close_stdout_after=..., prefix=...)``: a training
-    process in ``tmp_path``."""
+    """``spawn(*args, env=..., close_stdout_after=..., prefix=..., module=...)``: a
+    training (or ``module``) process in ``tmp_path``."""
     started: list[TrainingProcess] = []
 
     def _spawn(
@@ -164,14 +175,40 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., TrainingProcess]]:
         env: dict[str, str] | None = None,
         close_stdout_after: str | None = None,
         prefix: tuple[str, ...] = (),
+        module: str = "rllib_nethack.run",
     ) -> TrainingProcess:
-        process = TrainingProcess(args, tmp_path, env, close_stdout_after, prefix)
+        process = TrainingProcess(args, tmp_path, env, close_stdout_after, prefix, module)
         started.append(process)
         return process
 
     yield _spawn
     for process in started:
         process.kill()
+
+
+@pytest.fixture
+def loopback_cluster(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., LoopbackCluster]]:
+    """``loopback_cluster(head_cpus=..., head_resources=...)``: a started Ray head on
+    127.0.0.1, stopped (with every node it gained) when the test ends."""
+    clusters: list[LoopbackCluster] = []
+
+    def _start(**settings: Any) -> LoopbackCluster:
+        # A short directory: Ray's socket paths under it must fit AF_UNIX's 107 bytes.
+        cluster = LoopbackCluster(tmp_path_factory.mktemp("node"), **settings)
+        clusters.append(cluster)
+        return cluster.start_head()
+
+    yield _start
+    for cluster in clusters:
+        cluster.stop()
+
+
+def cluster_driver_env(cluster: LoopbackCluster) -> dict[str, str]:
+    """The environment of a driver that joins ``cluster`` (``cluster=remote``): its
+    address and token, and no single-machine mode of its own."""
+    return {SINGLE_MACHINE_ENV: "0", "RAY_ADDRESS": cluster.address, **auth_env(cluster.token)}
 
 
 def write_with_file_size_limit(limit: int, write: Callable[[], object]) -> str | None:

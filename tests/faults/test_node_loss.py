@@ -11,13 +11,12 @@ user and the run ends as SIGTERM asks, with its final checkpoint.
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from conftest import TrainingProcess
+from conftest import TrainingProcess, cluster_driver_env
 
-from rllib_nethack.runs.ray_start import SINGLE_MACHINE_ENV
-from rllib_nethack.testing.loopback_cluster import LoopbackCluster, auth_env
+from rllib_nethack.testing.loopback_cluster import LoopbackCluster
 
 pytestmark = pytest.mark.slow
 
@@ -26,14 +25,8 @@ ITERATION = r"^iter\s+\d+"
 
 
 @pytest.fixture
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackCluster]:
-    # A short directory: Ray's socket paths under it must fit AF_UNIX's 107 bytes.
-    root = tmp_path_factory.mktemp("node")
-    loopback = LoopbackCluster(root, head_cpus=1, head_resources=SAMPLER)
-    try:
-        yield loopback.start_head()
-    finally:
-        loopback.stop()
+def cluster(loopback_cluster: Callable[..., LoopbackCluster]) -> LoopbackCluster:
+    return loopback_cluster(head_cpus=1, head_resources=SAMPLER)
 
 
 def test_training_survives_a_lost_node_and_restores_its_runner(
@@ -55,7 +48,7 @@ def test_training_survives_a_lost_node_and_restores_its_runner(
         "experiment.tensorboard=false",
         "experiment.plot=false",
         # This driver joins a head that listens on loopback only, with its token.
-        env={SINGLE_MACHINE_ENV: "0", **auth_env(cluster.token)},
+        env=cluster_driver_env(cluster),
     )
     run.wait_for(ITERATION, timeout=240)
 
