@@ -63,7 +63,7 @@ def measure(name: str, b: int, t: int, device: str, repeats: int) -> dict[str, A
     module = NetHackRLModule(
         observation_space=env.observation_space,
         action_space=env.action_space,
-        model_config={"architecture": name},
+        model_config={"name": name},
     ).to(device)
     obs = batch(random_observations(env, 256), b, t, device)
     env.close()

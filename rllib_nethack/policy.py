@@ -33,7 +33,7 @@ import torch
 from numpy.typing import NDArray
 from omegaconf import DictConfig
 
-from rllib_nethack.config.translate import env_options
+from rllib_nethack.config.plan import plan_from
 from rllib_nethack.envs import make_env as _make_env
 from rllib_nethack.envs.catalog import get_task
 from rllib_nethack.errors import ConfigError
@@ -273,14 +273,15 @@ def load_policy(
     target = resolve_device(device)
     module.to(target)
     module.eval()
-    options = env_options(cfg)
+    plan = plan_from(cfg)
+    options = dict(plan.env_options)
     # The model's own observations, so that another task gives it the same
     # keys (the run may have relied on the family's defaults).
     options.setdefault("observation_keys", list(module.observation_space.spaces))
     policy = Policy(
         module=module,
         checkpoint=path,
-        task=get_task(str(cfg.task.name)).name,
+        task=plan.task.name,
         env_options=options,
         greedy=greedy,
         device=target,

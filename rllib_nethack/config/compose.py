@@ -11,10 +11,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.config.cli import canonical_task_args
 from rllib_nethack.config.paths import config_dir
+from rllib_nethack.config.plan import plan_from
 from rllib_nethack.config.schema import check_run_config
 from rllib_nethack.config.store import register_configs
 from rllib_nethack.errors import ConfigError, suggestion
-from rllib_nethack.models.architectures import get_architecture
 from rllib_nethack.runs.storage import register_resolvers
 
 
@@ -55,7 +55,8 @@ def hydra_error_line(err: Exception) -> str:
 
 
 def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
-    """:func:`compose_config`, then :func:`~.schema.check_run_config`; every
+    """:func:`compose_config`, then :func:`~.schema.check_run_config` and the
+    run's :class:`~.plan.RunPlan` (task, env options, model, algorithm); every
     problem is one :class:`ConfigError` line (what the command line prints).
 
     Raises:
@@ -70,8 +71,5 @@ def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
     plain = OmegaConf.to_container(cfg, resolve=False)
     assert isinstance(plain, dict)
     check_run_config(plain)  # type: ignore[arg-type]
-    model = OmegaConf.to_container(cfg.model, resolve=True) if cfg.get("model") else None
-    if isinstance(model, dict):
-        settings = {str(k): v for k, v in model.items() if k != "name"}
-        get_architecture(str(model.get("name"))).parse(settings)  # model.rnn_size=-3
+    plan_from(cfg)  # +task=nope, model.rnn_size=-3, task.options.max_episode_steps=0
     return cfg

@@ -34,7 +34,7 @@ from rllib_nethack.config.schema import (
 )
 from rllib_nethack.envs.catalog import all_task_specs
 from rllib_nethack.envs.options import EnvOptions
-from rllib_nethack.models.architectures import ARCHITECTURES, Architecture
+from rllib_nethack.models.architectures import ARCHITECTURES, MODEL_NAME_KEY, Architecture
 
 #: Name of the stored schema that ``conf/config.yaml`` lists first.
 RUN_SCHEMA = "run_schema"
@@ -47,7 +47,7 @@ def model_config_class(arch: Architecture) -> type:
     refusing ``model.rnn_size=64``); this copy has the same fields, types and defaults.
     """
     hints = typing.get_type_hints(arch.settings)
-    specs: list[tuple[str, Any, Any]] = [("name", str, field(default=arch.name))]
+    specs: list[tuple[str, Any, Any]] = [(MODEL_NAME_KEY, str, field(default=arch.name))]
     specs += [(f.name, hints[f.name], field(default=f.default)) for f in fields(arch.settings)]
     return make_dataclass(f"{arch.settings.__name__}Config", specs)
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import gymnasium as gym
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
@@ -22,27 +22,15 @@ from rllib_nethack.algorithms.bc.batches import check_readable
 from rllib_nethack.algorithms.bc.source import prepare_dataset
 from rllib_nethack.algorithms.exploration import apply_exploration
 from rllib_nethack.algorithms.registry import get_algorithm
+from rllib_nethack.config.plan import RunPlan, plain_config, plan_from
 from rllib_nethack.config.schema import check_run_config
 from rllib_nethack.envs import make_env
-from rllib_nethack.envs.catalog import TaskSpec, get_task
-from rllib_nethack.envs.options import parse_options, valid_observation_keys
 from rllib_nethack.envs.registration import register_task
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
-from rllib_nethack.models.architectures import get_architecture
+from rllib_nethack.models.architectures import MODEL_NAME_KEY
 from rllib_nethack.runs.checkpoints import resolve_checkpoint
 from rllib_nethack.runs.storage import fetch
-
-#: Keys of a ``model`` config that are not architecture settings.
-MODEL_META_KEYS = ("name",)
-
-
-def _plain(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(cfg, DictConfig):
-        container = OmegaConf.to_container(cfg, resolve=True)
-        assert isinstance(container, dict)
-        return container  # type: ignore[return-value]
-    return dict(cfg)
 
 
 def is_setting(config: AlgorithmConfig, key: str) -> bool:
@@ -75,61 +63,6 @@ def check_settings(config: AlgorithmConfig, settings: Mapping[str, Any], where: 
             )
 
 
-def model_settings(cfg: DictConfig | Mapping[str, Any]) -> tuple[str, Any]:
-    """The model's name and its checked settings (ConfigError naming a bad key or value)."""
-    model = _plain(cfg)["model"]
-    name = str(model.get("name"))
-    settings = {k: v for k, v in model.items() if k not in MODEL_META_KEYS}
-    return name, get_architecture(name).parse(settings)
-
-
-def env_options(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
-    """The task's env options: non-null ``task.options``, completed by the model.
-
-    The env provides what the model reads: unless ``task.options.observation_keys``
-    is set, the keys the model's encoders declare; and a ``screen_image`` the
-    env draws has the size of the model's screen crop unless the task sets one.
-    """
-    plain = _plain(cfg)
-    options = {k: v for k, v in (plain["task"].get("options") or {}).items() if v is not None}
-    if not plain.get("model"):
-        return options  # no model: the family's default observations
-    name, settings = model_settings(plain)
-    arch = get_architecture(name)
-    if "observation_keys" not in options:
-        keys = arch.reads(settings)
-        spec = task_spec(plain)
-        valid = valid_observation_keys(spec)
-        for key in keys:
-            if key not in valid:
-                raise ConfigError(
-                    f"model {name!r} reads observation {key!r}, which task {spec.name!r} "
-                    f"cannot provide (it can: {', '.join(valid)}); choose another model="
-                )
-        options["observation_keys"] = list(keys)
-    crop = arch.screen_crop(settings)
-    if crop is not None and "screen_image" in options["observation_keys"]:
-        options.setdefault("crop_dim", crop[0])
-        options.setdefault("pixel_size", crop[1])
-    return options
-
-
-def model_config(cfg: DictConfig | Mapping[str, Any], max_seq_len: int) -> dict[str, Any]:
-    """The RLModule's ``model_config``: the architecture's settings, validated."""
-    model_settings(cfg)  # unknown name, key or bad value -> ConfigError
-    model = _plain(cfg)["model"]
-    settings = {k: v for k, v in model.items() if k not in MODEL_META_KEYS}
-    return {**settings, "max_seq_len": max_seq_len}
-
-
-def task_spec(cfg: DictConfig | Mapping[str, Any]) -> TaskSpec:
-    """The task the config trains on (UnknownTaskError if there is none or it is unknown)."""
-    task = _plain(cfg).get("task")
-    if not task or not task.get("name"):
-        raise ConfigError("no task: add +task=NAME (`python -m rllib_nethack.tasks` lists them)")
-    return get_task(task["name"])
-
-
 def check_local_gpu(config: AlgorithmConfig) -> None:
     """A learner in this process on a GPU needs one here (remote learners find theirs)."""
     if config.num_learners == 0 and (config.num_gpus_per_learner or 0) > 0:
@@ -154,7 +87,7 @@ def _demonstrations(
     finally:
         env.close()
     assert isinstance(observation_space, gym.spaces.Dict)  # every task's observation
-    check_readable(observation_space, str(plain["model"]["name"]))
+    check_readable(observation_space, str(plain["model"][MODEL_NAME_KEY]))
     settings = prepare_dataset(plain.get("dataset") or {}, action_keys, who)
     settings["seed"] = plain.get("experiment", {}).get("seed")
     return observation_space, action_space, settings
@@ -194,10 +127,9 @@ def _add_bc_loss(
     )
 
 
-def _add_kickstart(config: AlgorithmConfig, cfg: DictConfig | Mapping[str, Any]) -> None:
+def _add_kickstart(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None:
     """``kickstart.teacher``: the teacher checkpoint and the KL term's settings,
     under ``learner_config_dict``'s reserved key."""
-    plain = _plain(cfg)
     kickstart = plain.get("kickstart") or {}
     if not kickstart.get("teacher"):
         return
@@ -217,22 +149,24 @@ def _add_kickstart(config: AlgorithmConfig, cfg: DictConfig | Mapping[str, Any])
     config.learners(learner_config_dict={**(config.learner_config_dict or {}), KICKSTART: settings})
 
 
-def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConfig:
+def build_algorithm_config(cfg: DictConfig | Mapping[str, Any] | RunPlan) -> AlgorithmConfig:
     """Translate a composed config (``task``, ``model``, ``algo``, ``cluster``,
-    ``experiment``) into the RLlib ``AlgorithmConfig`` that trains it.
+    ``experiment``), or its :class:`~.plan.RunPlan`, into the RLlib
+    ``AlgorithmConfig`` that trains it.
 
     Raises:
         ConfigError / UnknownTaskError: with the offending key or name.
     """
-    plain = _plain(cfg)
-    check_run_config(plain)
-    spec = task_spec(plain)
-    options = env_options(plain)
-    parse_options(spec, options)  # bad options fail here, not inside an env runner
+    if isinstance(cfg, RunPlan):
+        plan = cfg
+        check_run_config(plan.plain)
+    else:
+        check_run_config(plain_config(cfg))  # the run's own sections first, as always
+        plan = plan_from(cfg)
+    plain, spec, options = plan.plain, plan.task, dict(plan.env_options)
 
-    algo = dict(plain["algo"])
-    algo_name = str(algo.pop("name", None))
-    entry = get_algorithm(algo_name)
+    algo = dict(plan.algo_settings)
+    entry = get_algorithm(str(plan.algo))
     runner = dict(plain.get("cluster", {}).get("rllib") or {})
     config = entry.config_class()
     check_settings(config, algo, "algo")
@@ -255,15 +189,14 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
     # before training; a sequence of fragment + 1 keeps each fragment one LSTM
     # sequence instead of a full one plus a one-step one padded to full length
     # (twice the learner's work).
-    settings = model_config(plain, rollout + 1)
-    model_name = str(plain["model"]["name"])
-    config.rl_module(rl_module_spec=entry.module_spec(model_name, settings))
+    settings = {**plan.model_config, "max_seq_len": rollout + 1}
+    config.rl_module(rl_module_spec=entry.module_spec(str(plan.model), settings))
     config.callbacks(NetHackMetricsCallback)
     # Our learners fix RLlib 2.60's handling of the appended bootstrap step.
     config.learners(learner_class=entry.learner_class)
     entry.check_learner_settings(config.learner_config_dict)
     _add_bc_loss(config, plain, spec.name, options)
-    _add_kickstart(config, cfg)
+    _add_kickstart(config, plain)
     clip = algo.get("clip_rewards")
     if clip is not None and clip is not False:
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:
@@ -271,9 +204,8 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any]) -> AlgorithmConf
         config.learners(learner_connector=ClipRewardsFactory(float(clip)))
     apply_exploration(config, plain)  # explore=count|e3b|rnd: the intrinsic reward
     check_local_gpu(config)
-    seed = plain.get("experiment", {}).get("seed")
-    if seed is not None:
-        config.debugging(seed=int(seed))
+    if plan.seed is not None:
+        config.debugging(seed=plan.seed)
     try:
         # RLlib's own consistency checks, here rather than inside build_algo()
         # with Ray already started (they start nothing).

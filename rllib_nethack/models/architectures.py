@@ -303,6 +303,11 @@ def _screen_crop(arch: Architecture, settings: Any) -> tuple[int, int] | None:
     return None
 
 
+#: The key naming the model (a key of :data:`ARCHITECTURES`), in the run
+#: config's ``model`` group (``model.name``) and in the RLModule's ``model_config`` alike.
+MODEL_NAME_KEY = "name"
+
+
 #: Model name -> architecture: the one table of models (``model=NAME``).
 ARCHITECTURES: dict[str, Architecture] = {
     arch.name: arch

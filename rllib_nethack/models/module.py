@@ -2,11 +2,12 @@
 
 One class wires every architecture on RLlib's current API stack
 (``TorchRLModule`` + ``ValueFunctionAPI`` for PPO/IMPALA/APPO, and
-``TargetNetworkAPI`` for APPO's target policy); ``model_config["architecture"]``
-names the architecture. The module is a *trunk* (encoder + core -> one
-embedding per step: :func:`build_trunk`, :meth:`NetHackRLModule.embed`) and
-*heads* on it (policy, value). Another algorithm's heads (MuZero's prediction
-heads) reuse the same trunk.
+``TargetNetworkAPI`` for APPO's target policy); ``model_config["name"]``
+(:data:`~rllib_nethack.models.architectures.MODEL_NAME_KEY`) names the
+architecture. The module is a *trunk* (encoder + core -> one embedding per
+step: :func:`build_trunk`, :meth:`NetHackRLModule.embed`) and *heads* on it
+(policy, value). Another algorithm's heads (MuZero's prediction heads) reuse
+the same trunk.
 
 Inputs are dict observations; with an LSTM core RLlib adds a time dimension
 (``[B, T, ...]``), without one they are ``[B, ...]``.
@@ -34,7 +35,12 @@ from ray.rllib.core.rl_module.torch import TorchRLModule
 from torch import nn
 
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder, get_architecture
+from rllib_nethack.models.architectures import (
+    ARCHITECTURES,
+    MODEL_NAME_KEY,
+    CombinedEncoder,
+    get_architecture,
+)
 from rllib_nethack.models.cores import RESETS, IdentityCore, LSTMCore
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD, E3BEmbedding, inverse_head
 from rllib_nethack.models.layers import flatten_time
@@ -45,8 +51,15 @@ from rllib_nethack.models.rnd import RND_ATTRIBUTE, RNDNetworks
 #: connectors read ``max_seq_len``, the training sequence length). They do not
 #: change our models; anything else unknown is a typo and an error.
 COMMON_MODEL_KEYS = tuple(f.name for f in fields(DefaultModelConfig))
-#: The model_config key naming the architecture (a key of ``ARCHITECTURES``).
-ARCHITECTURE_KEY = "architecture"
+#: The model_config key that named the architecture in modules saved before it
+#: was :data:`MODEL_NAME_KEY`: their checkpoints still restore.
+_SAVED_NAME_KEY = "architecture"
+
+
+def model_name(model_config: Mapping[str, Any]) -> str | None:
+    """The architecture a ``model_config`` names (None if it names none)."""
+    name = model_config.get(MODEL_NAME_KEY, model_config.get(_SAVED_NAME_KEY))
+    return None if name is None else str(name)
 
 
 #: Batch column that, when a learner sets it, is APPO's old policy instead of
@@ -71,13 +84,13 @@ def build_trunk(
         ConfigError: unknown architecture or setting, non-dict observations,
             non-discrete actions, or an observation the model reads but the task lacks.
     """
-    config = dict(model_config)
-    if ARCHITECTURE_KEY not in config:
+    name = model_name(model_config)
+    if name is None:
         raise ConfigError(
-            f"model_config needs {ARCHITECTURE_KEY!r}, the model's name "
+            f"model_config needs {MODEL_NAME_KEY!r}, the model's name "
             f"(models: {', '.join(ARCHITECTURES)}); module_spec(name) adds it"
         )
-    name = str(config.pop(ARCHITECTURE_KEY))
+    config = {k: v for k, v in model_config.items() if k not in (MODEL_NAME_KEY, _SAVED_NAME_KEY)}
     arch = get_architecture(name)
     settings = arch.parse(config, COMMON_MODEL_KEYS)
     if not isinstance(observation_space, gym.spaces.Dict):
@@ -104,14 +117,14 @@ def module_spec(name: str, model_config: Mapping[str, Any] | None = None) -> RLM
     get_architecture(name)
     return RLModuleSpec(
         module_class=NetHackRLModule,
-        model_config={**(model_config or {}), ARCHITECTURE_KEY: name},
+        model_config={**(model_config or {}), MODEL_NAME_KEY: name},
     )
 
 
 class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, InferenceOnlyAPI):
     """Actor-critic RLModule over NetHack/MiniHack dict observations.
 
-    ``model_config`` holds ``architecture`` (a name in
+    ``model_config`` holds ``name`` (a name in
     :data:`~rllib_nethack.models.architectures.ARCHITECTURES`), that
     architecture's settings, ``rnn_size`` (0 for no LSTM) and RLlib's ``max_seq_len``.
     """
@@ -122,7 +135,7 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         config = {"max_seq_len": DefaultModelConfig.max_seq_len}
         config.update(cast(Mapping[str, Any], self.model_config or {}))
         self.model_config = config
-        self.architecture = str(config.get(ARCHITECTURE_KEY, ""))
+        self.architecture = model_name(config) or ""
         # The bonuses' settings (``explore=e3b|rnd``) are not the architecture's:
         # taken out before the architecture checks its own.
         e3b_settings = cast(Mapping[str, Any] | None, config.get(E3B_ATTRIBUTE))

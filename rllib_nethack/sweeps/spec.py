@@ -20,6 +20,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from rllib_nethack.config.plan import plain_config
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.metrics.callbacks import HOW_DONE, METRICS_KEY
@@ -157,7 +158,11 @@ def parse_search(search: Mapping[str, Any], run_cfg: DictConfig) -> tuple[Dimens
             root in ("sweep", "hydra", "resume")
             or OmegaConf.select(run_cfg, key, default=_MISSING) is _MISSING
         ):
-            known = [k for k, _ in _leaves(_plain(run_cfg)) if not k.startswith("sweep.")]
+            known = [
+                k
+                for k, _ in _leaves(plain_config(run_cfg, resolve=False))
+                if not k.startswith("sweep.")
+            ]
             raise ConfigError(f"sweep.search.{key} is not a config key{suggestion(key, known)}")
         if not isinstance(spec, Mapping) or len(spec) != 1 or next(iter(spec)) not in DISTRIBUTIONS:
             raise ConfigError(
@@ -188,14 +193,6 @@ def parse_search(search: Mapping[str, Any], run_cfg: DictConfig) -> tuple[Dimens
     return tuple(dims)
 
 
-def _plain(cfg: DictConfig | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(cfg, DictConfig):
-        container = OmegaConf.to_container(cfg, resolve=False)
-        assert isinstance(container, dict)
-        return container  # type: ignore[return-value]
-    return dict(cfg)
-
-
 def nested(flat: Mapping[str, Any]) -> dict[str, Any]:
     """``{"algo.lr": x}`` -> ``{"algo": {"lr": x}}`` (Tune's param space mirrors the config)."""
     out: dict[str, Any] = {}
@@ -221,7 +218,7 @@ def flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def trial_config(run_cfg: DictConfig | Mapping[str, Any], values: Mapping[str, Any]) -> DictConfig:
     """The run config with a trial's values (nested, as Tune passes them) at their keys."""
-    cfg = OmegaConf.create(_plain(run_cfg))
+    cfg = OmegaConf.create(plain_config(run_cfg, resolve=False))
     for key, value in flat(values).items():
         OmegaConf.update(cfg, key, value, merge=False)
     return cfg
@@ -305,7 +302,7 @@ def parse_sweep(cfg: DictConfig) -> SweepSpec:
     """
     if "sweep" not in cfg or cfg.sweep is None:
         raise ConfigError("no sweep: add sweep=NAME (asha, pbt, grid, random or your own)")
-    sweep = _plain(cfg.sweep)
+    sweep = plain_config(cfg.sweep, resolve=False)
     known = ("scheduler", "search", "metric", "mode", "num_samples", "max_concurrent")
     for key in sweep:
         if key not in known:

@@ -16,8 +16,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from rllib_nethack.config.translate import env_options
-from rllib_nethack.envs.catalog import get_task
+from rllib_nethack.config.plan import RunPlan
 from rllib_nethack.envs.nle_access import base_env, tty_screen
 from rllib_nethack.envs.render import SCREEN_CELL, TerminalRenderer
 from rllib_nethack.evaluation.episodes import play_episodes
@@ -30,13 +29,14 @@ VIDEOS_DIR = "videos"
 MAX_VIDEO_FRAMES = 5000
 
 
-def current_policy(algo: Any, cfg: DictConfig) -> Policy:
-    """The learner's current weights as a CPU :class:`Policy` of the run's task."""
+def current_policy(algo: Any, cfg: DictConfig, plan: RunPlan) -> Policy:
+    """The learner's current weights as a CPU :class:`Policy` of the run's task
+    (``plan``: the trainer's, of ``cfg``)."""
     from ray.rllib.core import DEFAULT_MODULE_ID
 
     spec = algo.config.rl_module_spec
-    options = env_options(cfg)
-    task = get_task(str(cfg.task.name)).name
+    options = dict(plan.env_options)
+    task = plan.task.name
     from rllib_nethack.envs import make_env
 
     env = make_env(task, **options)
@@ -65,20 +65,21 @@ def current_policy(algo: Any, cfg: DictConfig) -> Policy:
 
 
 def evaluate_during_training(
-    algo: Any, cfg: DictConfig, run_dir: Path, tensorboard: Any | None, step: int
+    algo: Any, cfg: DictConfig, plan: RunPlan, run_dir: Path, tensorboard: Any | None, step: int
 ) -> dict[str, Any]:
     """Play the evaluation games with the current weights; log and return their eval.json.
 
     Args:
         algo: The RLlib Algorithm being trained.
         cfg: The run config (``experiment.eval_episodes``, ``experiment.eval_video``).
+        plan: Its plan (the task and env options the games are played with).
         run_dir: Where the video goes.
         tensorboard: The run's TensorBoard log (or None).
         step: The x value of the TensorBoard points (env steps sampled).
     """
     experiment = cfg.experiment
     episodes = int(experiment.get("eval_episodes") or 4)
-    policy = current_policy(algo, cfg)
+    policy = current_policy(algo, cfg, plan)
     want_video = bool(experiment.get("eval_video", True))
     env_kwargs = {"render_mode": "ansi"} if want_video else {}
     envs = [policy.make_env(**env_kwargs) for _ in range(min(episodes, 4))]

@@ -19,9 +19,10 @@ from omegaconf import DictConfig, OmegaConf
 from ray.rllib.core import DEFAULT_MODULE_ID
 
 from rllib_nethack.algorithms.registry import get_algorithm
-from rllib_nethack.config.translate import env_options
+from rllib_nethack.config.plan import plan_from
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError
+from rllib_nethack.models.architectures import MODEL_NAME_KEY
 from rllib_nethack.models.module import module_spec
 from rllib_nethack.runs.checkpoints import RUN_CONFIG, resolve_checkpoint, saved_config
 from rllib_nethack.runs.layout import MODULE_PATH
@@ -31,7 +32,8 @@ from rllib_nethack.runs.storage import fetch
 
 def _action_count(cfg: DictConfig) -> int:
     """How many actions the config's task has (with the options its model implies)."""
-    env = make_env(str(cfg.task.name), **env_options(cfg))
+    plan = plan_from(cfg)
+    env = make_env(plan.task.name, **plan.env_options)
     try:
         return int(env.action_space.n)  # type: ignore[attr-defined]
     finally:
@@ -58,10 +60,11 @@ def policy_checkpoint(
                 f"{what}: algo={name} trains a module of its own; {what} takes the "
                 "policy of algo=appo, impala, ppo or bc, for one of those"
             )
-    model = OmegaConf.select(saved, "model.name")
-    if model != cfg.model.get("name"):
+    model = OmegaConf.select(saved, f"model.{MODEL_NAME_KEY}")
+    ours_model = cfg.model.get(MODEL_NAME_KEY)
+    if model != ours_model:
         raise ConfigError(
-            f"{what}: {checkpoint} holds model={model}, not model={cfg.model.get('name')} "
+            f"{what}: {checkpoint} holds model={model}, not model={ours_model} "
             f"(its weights fit only that model); use model={model}"
         )
     if not (checkpoint / MODULE_PATH).is_dir():

@@ -20,6 +20,7 @@ from typing import Any, cast
 from omegaconf import DictConfig, OmegaConf
 from ray.rllib.algorithms import Algorithm, AlgorithmConfig
 
+from rllib_nethack.config.plan import RunPlan, plan_from
 from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
@@ -251,7 +252,8 @@ def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSumm
         policy_checkpoint(
             cfg, str(cfg.kickstart.teacher), "kickstart.teacher", lambda s: _say(out, s)
         )
-    algo_config = build_algorithm_config(cfg)
+    plan = plan_from(cfg)  # the one parse of the run's task, model and algorithm
+    algo_config = build_algorithm_config(plan)
     model = describe_model(cfg, algo_config)
     run_dir = create_run_dir(cfg)
 
@@ -278,7 +280,7 @@ def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSumm
                 elif init_from is not None:
                     load_module_weights(algo, init_from)
                     _say(out, f"init     module weights from {init_from} (fresh optimiser)")
-                return _train_loop(algo, cfg, run_dir, start, out)
+                return _train_loop(algo, cfg, plan, run_dir, start, out)
             finally:
                 algo.stop()
         finally:
@@ -305,12 +307,18 @@ def _periodic_save(
 
 
 def _evaluate(
-    algo: Algorithm, cfg: DictConfig, run_dir: Path, tensorboard: Any, step: int, out: Output
+    algo: Algorithm,
+    cfg: DictConfig,
+    plan: RunPlan,
+    run_dir: Path,
+    tensorboard: Any,
+    step: int,
+    out: Output,
 ) -> None:
     """Seeded evaluation games with the current weights (``experiment.eval_every``)."""
 
     try:
-        summary = evaluate_during_training(algo, cfg, run_dir, tensorboard, step)
+        summary = evaluate_during_training(algo, cfg, plan, run_dir, tensorboard, step)
     except FileWriteError as err:  # its video: training matters more than one clip
         _say(out, f"eval     {err}; training goes on")
         return
@@ -322,7 +330,12 @@ def _evaluate(
 
 
 def _train_loop(
-    algo: Algorithm, cfg: DictConfig, run_dir: Path, start: Progress | None, out: Output
+    algo: Algorithm,
+    cfg: DictConfig,
+    plan: RunPlan,
+    run_dir: Path,
+    start: Progress | None,
+    out: Output,
 ) -> RunSummary:
     """Iterate until a stop condition holds; checkpoint on the way and at the end."""
     stop = cast(dict[str, Any], OmegaConf.to_container(cfg.stop))
@@ -362,7 +375,7 @@ def _train_loop(
                         tensorboard.write(result, last.env_steps)
                     if not (termination_requested() or interrupt_requested()):  # saved anyway
                         if eval_every and algo.iteration % eval_every == 0:
-                            _evaluate(algo, cfg, run_dir, tensorboard, last.env_steps, out)
+                            _evaluate(algo, cfg, plan, run_dir, tensorboard, last.env_steps, out)
                         if every and algo.iteration % every == 0:
                             latest = _periodic_save(algo, run_dir, cfg, keep, latest, out)
                     reason = stop_reason(stop, last, done)

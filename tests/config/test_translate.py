@@ -65,7 +65,7 @@ def test_challenge_builds_with_nethack_defaults() -> None:
     assert config.timeout_s_sampler_manager > 0  # RLlib's 0.0 makes the driver spin
     spec = config.rl_module_spec
     assert spec.module_class is NetHackRLModule
-    assert spec.model_config["architecture"] == "chaotic_dwarf"
+    assert spec.model_config["name"] == "chaotic_dwarf"
     assert spec.model_config["rnn_size"] == 512
     # A fragment plus the learner's bootstrap step is one training sequence.
     assert spec.model_config["max_seq_len"] == 33
@@ -107,7 +107,7 @@ def test_minihack_and_ppo() -> None:
     assert isinstance(config, PPOConfig)
     assert config.env == "MiniHack-Room-5x5-v0"
     assert config.rl_module_spec.module_class is NetHackRLModule
-    assert config.rl_module_spec.model_config["architecture"] == "minihack"
+    assert config.rl_module_spec.model_config["name"] == "minihack"
     assert config.minibatch_size == 256
 
 

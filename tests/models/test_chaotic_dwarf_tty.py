@@ -89,7 +89,7 @@ def test_runs_on_what_a_ttyrec_holds_and_shares_weights_with_chaotic_dwarf(
     module = NetHackRLModule(
         observation_space=ttyrec_env.observation_space,
         action_space=ttyrec_env.action_space,
-        model_config={"architecture": "chaotic_dwarf_tty", "use_prev_action": False, "rnn_size": 0},
+        model_config={"name": "chaotic_dwarf_tty", "use_prev_action": False, "rnn_size": 0},
     )
     logits = module.forward_inference({Columns.OBS: frames})[Columns.ACTION_DIST_INPUTS]
     assert logits.shape == (6, ttyrec_env.action_space.n)

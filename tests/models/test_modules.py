@@ -24,7 +24,7 @@ def build(model: str, env: gym.Env, **config: Any) -> Any:
     return NetHackRLModule(
         observation_space=env.observation_space,
         action_space=env.action_space,
-        model_config={**SMALL, **config, "architecture": model},
+        model_config={**SMALL, **config, "name": model},
     )
 
 
@@ -177,7 +177,7 @@ def test_inference_only_module_drops_value_head_and_targets(env_for: Callable) -
         observation_space=env.observation_space,
         action_space=env.action_space,
         inference_only=True,
-        model_config={**SMALL, "architecture": "minihack"},
+        model_config={**SMALL, "name": "minihack"},
     )
     assert not hasattr(module, "vf")
     full = build("minihack", env)
@@ -185,6 +185,19 @@ def test_inference_only_module_drops_value_head_and_targets(env_for: Callable) -
     state = full.get_state(inference_only=True)
     assert not any(k.startswith(("vf.", "_target")) for k in state)
     module.set_state(state)  # loads without missing keys
+
+
+def test_a_module_saved_with_the_old_name_key_restores(env_for: Callable) -> None:
+    # Modules saved before model_config["name"] named the architecture under
+    # "architecture": RLModule.from_checkpoint rebuilds them from that model_config.
+    env = env_for("minihack")
+    old = NetHackRLModule(
+        observation_space=env.observation_space,
+        action_space=env.action_space,
+        model_config={**SMALL, "architecture": "minihack"},
+    )
+    assert old.architecture == "minihack"
+    old.set_state(build("minihack", env).get_state())  # the same network
 
 
 def test_unknown_model_lists_valid_names() -> None:

@@ -20,7 +20,7 @@ def test_algorithm_config_is_what_run_trains() -> None:
     assert isinstance(config, PPOConfig)
     assert config.env == "MiniHack-Room-5x5-v0"
     assert config.rl_module_spec.module_class is NetHackRLModule
-    assert config.rl_module_spec.model_config["architecture"] == "minihack"
+    assert config.rl_module_spec.model_config["name"] == "minihack"
     assert config.rl_module_spec.model_config["rnn_size"] == 32
     assert config.callbacks_class is NetHackMetricsCallback
     assert config.seed == 0 and config._learner_connector is not None  # seeding, reward clipping

@@ -116,7 +116,7 @@ def test_packed_batch_gives_the_model_the_same_outputs(use_torch: bool) -> None:
     module = NetHackRLModule(
         observation_space=env.observation_space,
         action_space=env.action_space,
-        model_config={"architecture": "minihack", "rnn_size": 16},
+        model_config={"name": "minihack", "rnn_size": 16},
     )
     batch = unpacked_batch(env, 16)
     if use_torch:
