@@ -202,7 +202,7 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any] | RunPlan) -> Alg
         if isinstance(clip, bool) or not isinstance(clip, int | float) or clip <= 0:
             raise ConfigError(f"algo.clip_rewards must be a positive number or null, got {clip!r}")
         config.learners(learner_connector=ClipRewardsFactory(float(clip)))
-    apply_exploration(config, plain)  # explore=count|e3b|rnd: the intrinsic reward
+    apply_exploration(config, plain)  # explore=count|e3b|ride|rnd: the intrinsic reward
     check_local_gpu(config)
     if plan.seed is not None:
         config.debugging(seed=plan.seed)

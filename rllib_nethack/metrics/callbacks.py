@@ -13,7 +13,7 @@
   NetHack's ways to die (killed, starving, poisoning, ...);
 * ``episode_return_square_mean``: with RLlib's ``episode_return_mean`` over
   the same window, the spread of the returns (the learning curve's band);
-* ``intrinsic_return_mean`` (``explore=count|e3b|rnd``): the episode's summed
+* ``intrinsic_return_mean`` (``explore=count|e3b|ride|rnd``): the episode's summed
   exploration bonus, before its coefficient. Returns stay extrinsic.
 
 TensorBoard and Tune see them like any other result key.

@@ -25,7 +25,7 @@ ResultPath = tuple[str, ...]
 
 #: Sub-dict of the env runners' results where the NetHack episode metrics go.
 METRICS_KEY = "nethack"
-#: The NetHack metric of the episodes' summed exploration bonus (``explore=count|e3b|rnd``).
+#: The NetHack metric of the episodes' summed exploration bonus (``explore=count|e3b|ride|rnd``).
 INTRINSIC_RETURN_MEAN = "intrinsic_return_mean"
 
 #: The NetHack metric of the share of episodes that reached the task's goal

@@ -42,9 +42,14 @@ from rllib_nethack.models.architectures import (
     get_architecture,
 )
 from rllib_nethack.models.cores import RESETS, IdentityCore, LSTMCore
-from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD, E3BEmbedding, inverse_head
+from rllib_nethack.models.dynamics import DynamicsEmbedding, forward_head, inverse_head
+from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD
 from rllib_nethack.models.layers import flatten_time
+from rllib_nethack.models.ride import RIDE_ATTRIBUTE, RIDE_FORWARD, RIDE_INVERSE
 from rllib_nethack.models.rnd import RND_ATTRIBUTE, RNDNetworks
+
+#: model_config keys holding a bonus's settings (``explore=e3b|ride|rnd``), not the architecture's.
+BONUS_KEYS = (E3B_ATTRIBUTE, RIDE_ATTRIBUTE, RND_ATTRIBUTE)
 
 #: model_config keys every model accepts besides its architecture's settings:
 #: RLlib's own (its algorithms add some, such as ``vf_share_layers``, and its
@@ -136,12 +141,13 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         config.update(cast(Mapping[str, Any], self.model_config or {}))
         self.model_config = config
         self.architecture = model_name(config) or ""
-        # The bonuses' settings (``explore=e3b|rnd``) are not the architecture's:
-        # taken out before the architecture checks its own.
+        # The bonuses' settings are not the architecture's: taken out before
+        # the architecture checks its own.
         e3b_settings = cast(Mapping[str, Any] | None, config.get(E3B_ATTRIBUTE))
+        ride_settings = cast(Mapping[str, Any] | None, config.get(RIDE_ATTRIBUTE))
         rnd_settings = cast(Mapping[str, Any] | None, config.get(RND_ATTRIBUTE))
         settings, encoder, core = build_trunk(
-            {k: v for k, v in config.items() if k not in (E3B_ATTRIBUTE, RND_ATTRIBUTE)},
+            {k: v for k, v in config.items() if k not in BONUS_KEYS},
             cast(gym.Space, self.observation_space),  # type: ignore[type-arg]
             cast(gym.Space, self.action_space),  # type: ignore[type-arg]
         )
@@ -161,11 +167,17 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         def own_encoder() -> CombinedEncoder:  # the architecture's encoder, its own weights
             return get_architecture(self.architecture).build(settings, self.num_actions, spaces)
 
-        self.e3b: E3BEmbedding | None = None
+        self.e3b: DynamicsEmbedding | None = None
         if e3b_settings:
             dim = int(e3b_settings["embedding_dim"])
-            self.e3b = E3BEmbedding(own_encoder(), dim)
+            self.e3b = DynamicsEmbedding(own_encoder(), dim)
             self.e3b_inverse = inverse_head(dim, self.num_actions)
+        self.ride: DynamicsEmbedding | None = None
+        if ride_settings:
+            dim, hidden = int(ride_settings["embedding_dim"]), int(ride_settings["hidden_dim"])
+            self.ride = DynamicsEmbedding(own_encoder(), dim)
+            self.ride_inverse = inverse_head(dim, self.num_actions, hidden)
+            self.ride_forward = forward_head(dim, self.num_actions, hidden)
         self.rnd: RNDNetworks | None = None
         if rnd_settings:
             self.rnd = RNDNetworks(own_encoder(), own_encoder(), int(rnd_settings["embedding_dim"]))
@@ -266,7 +278,15 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         return {TARGET_NETWORK_ACTION_DIST_INPUTS: self._target_pi(embeddings)}
 
     def get_non_inference_attributes(self) -> list[str]:
-        return ["vf", "_target_encoder", "_target_core", "_target_pi", INVERSE_HEAD]
+        return [
+            "vf",
+            "_target_encoder",
+            "_target_core",
+            "_target_pi",
+            INVERSE_HEAD,
+            RIDE_INVERSE,
+            RIDE_FORWARD,
+        ]
 
 
 def _initialize(module: nn.Module) -> None:

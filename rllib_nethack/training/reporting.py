@@ -59,7 +59,7 @@ class Progress:
     action_accuracy: float = math.nan
     #: Demonstration keypresses so far that no action of the task sends.
     unmapped_keys: float = math.nan
-    #: The exploration bonus per episode (``explore=count|e3b|rnd``; NaN without one).
+    #: The exploration bonus per episode (``explore=count|e3b|ride|rnd``; NaN without one).
     intrinsic_return_mean: float = math.nan
     #: The share of episodes that reached the task's goal (what MiniHack is judged by).
     success_rate: float = math.nan

@@ -1,9 +1,9 @@
-"""Intrinsic rewards for the actor-critic algorithms (``explore=none|count|e3b|rnd``).
+"""Intrinsic rewards for the actor-critic algorithms (``explore=none|count|e3b|ride|rnd``).
 
 :mod:`.settings` (the config group's schema and checks), :mod:`.rewards` (the
 bonus into the learner's rewards, never into the metrics), :mod:`.step_bonus`
-(the env runners' side of a bonus the RLModule computes), :mod:`.e3b` and
-:mod:`.rnd` (each one's bonus on the env runners and loss in the learner),
+(the env runners' side of a bonus the RLModule computes), :mod:`.e3b`,
+:mod:`.ride` and :mod:`.rnd` (each one's bonus on the env runners and loss in the learner),
 :mod:`.setup` (the one call the translation makes). The count bonus itself is
 an env wrapper (:class:`~rllib_nethack.envs.wrappers.EpisodicCountWrapper`).
 """

@@ -1,9 +1,10 @@
 """One mixin for the bonus networks' own losses beside an actor-critic learner's.
 
-E3B trains its embedding by inverse dynamics and RND its predictor by
-distillation; both add ``coeff x loss`` to the learner's loss for the module
-and log the loss on its own. What differs is only which loss, so each bonus
-says that (:meth:`AuxiliaryLoss.auxiliary_loss`) and this class does the rest.
+E3B trains its embedding by inverse dynamics, RIDE its embedding by inverse
+and forward dynamics, RND its predictor by distillation; each adds ``coeff x
+loss`` per loss to the learner's loss for the module and logs each loss on its
+own. What differs is only which losses, so each bonus says that
+(:meth:`AuxiliaryLoss.auxiliary_losses`) and this class does the rest.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from typing import Any
 
 
 class AuxiliaryLoss:
-    """Mixin in front of one of our learners: its loss plus a bonus network's loss."""
+    """Mixin in front of one of our learners: its loss plus the bonus networks' losses."""
 
-    #: The metric the auxiliary loss is logged under (per module).
-    metric: str
-
-    def auxiliary_loss(self, module: Any, batch: dict[str, Any]) -> tuple[Any, float]:
-        """The bonus network's loss on ``batch`` and its weight."""
+    def auxiliary_losses(self, module: Any, batch: dict[str, Any]) -> dict[str, tuple[Any, float]]:
+        """Each bonus-network loss on ``batch`` and its weight, by the metric it is logged under."""
         raise NotImplementedError
 
     def compute_loss_for_module(
@@ -28,8 +26,9 @@ class AuxiliaryLoss:
             module_id=module_id, config=config, batch=batch, fwd_out=fwd_out
         )
         module = self.module[module_id].unwrapped()  # type: ignore[attr-defined]
-        auxiliary, coeff = self.auxiliary_loss(module, batch)
-        self.metrics.log_value(  # type: ignore[attr-defined]
-            (module_id, self.metric), auxiliary.detach(), window=1
-        )
-        return loss + coeff * auxiliary
+        for metric, (auxiliary, coeff) in self.auxiliary_losses(module, batch).items():
+            self.metrics.log_value(  # type: ignore[attr-defined]
+                (module_id, metric), auxiliary.detach(), window=1
+            )
+            loss = loss + coeff * auxiliary
+        return loss

@@ -10,7 +10,7 @@ inverse is kept, and updated per step by Sherman-Morrison, so a step costs
   (:class:`~rllib_nethack.algorithms.exploration.step_bonus.ObservationBonus`),
   owns the per-episode inverses (started afresh at each episode's reset) and
   writes ``b_t`` into the step's ``info``; it runs the module's embedding
-  (:mod:`rllib_nethack.models.e3b`), which the weight sync keeps current.
+  (:mod:`rllib_nethack.models.dynamics`), which the weight sync keeps current.
 * The learners (:data:`E3B_LEARNERS`) add the inverse-dynamics loss that
   trains the embedding to the actor-critic loss: one optimizer, one checkpoint.
 """
@@ -30,8 +30,9 @@ from rllib_nethack.algorithms.actor_critic.learners import (
     NetHackPPOTorchLearner,
 )
 from rllib_nethack.algorithms.exploration.auxiliary import AuxiliaryLoss
-from rllib_nethack.algorithms.exploration.step_bonus import ObservationBonus, observation_batch
-from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD, inverse_dynamics_loss
+from rllib_nethack.algorithms.exploration.step_bonus import ObservationBonus, embed_observations
+from rllib_nethack.models.dynamics import inverse_dynamics_loss, transitions
+from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD
 
 
 class EllipticalEpisode:
@@ -80,13 +81,6 @@ class E3BBonus(ObservationBonus):
         self.episodes.pop(episode_id, None)
 
 
-def embed_observations(embedding: torch.nn.Module, observations: list[Any]) -> np.ndarray:
-    """``phi`` of a list of dict observations, as float64 rows."""
-    batch = observation_batch(observations, next(embedding.parameters()).device)
-    with torch.inference_mode():
-        return embedding(batch).double().cpu().numpy()  # type: ignore[no-any-return]
-
-
 @dataclass(frozen=True)
 class E3BBonusFactory:
     """Picklable ``env_to_module_connector`` builder for ``AlgorithmConfig.env_runners()``."""
@@ -100,17 +94,16 @@ class E3BBonusFactory:
 class _InverseDynamicsLoss(AuxiliaryLoss):
     """Mixin in front of one of our learners: its loss plus E3B's inverse-dynamics loss."""
 
-    metric = "e3b_inverse_loss"
-
-    def auxiliary_loss(self, module: Any, batch: dict[str, Any]) -> tuple[Any, float]:
-        inverse = inverse_dynamics_loss(
+    def auxiliary_losses(self, module: Any, batch: dict[str, Any]) -> dict[str, tuple[Any, float]]:
+        steps = transitions(
             getattr(module, E3B_ATTRIBUTE),
-            getattr(module, INVERSE_HEAD),
             batch[Columns.OBS],
             batch[Columns.ACTIONS],
             batch[Columns.LOSS_MASK],
         )
-        return inverse, float(module.model_config[E3B_ATTRIBUTE]["inverse_loss_coeff"])
+        inverse = inverse_dynamics_loss(getattr(module, INVERSE_HEAD), steps)
+        coeff = float(module.model_config[E3B_ATTRIBUTE]["inverse_loss_coeff"])
+        return {"e3b_inverse_loss": (inverse, coeff)}
 
 
 class E3BAPPOTorchLearner(_InverseDynamicsLoss, NetHackAPPOTorchLearner):  # type: ignore[misc]

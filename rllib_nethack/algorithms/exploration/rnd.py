@@ -63,13 +63,12 @@ class RNDBonusFactory:
 class _DistillationLoss(AuxiliaryLoss):
     """Mixin in front of one of our learners: its loss plus the RND predictor's loss."""
 
-    metric = "rnd_predictor_loss"
-
-    def auxiliary_loss(self, module: Any, batch: dict[str, Any]) -> tuple[Any, float]:
+    def auxiliary_losses(self, module: Any, batch: dict[str, Any]) -> dict[str, tuple[Any, float]]:
         distillation = distillation_loss(
             getattr(module, RND_ATTRIBUTE), batch[Columns.OBS], batch.get(Columns.LOSS_MASK)
         )
-        return distillation, float(module.model_config[RND_ATTRIBUTE]["loss_coeff"])
+        coeff = float(module.model_config[RND_ATTRIBUTE]["loss_coeff"])
+        return {"rnd_predictor_loss": (distillation, coeff)}
 
 
 class RNDAPPOTorchLearner(_DistillationLoss, NetHackAPPOTorchLearner):  # type: ignore[misc]

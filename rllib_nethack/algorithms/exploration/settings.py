@@ -76,23 +76,51 @@ class RNDConfig:
     normalise: bool = True
 
 
+@dataclass
+class RIDEConfig:
+    """``explore=ride``: impact-driven bonus (Raileanu & Rocktäschel 2020; MiniHack's defaults)."""
+
+    name: str = "ride"
+    #: Weight of the normalised bonus in the rewards (MiniHack's ``int.intrinsic_weight``).
+    coeff: float = 0.1
+    #: What the episodic count ``N(s)`` the bonus is divided by counts, as
+    #: ``explore=count``'s: ``position`` (MiniHack's ``state_counter=coordinates``)
+    #: or ``glyphs``.
+    on: str = "position"
+    #: Width of the embedding ``phi`` (MiniHack's ``hidden_dim``).
+    embedding_dim: int = 256
+    #: Hidden width of the inverse and forward models (MiniHack's ``ride.hidden_dim``).
+    hidden_dim: int = 128
+    #: Weight of the forward-dynamics loss (MiniHack's ``ride.forward_cost``).
+    forward_loss_coeff: float = 1.0
+    #: Weight of the inverse-dynamics loss (MiniHack's ``ride.inverse_cost``).
+    inverse_loss_coeff: float = 0.1
+    #: Divide bonuses by their running standard deviation (MiniHack's ``int.normalize_reward``).
+    normalise: bool = True
+
+
 #: Bonus name -> its schema.
 BONUSES: dict[str, type] = {
     "none": NoExploreConfig,
     "count": CountConfig,
     "e3b": E3BConfig,
+    "ride": RIDEConfig,
     "rnd": RNDConfig,
 }
 
 
-#: Algorithms whose learners take an intrinsic reward.
+#: Settings that must be positive numbers, and those that may also be 0 (a loss switched off).
+POSITIVE = ("coeff", "ridge", "embedding_dim", "hidden_dim", "loss_coeff")
+AT_LEAST_ZERO = ("inverse_loss_coeff", "forward_loss_coeff")
+
+
 def explore_settings(plain: Mapping[str, Any]) -> Any:
     """The checked settings of ``plain["explore"]`` (a :data:`BONUSES` dataclass).
 
     Raises:
         ConfigError: an unknown bonus or setting, a coefficient that is not a
-            positive number, an algorithm without intrinsic rewards, or E3B on
-            a model without an LSTM.
+            positive number, an algorithm without intrinsic rewards, or E3B or
+            RIDE on a model without an LSTM.
     """
     node = dict(plain.get("explore") or {"name": "none"})
     name = str(node.get("name"))
@@ -111,23 +139,23 @@ def explore_settings(plain: Mapping[str, Any]) -> Any:
     settings = schema(**node)
     if name == "none":
         return settings
-    for key in ("coeff", "ridge", "inverse_loss_coeff", "embedding_dim", "loss_coeff"):
+    for key in POSITIVE + AT_LEAST_ZERO:
         if key in names:
             value = getattr(settings, key)
-            positive = key != "inverse_loss_coeff"
+            positive = key in POSITIVE
             if not _number(value) or value < 0 or (positive and value == 0):
                 need = "a positive number" if positive else "a number >= 0"
                 raise ConfigError(f"explore.{key} must be {need}, got {value!r}")
-    if name == "count" and settings.on not in COUNT_ON:
+    if "on" in names and settings.on not in COUNT_ON:
         raise ConfigError(f"explore.on must be one of {', '.join(COUNT_ON)}, got {settings.on!r}")
     algo = str((plain.get("algo") or {}).get("name"))
     explorers = [n for n, entry in ALGORITHMS.items() if entry.explores]
     if algo not in explorers:
         raise ConfigError(f"explore={name} works with algo={'|'.join(explorers)}, not algo={algo}")
-    if name == "e3b" and not (plain.get("model") or {}).get("rnn_size"):
+    if name in ("e3b", "ride") and not (plain.get("model") or {}).get("rnn_size"):
         raise ConfigError(
-            "explore=e3b needs a model with an LSTM (model.rnn_size > 0): its inverse-"
-            "dynamics loss pairs consecutive steps of each training sequence"
+            f"explore={name} needs a model with an LSTM (model.rnn_size > 0): its "
+            "dynamics losses pair consecutive steps of each training sequence"
         )
     return settings
 

@@ -3,6 +3,9 @@
 * ``count``: the env option ``count_bonus`` (the env puts the bonus in ``info``);
 * ``e3b``: the embedding in the RLModule's ``model_config``, :class:`E3BBonus`
   on the env runners, our learner with the inverse-dynamics loss;
+* ``ride``: the env option ``count_bonus`` (for the episodic visits), the
+  embedding and dynamics models in the RLModule's ``model_config``,
+  :class:`RIDEBonus` on the env runners, our learner with the dynamics losses;
 * ``rnd``: the target and predictor in the RLModule's ``model_config``,
   :class:`RNDBonus` on the env runners, our learner with the predictor's loss;
 * all: :class:`AddIntrinsicReward` first in the learner pipeline.
@@ -17,10 +20,12 @@ from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 
 from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFactory
 from rllib_nethack.algorithms.exploration.rewards import LearnerConnectors
+from rllib_nethack.algorithms.exploration.ride import RIDE_LEARNERS, RIDEBonusFactory
 from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
 from rllib_nethack.algorithms.exploration.settings import explore_settings
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE
+from rllib_nethack.models.ride import RIDE_ATTRIBUTE
 from rllib_nethack.models.rnd import RND_ATTRIBUTE
 
 
@@ -46,6 +51,16 @@ def apply_exploration(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None
             config, E3B_ATTRIBUTE, module_settings, E3BBonusFactory(float(settings.ridge))
         )
         _bonus_learner(config, E3B_LEARNERS, settings.name)
+    elif settings.name == "ride":
+        config.environment(env_config={**config.env_config, "count_bonus": settings.on})
+        module_settings = {
+            "embedding_dim": int(settings.embedding_dim),
+            "hidden_dim": int(settings.hidden_dim),
+            "forward_loss_coeff": float(settings.forward_loss_coeff),
+            "inverse_loss_coeff": float(settings.inverse_loss_coeff),
+        }
+        _module_bonus(config, RIDE_ATTRIBUTE, module_settings, RIDEBonusFactory())
+        _bonus_learner(config, RIDE_LEARNERS, settings.name)
     else:
         module_settings = {
             "embedding_dim": int(settings.embedding_dim),

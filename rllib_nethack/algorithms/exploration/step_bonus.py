@@ -1,4 +1,4 @@
-"""The env-runner side of a bonus computed by the RLModule's own networks (E3B, RND).
+"""The env-runner side of a bonus computed by the RLModule's own networks (E3B, RIDE, RND).
 
 :class:`ObservationBonus`, an env-to-module connector, runs after every env
 step (and reset) with all the runner's episodes, finished ones included,
@@ -115,6 +115,13 @@ def observation_batch(
         key: _tensor(np.stack([obs[key] for obs in observations]), device)
         for key in observations[0]
     }
+
+
+def embed_observations(embedding: torch.nn.Module, observations: list[Any]) -> np.ndarray:
+    """An embedding (E3B's, RIDE's ``phi``) of a list of dict observations, as float64 rows."""
+    batch = observation_batch(observations, next(embedding.parameters()).device)
+    with torch.inference_mode():
+        return embedding(batch).double().cpu().numpy()  # type: ignore[no-any-return]
 
 
 def _tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -9,7 +9,8 @@ level, x, y from NLE's blstats, which NLE tracks whatever observation keys were
 asked for) or, with ``on="glyphs"``, a hash of the whole glyph map.
 
 The bonus goes into ``info`` (:data:`INTRINSIC_REWARD_KEY`, with the episode's
-running sum under :data:`INTRINSIC_RETURN_KEY`), never into the reward: the
+running sum under :data:`INTRINSIC_RETURN_KEY` and ``N`` itself under
+:data:`EPISODIC_VISITS_KEY`, which RIDE's bonus divides by), never into the reward: the
 learner adds it, times its coefficient, to the rewards it trains on
 (:mod:`rllib_nethack.algorithms.exploration.rewards`), so returns and success
 metrics stay extrinsic.
@@ -33,6 +34,9 @@ from rllib_nethack.envs.options import COUNT_ON
 INTRINSIC_REWARD_KEY = "intrinsic_reward"
 #: ``info`` key of the episode's intrinsic reward so far (its last step's: the episode's).
 INTRINSIC_RETURN_KEY = "intrinsic_return"
+#: ``info`` key of ``N(s)``, this episode's visits of the state just reached (RIDE divides by
+#: its square root).
+EPISODIC_VISITS_KEY = "episodic_visits"
 
 
 class EpisodicCountWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
@@ -65,13 +69,20 @@ class EpisodicCountWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
         self.counts.clear()
         self.counts[self.state_key()] = 1  # the start is visited, not discovered
         self._return = 0.0
-        return obs, {**info, INTRINSIC_REWARD_KEY: 0.0, INTRINSIC_RETURN_KEY: 0.0}
+        counted = {INTRINSIC_REWARD_KEY: 0.0, INTRINSIC_RETURN_KEY: 0.0, EPISODIC_VISITS_KEY: 1}
+        return obs, {**info, **counted}
 
     def step(self, action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(action)
         key = self.state_key()
         self.counts[key] += 1
-        bonus = 1.0 / math.sqrt(self.counts[key])
+        visits = self.counts[key]
+        bonus = 1.0 / math.sqrt(visits)
         self._return += bonus
-        info = {**info, INTRINSIC_REWARD_KEY: bonus, INTRINSIC_RETURN_KEY: self._return}
+        counted = {
+            INTRINSIC_REWARD_KEY: bonus,
+            INTRINSIC_RETURN_KEY: self._return,
+            EPISODIC_VISITS_KEY: visits,
+        }
+        info = {**info, **counted}
         return obs, reward, terminated, truncated, info

@@ -16,7 +16,11 @@ from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 
 from rllib_nethack.algorithms.exploration.e3b import E3BBonus, EllipticalEpisode
 from rllib_nethack.algorithms.exploration.rewards import AddIntrinsicReward, chunk_bonuses
-from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_RETURN_KEY, INTRINSIC_REWARD_KEY
+from rllib_nethack.envs.wrappers.episodic_count import (
+    EPISODIC_VISITS_KEY,
+    INTRINSIC_RETURN_KEY,
+    INTRINSIC_REWARD_KEY,
+)
 from rllib_nethack.models.module import NetHackRLModule, module_spec
 
 ROOM = "room5x5"
@@ -53,6 +57,7 @@ def test_count_bonus_is_one_over_sqrt_visits_of_this_episode(make: Callable[...,
         counts[here] += 1
         expected = 1.0 / math.sqrt(counts[here])
         total += expected
+        assert info[EPISODIC_VISITS_KEY] == counts[here]
         assert info[INTRINSIC_REWARD_KEY] == pytest.approx(expected)
         assert info[INTRINSIC_RETURN_KEY] == pytest.approx(total)
     assert resets >= 3

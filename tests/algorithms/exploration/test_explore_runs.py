@@ -39,7 +39,8 @@ def learner_state(checkpoint: Path) -> tuple[dict, dict]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("bonus", "algo"), [("count", "appo"), ("e3b", "impala"), ("e3b", "ppo"), ("rnd", "appo")]
+    ("bonus", "algo"),
+    [("count", "appo"), ("e3b", "impala"), ("e3b", "ppo"), ("ride", "appo"), ("rnd", "appo")],
 )
 def test_bonus_run_checkpoints_and_resumes(
     ray_local: None, tmp_path: Path, bonus: str, algo: str
@@ -57,7 +58,9 @@ def test_bonus_run_checkpoints_and_resumes(
     module, optimizer = learner_state(checkpoint)
     e3b_keys = [k for k in module if k.startswith("e3b")]
     rnd_keys = [k for k in module if k.startswith("rnd.")]
+    ride_keys = [k for k in module if k.startswith("ride")]
     assert bool(rnd_keys) == (bonus == "rnd")
+    assert bool(ride_keys) == (bonus == "ride")
     if bonus == "rnd":  # both networks; Adam's moments for the predictor, none for the target
         from ray.rllib.core.rl_module.rl_module import RLModule
 
@@ -67,16 +70,18 @@ def test_bonus_run_checkpoints_and_resumes(
         trained = [p for p in restored.parameters() if p.requires_grad]  # type: ignore[attr-defined]
         assert len(optimizer) == len(trained)
         assert not any(p.requires_grad for p in restored.rnd.target.parameters())  # type: ignore[attr-defined]
-    if bonus == "e3b":  # the embedding, its inverse head, and Adam's moments for all of them
-        assert any(k.startswith("e3b_inverse.") for k in e3b_keys)
+    if bonus in ("e3b", "ride"):  # the embedding, its dynamics heads, Adam's moments for all
         from ray.rllib.core.rl_module.rl_module import RLModule
 
+        heads = ["e3b_inverse"] if bonus == "e3b" else ["ride_inverse", "ride_forward"]
+        assert all(any(k.startswith(f"{h}.") for k in module) for h in heads)
         path = checkpoint / "learner_group" / "learner" / "rl_module" / "default_policy"
         restored = RLModule.from_checkpoint(path)
         trained = [p for p in restored.parameters() if p.requires_grad]  # type: ignore[attr-defined]
         assert len(optimizer) == len(trained)
-        assert any(p is restored.e3b_inverse[-1].weight for p in trained)  # type: ignore[attr-defined]
-    else:
+        for head in heads:
+            assert any(p is getattr(restored, head)[-1].weight for p in trained)
+    if bonus != "e3b":
         assert not e3b_keys
 
     second, text = run(

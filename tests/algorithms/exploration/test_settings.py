@@ -9,6 +9,7 @@ import pytest
 from rllib_nethack import ConfigError
 from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFactory
 from rllib_nethack.algorithms.exploration.rewards import AddIntrinsicReward, LearnerConnectors
+from rllib_nethack.algorithms.exploration.ride import RIDE_LEARNERS, RIDEBonusFactory
 from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
@@ -56,6 +57,23 @@ def test_rnd_adds_networks_connector_and_learner_with_minihack_defaults(algo: st
     assert connector.normalise and connector.coeff == 0.1
 
 
+@pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
+def test_ride_adds_counts_networks_connector_and_learner_with_minihack_defaults(algo: str) -> None:
+    config = translate(f"algo={algo}", "explore=ride", "explore.on=glyphs")
+    assert config.env_config["count_bonus"] == "glyphs"  # the episodic visits it divides by
+    assert config.rl_module_spec.model_config["ride"] == {
+        "embedding_dim": 256,
+        "hidden_dim": 128,
+        "forward_loss_coeff": 1.0,
+        "inverse_loss_coeff": 0.1,
+    }
+    assert config.learner_class in RIDE_LEARNERS.values()
+    assert isinstance(config._env_to_module_connector, RIDEBonusFactory)
+    connector = config._learner_connector
+    assert isinstance(connector, LearnerConnectors)
+    assert connector.normalise and connector.coeff == 0.1
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -69,6 +87,11 @@ def test_rnd_adds_networks_connector_and_learner_with_minihack_defaults(algo: st
         (["explore=rnd", "explore.loss_coeff=0"], "explore.loss_coeff must be a positive number"),
         (["explore=rnd", "+explore.ridge=1"], "explore.ridge is not a setting of explore=rnd"),
         (["explore=count", "algo=muzero"], "explore=count works with algo=appo|impala|ppo"),
+        (["explore=ride", "explore.coeff=0"], "explore.coeff must be a positive number"),
+        (["explore=ride", "explore.forward_loss_coeff=-1"], "forward_loss_coeff must be a number"),
+        (["explore=ride", "explore.hidden_dim=0"], "explore.hidden_dim must be a positive number"),
+        (["explore=ride", "explore.on=map"], "explore.on must be one of position, glyphs"),
+        (["explore=ride", "model.rnn_size=0"], "explore=ride needs a model with an LSTM"),
     ],
 )
 def test_bad_settings_are_one_line(overrides: list[str], message: str) -> None:
