@@ -133,7 +133,7 @@ def test_several_checkpoints_side_by_side(untrained_checkpoint: Path, tmp_path: 
         (["task=challenge"], "cannot feed the checkpoint's model"),
         (["character=val-elf-law-fem"], "option 'character'"),
         (["cluster=moon"], "cluster must be one of"),
-        (["worker_wait=-1"], "worker_wait must be >= 0"),
+        (["worker_wait=-1"], "worker_wait must be a number >= 0"),
     ],
 )
 def test_bad_input_is_one_line_before_anything_runs(
