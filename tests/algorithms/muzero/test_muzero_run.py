@@ -58,7 +58,7 @@ def test_smoke_run_trains_checkpoints_and_resumes(tmp_path: Path) -> None:
     trained = [int(m) for m in re.findall(r"(\d+) trained", done.stdout)]
     assert trained and trained[-1] > 0
 
-    again = run_cli(*args, f"resume={checkpoint}", cwd=tmp_path, timeout=900)
+    again = run_cli(*args, f"resume={checkpoint}", "stop.iterations=1", cwd=tmp_path, timeout=900)
     assert again.returncode == 0, again.stderr[-3000:]
     assert re.search(r"iter\s+3 ", again.stdout), again.stdout[-2000:]
     resumed = [int(m) for m in re.findall(r"(\d+) trained", again.stdout)]
