@@ -28,13 +28,10 @@ from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.fields import at_least, check_fields
 from rllib_nethack.lazy import load
-from rllib_nethack.models.parts import PART_KEYS
+from rllib_nethack.models.parts import PART_KEYS, SpaceMap
 
 if TYPE_CHECKING:
-    from rllib_nethack.models.builders import CombinedEncoder
-
-#: Observation spaces by key (the model's observation space, as a mapping).
-SpaceMap = Mapping[str, Any]
+    from rllib_nethack.models.combined import CombinedEncoder
 
 
 @dataclass(frozen=True)

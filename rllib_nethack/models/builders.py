@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import cast
 
-import torch
 from nle import nethack
 from torch import nn
 
@@ -21,8 +20,8 @@ from rllib_nethack.models.architectures import (
     ChaoticDwarfTtySettings,
     MiniHackSettings,
     PerceiverSettings,
-    SpaceMap,
 )
+from rllib_nethack.models.combined import CombinedEncoder
 from rllib_nethack.models.encoders import (
     NUM_GLYPHS,
     BlstatsEncoder,
@@ -31,39 +30,12 @@ from rllib_nethack.models.encoders import (
     HeroCropEncoder,
     KeyEncoder,
     MessageEncoder,
-    Obs,
     PerceiverGlyphEncoder,
     PrevActionEncoder,
     ScreenImageEncoder,
     TopLineEncoder,
 )
-from rllib_nethack.models.layers import mlp
-
-
-class CombinedEncoder(nn.Module):
-    """Named encoders, concatenated in sorted name order, then an optional fusion MLP."""
-
-    def __init__(
-        self,
-        parts: Mapping[str, KeyEncoder],
-        fusion: tuple[int, ...] = (),
-        activation: type[nn.Module] = nn.ELU,
-    ) -> None:
-        super().__init__()
-        self.parts = nn.ModuleDict({name: parts[name] for name in sorted(parts)})
-        width = sum(parts[name].out_dim for name in parts)
-        self.fusion = mlp(width, fusion, activation) if fusion else nn.Identity()
-        self.out_dim = fusion[-1] if fusion else width
-
-    def forward(self, obs: Obs) -> torch.Tensor:
-        features = [part(obs) for part in self.parts.values()]
-        return self.fusion(torch.cat(features, dim=-1))
-
-    def missing(self, spaces: SpaceMap) -> dict[str, list[str]]:
-        """Per encoder, the observation keys it needs but ``spaces`` lacks."""
-        gaps = {name: cast(KeyEncoder, part).missing(spaces) for name, part in self.parts.items()}
-        return {name: keys for name, keys in gaps.items() if keys}
-
+from rllib_nethack.models.parts import SpaceMap
 
 #: Part name -> a function making that part's encoder.
 _Makers = Mapping[str, Callable[[], KeyEncoder]]

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from rllib_nethack.models.builders import CombinedEncoder
+from rllib_nethack.models.combined import CombinedEncoder
 from rllib_nethack.models.layers import flatten_time, mlp
 
 #: Attributes of the RLModule holding :class:`E3BEmbedding` and the inverse-dynamics

@@ -36,7 +36,7 @@ from torch import nn
 
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.architectures import ARCHITECTURES, MODEL_NAME_KEY, get_architecture
-from rllib_nethack.models.builders import CombinedEncoder
+from rllib_nethack.models.combined import CombinedEncoder
 from rllib_nethack.models.cores import RESETS, IdentityCore, LSTMCore
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD, E3BEmbedding, inverse_head
 from rllib_nethack.models.layers import flatten_time

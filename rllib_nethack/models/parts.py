@@ -10,7 +10,13 @@ keys from it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rllib_nethack.envs.wrappers.screen_image import TTY_KEYS
+
+#: Observation spaces by key (the model's observation space, as a mapping).
+SpaceMap = Mapping[str, Any]
 
 #: Part name -> the observation keys that part's encoder reads.
 PART_KEYS: dict[str, tuple[str, ...]] = {
