@@ -15,7 +15,7 @@ Sample Factory's settings), prints
 the learning curve (mean return against env steps) and one JSON line.
 ``--vtrace-fix off`` / ``--pack off`` switch off our learners' bootstrap fix and
 sequence packing, ``--target-network on`` switches RLlib's APPO target network
-back on (``rllib_nethack.algorithms.actor_critic.learners.SWITCHES``), for
+back on (``rllib_nethack.algorithms.actor_critic.switches.SWITCHES``), for
 before/after comparisons; the JSON line names them, and the env steps/s of the run's first
 and last thirds (packing keeps the late, short-episode phase from slowing down).
 
@@ -48,7 +48,7 @@ import math
 
 from training_run import train_in_scratch_dir
 
-from rllib_nethack.algorithms.actor_critic.learners import SWITCHES
+from rllib_nethack.algorithms.actor_critic.switches import SWITCHES
 
 
 def _rate(rows: list[dict[str, float]]) -> float | None:

@@ -9,29 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
-from ray.rllib.algorithms.impala import IMPALAConfig
-from ray.rllib.algorithms.ppo import PPOConfig
-from ray.rllib.core.rl_module.rl_module import RLModuleSpec
-
-from rllib_nethack.algorithms.actor_critic.appo_config import NetHackAPPOConfig
-from rllib_nethack.algorithms.actor_critic.learners import (
-    NetHackAPPOTorchLearner,
-    NetHackIMPALATorchLearner,
-    NetHackPPOTorchLearner,
-    check_switches,
-)
-from rllib_nethack.algorithms.bc.algorithm import NetHackBCConfig
-from rllib_nethack.algorithms.bc.learner import NetHackBCTorchLearner
-from rllib_nethack.algorithms.muzero.algorithm import MuZeroConfig, muzero_module_spec
-from rllib_nethack.algorithms.muzero.learner import MuZeroTorchLearner
+from rllib_nethack.algorithms.actor_critic.switches import check_switches
 from rllib_nethack.errors import ConfigError, suggestion
-from rllib_nethack.models.module import module_spec
+from rllib_nethack.lazy import load
+
+if TYPE_CHECKING:
+    from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
 #: ``(model name, model_config) -> RLModuleSpec``: the algorithm's module over that model.
-ModuleSpecFn = Callable[[str, Mapping[str, Any]], RLModuleSpec]
+ModuleSpecFn = Callable[[str, Mapping[str, Any]], "RLModuleSpec"]
+
+_MODULE_SPEC = "rllib_nethack.models.module:module_spec"
+_LEARNERS = "rllib_nethack.algorithms.actor_critic.learners"
 
 
 def _no_learner_settings(settings: Mapping[str, Any]) -> None:
@@ -40,14 +32,20 @@ def _no_learner_settings(settings: Mapping[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class AlgorithmEntry:
-    """Everything the translation needs to know about one algorithm."""
+    """Everything the translation needs to know about one algorithm.
 
-    #: RLlib's ``AlgorithmConfig`` subclass that ``algo.*`` keys are checked against.
-    config_class: type[AlgorithmConfig]
-    #: The learner class trained with (ours: RLlib's with our fixes mixed in).
-    learner_class: type[Any]
-    #: Builds the RLModule spec for a model name and its parsed settings.
-    module_spec: ModuleSpecFn
+    The config check reads the flags and ``check_learner_settings`` only; the
+    RLlib classes are named by import path and loaded on first use
+    (:mod:`rllib_nethack.lazy`), so that checking a config imports neither
+    Ray nor torch.
+    """
+
+    #: Path of RLlib's ``AlgorithmConfig`` subclass that ``algo.*`` keys are checked against.
+    config_path: str
+    #: Path of the learner class trained with (ours: RLlib's with our fixes mixed in).
+    learner_path: str
+    #: Path of the function building the RLModule spec for a model name and its settings.
+    module_spec_path: str = _MODULE_SPEC
     #: Checks ``learner_config_dict`` (raises ConfigError naming a bad key).
     check_learner_settings: Callable[[Mapping[str, Any]], None] = _no_learner_settings
     #: Learns from the run config's ``dataset`` (demonstrations) instead of env runners.
@@ -58,19 +56,52 @@ class AlgorithmEntry:
     #: Adds a BC loss on demonstrations to its RL loss when ``dataset.bc_coeff > 0``.
     bc_loss: bool = False
 
+    @property
+    def config_class(self) -> type[AlgorithmConfig]:
+        """RLlib's ``AlgorithmConfig`` subclass (imports RLlib)."""
+        return load(self.config_path)  # type: ignore[no-any-return]
+
+    @property
+    def learner_class(self) -> type[Any]:
+        """The learner class (imports RLlib and torch)."""
+        return load(self.learner_path)  # type: ignore[no-any-return]
+
+    @property
+    def module_spec(self) -> ModuleSpecFn:
+        """The module-spec function (imports RLlib and torch)."""
+        return load(self.module_spec_path)  # type: ignore[no-any-return]
+
 
 #: ``algo.name`` -> its entry. The ``conf/algo/*.yaml`` files must match these names (tested).
 ALGORITHMS: dict[str, AlgorithmEntry] = {
     "appo": AlgorithmEntry(
-        NetHackAPPOConfig, NetHackAPPOTorchLearner, module_spec, check_switches, bc_loss=True
+        "rllib_nethack.algorithms.actor_critic.appo_config:NetHackAPPOConfig",
+        f"{_LEARNERS}:NetHackAPPOTorchLearner",
+        check_learner_settings=check_switches,
+        bc_loss=True,
     ),
-    "bc": AlgorithmEntry(NetHackBCConfig, NetHackBCTorchLearner, module_spec, reads_dataset=True),
+    "bc": AlgorithmEntry(
+        "rllib_nethack.algorithms.bc.algorithm:NetHackBCConfig",
+        "rllib_nethack.algorithms.bc.learner:NetHackBCTorchLearner",
+        reads_dataset=True,
+    ),
     "impala": AlgorithmEntry(
-        IMPALAConfig, NetHackIMPALATorchLearner, module_spec, check_switches, bc_loss=True
+        "ray.rllib.algorithms.impala:IMPALAConfig",
+        f"{_LEARNERS}:NetHackIMPALATorchLearner",
+        check_learner_settings=check_switches,
+        bc_loss=True,
     ),
-    "muzero": AlgorithmEntry(MuZeroConfig, MuZeroTorchLearner, muzero_module_spec, explores=False),
+    "muzero": AlgorithmEntry(
+        "rllib_nethack.algorithms.muzero.algorithm:MuZeroConfig",
+        "rllib_nethack.algorithms.muzero.learner:MuZeroTorchLearner",
+        "rllib_nethack.algorithms.muzero.algorithm:muzero_module_spec",
+        explores=False,
+    ),
     "ppo": AlgorithmEntry(
-        PPOConfig, NetHackPPOTorchLearner, module_spec, check_switches, bc_loss=True
+        "ray.rllib.algorithms.ppo:PPOConfig",
+        f"{_LEARNERS}:NetHackPPOTorchLearner",
+        check_learner_settings=check_switches,
+        bc_loss=True,
     ),
 }
 

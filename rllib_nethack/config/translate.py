@@ -20,7 +20,7 @@ from rllib_nethack.algorithms.actor_critic.demonstrations import DEMONSTRATIONS
 from rllib_nethack.algorithms.actor_critic.kickstart import KICKSTART
 from rllib_nethack.algorithms.bc.batches import check_readable
 from rllib_nethack.algorithms.bc.source import prepare_dataset
-from rllib_nethack.algorithms.exploration import apply_exploration
+from rllib_nethack.algorithms.exploration.setup import apply_exploration
 from rllib_nethack.algorithms.registry import get_algorithm
 from rllib_nethack.config.plan import RunPlan, plain_config, plan_from
 from rllib_nethack.config.schema import check_run_config

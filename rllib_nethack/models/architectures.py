@@ -1,4 +1,4 @@
-"""Encoder architectures: which per-key encoders a model uses, and their sizes.
+"""Architectures by name: each one's settings, its encoder parts, and its builder.
 
 An architecture turns ``model_config`` into a :class:`CombinedEncoder`: a dict
 of named encoders whose outputs are concatenated in sorted name order (so the
@@ -9,72 +9,31 @@ from ``model_config`` (and hence from ``model.*`` overrides on the command line)
 The dataclasses are the one source of a model's defaults: they are also the
 ``model/`` group of the Hydra config (see :mod:`rllib_nethack.config.store`).
 
-What a model reads is derived, never stated: :meth:`Architecture.reads` builds
-the encoders of some settings (on torch's ``meta`` device, so nothing is
-allocated) and collects the observation keys they declare. The env is then
-built with exactly those keys.
+What a model reads is derived, never stated: :meth:`Architecture.parts` names
+the encoder parts some settings select, and each part's keys are in
+:data:`~rllib_nethack.models.parts.PART_KEYS`. The env is then built with
+exactly those keys. This module imports no torch: the config check reads it
+(names, settings, ``parse``, ``reads``); the torch builders
+(:mod:`rllib_nethack.models.builders`) load when a module is built, through
+:mod:`rllib_nethack.lazy`.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-import torch
-from nle import nethack
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.fields import at_least, check_fields
-from rllib_nethack.models.encoders import (
-    NUM_GLYPHS,
-    BlstatsEncoder,
-    BottomLinesEncoder,
-    GlyphMapEncoder,
-    HeroCropEncoder,
-    KeyEncoder,
-    MessageEncoder,
-    Obs,
-    PerceiverGlyphEncoder,
-    PrevActionEncoder,
-    ScreenImageEncoder,
-    TopLineEncoder,
-)
-from rllib_nethack.models.layers import mlp
+from rllib_nethack.lazy import load
+from rllib_nethack.models.parts import PART_KEYS, SpaceMap
 
-#: Observation spaces by key (the model's observation space, as a mapping).
-SpaceMap = Mapping[str, Any]
+if TYPE_CHECKING:
+    from rllib_nethack.models.combined import CombinedEncoder
 
 
-class CombinedEncoder(nn.Module):
-    """Named encoders, concatenated in sorted name order, then an optional fusion MLP."""
-
-    def __init__(
-        self,
-        parts: Mapping[str, KeyEncoder],
-        fusion: tuple[int, ...] = (),
-        activation: type[nn.Module] = nn.ELU,
-    ) -> None:
-        super().__init__()
-        self.parts = nn.ModuleDict({name: parts[name] for name in sorted(parts)})
-        width = sum(parts[name].out_dim for name in parts)
-        self.fusion = mlp(width, fusion, activation) if fusion else nn.Identity()
-        self.out_dim = fusion[-1] if fusion else width
-
-    def forward(self, obs: Obs) -> torch.Tensor:
-        features = [part(obs) for part in self.parts.values()]
-        return self.fusion(torch.cat(features, dim=-1))
-
-    def missing(self, spaces: SpaceMap) -> dict[str, list[str]]:
-        """Per encoder, the observation keys it needs but ``spaces`` lacks."""
-        gaps = {name: cast(KeyEncoder, part).missing(spaces) for name, part in self.parts.items()}
-        return {name: keys for name, keys in gaps.items() if keys}
-
-
-# --------------------------------------------------------------------------- settings
 @dataclass(frozen=True)
 class CoreSettings:
     """The core every architecture ends in: an LSTM of ``rnn_size`` (0: none).
@@ -164,92 +123,55 @@ class MiniHackSettings(CoreSettings):
     rnn_size: int = field(default=256, metadata=at_least(0))  # 0: no LSTM
 
 
-def _with_prev_action(
-    parts: dict[str, KeyEncoder], use: bool, num_actions: int
-) -> dict[str, KeyEncoder]:
-    if use:
-        parts["prev_action"] = PrevActionEncoder(num_actions)
-    return parts
+def _prev_action(use: bool) -> tuple[str, ...]:
+    return ("prev_action",) if use else ()
 
 
-def _tty_parts(s: ChaoticDwarfTtySettings) -> dict[str, KeyEncoder]:
+def _screen_parts() -> tuple[str, ...]:
     # The same part names in both models: a tty model's weights load into
     # chaotic_dwarf with use_blstats=false and back.
-    return {
-        "top_line": TopLineEncoder(s.top_line_hidden),
-        "bottom_lines": BottomLinesEncoder(s.bottom_lines_hidden),
-        "screen": ScreenImageEncoder(s.screen_hidden, s.crop_dim, s.pixel_size),
-    }
+    return ("top_line", "bottom_lines", "screen")
 
 
-def build_chaotic_dwarf_tty(
-    s: ChaoticDwarfTtySettings, num_actions: int, spaces: SpaceMap
-) -> CombinedEncoder:
-    return CombinedEncoder(_with_prev_action(_tty_parts(s), s.use_prev_action, num_actions))
+def _chaotic_dwarf_tty_parts(s: ChaoticDwarfTtySettings) -> tuple[str, ...]:
+    return (*_screen_parts(), *_prev_action(s.use_prev_action))
 
 
-def build_chaotic_dwarf(
-    s: ChaoticDwarfSettings, num_actions: int, spaces: SpaceMap
-) -> CombinedEncoder:
-    parts = _tty_parts(s)
-    if s.use_blstats:
-        parts["blstats"] = BlstatsEncoder(s.blstats_hidden, concat_normalized=True)
-    return CombinedEncoder(_with_prev_action(parts, s.use_prev_action, num_actions))
+def _chaotic_dwarf_parts(s: ChaoticDwarfSettings) -> tuple[str, ...]:
+    # Parts are built in this order, so it fixes their initial weights for a seed.
+    blstats = ("blstats",) if s.use_blstats else ()
+    return (*_screen_parts(), *blstats, *_prev_action(s.use_prev_action))
 
 
-def build_baseline(s: BaselineSettings, num_actions: int, spaces: SpaceMap) -> CombinedEncoder:
-    embedding = nn.Embedding(NUM_GLYPHS, s.glyph_embedding)
-    parts: dict[str, KeyEncoder] = {
-        "glyphs": GlyphMapEncoder("glyphs", nethack.DUNGEON_SHAPE, embedding, s.map_channels),
-        "hero_crop": HeroCropEncoder(s.crop_dim, embedding, s.map_channels),
-        "blstats": BlstatsEncoder(s.blstats_hidden, concat_normalized=False),
-    }
-    if s.use_message:
-        parts["message"] = MessageEncoder(s.message_hidden)
-    parts = _with_prev_action(parts, s.use_prev_action, num_actions)
-    return CombinedEncoder(parts, fusion=s.hidden, activation=nn.ReLU)
+def _baseline_parts(s: BaselineSettings) -> tuple[str, ...]:
+    message = ("message",) if s.use_message else ()
+    return ("glyphs", "hero_crop", "blstats", *message, *_prev_action(s.use_prev_action))
 
 
-def build_perceiver(s: PerceiverSettings, num_actions: int, spaces: SpaceMap) -> CombinedEncoder:
-    parts: dict[str, KeyEncoder] = {
-        "perceiver": PerceiverGlyphEncoder(
-            s.dim,
-            s.num_latents,
-            s.blocks,
-            s.self_layers,
-            s.cross_heads,
-            s.self_heads,
-            s.ffn,
-            s.hidden,
-        )
-    }
-    return CombinedEncoder(_with_prev_action(parts, s.use_prev_action, num_actions))
+def _perceiver_parts(s: PerceiverSettings) -> tuple[str, ...]:
+    return ("perceiver", *_prev_action(s.use_prev_action))
 
 
-def build_minihack(s: MiniHackSettings, num_actions: int, spaces: SpaceMap) -> CombinedEncoder:
-    crop = spaces.get("glyphs_crop")
-    crop_shape = tuple(crop.shape) if crop is not None and crop.shape else (9, 9)
-    embedding = nn.Embedding(NUM_GLYPHS, s.glyph_embedding)
-    parts: dict[str, KeyEncoder] = {
-        "glyphs": GlyphMapEncoder(
-            "glyphs", nethack.DUNGEON_SHAPE, embedding, s.map_channels, s.map_stride
-        ),
-        "glyphs_crop": GlyphMapEncoder("glyphs_crop", crop_shape[:2], embedding, s.crop_channels),
-        "blstats": BlstatsEncoder(s.blstats_hidden, concat_normalized=False),
-    }
-    if s.use_message:
-        parts["message"] = MessageEncoder(s.message_hidden)
-    parts = _with_prev_action(parts, s.use_prev_action, num_actions)
-    return CombinedEncoder(parts, fusion=s.hidden)
+def _minihack_parts(s: MiniHackSettings) -> tuple[str, ...]:
+    message = ("message",) if s.use_message else ()
+    return ("glyphs", "glyphs_crop", "blstats", *message, *_prev_action(s.use_prev_action))
+
+
+#: ``(settings, part names, number of actions, observation spaces) -> encoder``.
+BuildFn = Callable[[Any, tuple[str, ...], int, SpaceMap], "CombinedEncoder"]
 
 
 @dataclass(frozen=True)
 class Architecture:
-    """A named encoder recipe: its settings class and its builder."""
+    """A named encoder recipe: its settings class, the parts some settings
+    select, and the import path of its torch builder."""
 
     name: str
     settings: type
-    build: Callable[..., CombinedEncoder]
+    #: The encoder parts (keys of :data:`PART_KEYS`) the settings select.
+    parts: Callable[[Any], tuple[str, ...]]
+    #: ``"module:function"`` of the builder (a :data:`BuildFn`), loaded on first build.
+    builder: str
 
     def parse(self, model_config: Mapping[str, Any], allowed_extra: Iterable[str] = ()) -> Any:
         """Settings from ``model_config`` (the one check of a model's settings).
@@ -270,53 +192,52 @@ class Architecture:
         )
         return self.settings(**values)
 
+    def build(self, settings: Any, num_actions: int, spaces: SpaceMap) -> CombinedEncoder:
+        """The encoder of ``settings`` (imports torch)."""
+        build: BuildFn = load(self.builder)
+        return build(settings, self.parts(settings), num_actions, spaces)
+
     def reads(self, settings: Any) -> tuple[str, ...]:
         """The observation keys the encoders built from ``settings`` read (sorted)."""
-        return _reads(self, settings)
+        return tuple(sorted({key for part in self.parts(settings) for key in PART_KEYS[part]}))
 
     def screen_crop(self, settings: Any) -> tuple[int, int] | None:
         """``(crop_dim, pixel_size)`` of the screen image the model draws, if it draws one.
 
         An env asked for ``screen_image`` must draw it at this size.
         """
-        return _screen_crop(self, settings)
-
-
-@functools.cache
-def _meta_encoder(arch: Architecture, settings: Any) -> CombinedEncoder:
-    # The meta device gives shapes without memory: deriving the keys of a
-    # 10M-parameter model costs milliseconds.
-    with torch.device("meta"):
-        return arch.build(settings, 1, {})
-
-
-def _reads(arch: Architecture, settings: Any) -> tuple[str, ...]:
-    encoder = _meta_encoder(arch, settings)
-    parts = [cast(KeyEncoder, part) for part in encoder.parts.values()]
-    return tuple(sorted({k for part in parts for k in part.keys}))
-
-
-def _screen_crop(arch: Architecture, settings: Any) -> tuple[int, int] | None:
-    for part in _meta_encoder(arch, settings).parts.values():
-        if isinstance(part, ScreenImageEncoder):
-            return part.renderer.crop_dim, part.renderer.pixel_size
-    return None
+        if "screen" not in self.parts(settings):
+            return None
+        return settings.crop_dim, settings.pixel_size
 
 
 #: The key naming the model (a key of :data:`ARCHITECTURES`), in the run
 #: config's ``model`` group (``model.name``) and in the RLModule's ``model_config`` alike.
 MODEL_NAME_KEY = "name"
 
+_BUILDERS = "rllib_nethack.models.builders"
 
 #: Model name -> architecture: the one table of models (``model=NAME``).
 ARCHITECTURES: dict[str, Architecture] = {
     arch.name: arch
     for arch in (
-        Architecture("chaotic_dwarf", ChaoticDwarfSettings, build_chaotic_dwarf),
-        Architecture("chaotic_dwarf_tty", ChaoticDwarfTtySettings, build_chaotic_dwarf_tty),
-        Architecture("baseline", BaselineSettings, build_baseline),
-        Architecture("perceiver", PerceiverSettings, build_perceiver),
-        Architecture("minihack", MiniHackSettings, build_minihack),
+        Architecture(
+            "chaotic_dwarf",
+            ChaoticDwarfSettings,
+            _chaotic_dwarf_parts,
+            f"{_BUILDERS}:build_chaotic_dwarf",
+        ),
+        Architecture(
+            "chaotic_dwarf_tty",
+            ChaoticDwarfTtySettings,
+            _chaotic_dwarf_tty_parts,
+            f"{_BUILDERS}:build_chaotic_dwarf",
+        ),
+        Architecture("baseline", BaselineSettings, _baseline_parts, f"{_BUILDERS}:build_baseline"),
+        Architecture(
+            "perceiver", PerceiverSettings, _perceiver_parts, f"{_BUILDERS}:build_perceiver"
+        ),
+        Architecture("minihack", MiniHackSettings, _minihack_parts, f"{_BUILDERS}:build_minihack"),
     )
 }
 

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from rllib_nethack.models.architectures import CombinedEncoder
+from rllib_nethack.models.combined import CombinedEncoder
 from rllib_nethack.models.layers import flatten_time, mlp
 
 

@@ -2,7 +2,8 @@
 
 Each encoder is an ``nn.Module`` that takes the observation dict (batch
 dims already flattened to ``[N, ...]``), reads the keys it declares in
-``keys`` and returns ``[N, out_dim]`` features. Architectures
+``keys`` (from :data:`~rllib_nethack.models.parts.PART_KEYS`, by the part
+it is) and returns ``[N, out_dim]`` features. Architectures
 (:mod:`rllib_nethack.models.architectures`) pick encoders and concatenate them.
 """
 
@@ -22,6 +23,7 @@ from rllib_nethack.envs.render import glyph_atlas
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.cell_conv import CellConv, cells_per_side
 from rllib_nethack.models.layers import bag_sum, conv_output_side, conv_stack, crop_around, mlp
+from rllib_nethack.models.parts import PART_KEYS
 
 Obs = dict[str, torch.Tensor]
 
@@ -91,7 +93,7 @@ class BlstatsEncoder(KeyEncoder):
         num_stats: Length of ``blstats`` (27 in NLE 1.x).
     """
 
-    keys = ("blstats",)
+    keys = PART_KEYS["blstats"]
     scale: torch.Tensor
     bits: torch.Tensor
 
@@ -138,7 +140,7 @@ class TopLineEncoder(KeyEncoder):
     same function without materialising the one-hot tensor.
     """
 
-    keys = ("tty_chars",)
+    keys = PART_KEYS["top_line"]
     offsets: torch.Tensor
 
     def __init__(self, hidden: tuple[int, ...] = (128, 128), width: int = 80) -> None:
@@ -163,7 +165,7 @@ class BottomLinesEncoder(KeyEncoder):
     as HP read as magnitudes.
     """
 
-    keys = ("tty_chars",)
+    keys = PART_KEYS["bottom_lines"]
 
     def __init__(
         self, hidden: tuple[int, ...] = (128, 128), channels: tuple[int, int] = (32, 64)
@@ -192,7 +194,7 @@ class BottomLinesEncoder(KeyEncoder):
 class MessageEncoder(KeyEncoder):
     """NLE's ``message`` (256 bytes): character embeddings, mean-pooled over the text, MLP."""
 
-    keys = ("message",)
+    keys = PART_KEYS["message"]
 
     def __init__(self, hidden: int = 64, embedding: int = 32) -> None:
         super().__init__()
@@ -210,7 +212,7 @@ class MessageEncoder(KeyEncoder):
 class PrevActionEncoder(KeyEncoder):
     """The previous action, one-hot."""
 
-    keys = ("prev_action",)
+    keys = PART_KEYS["prev_action"]
 
     def __init__(self, num_actions: int) -> None:
         super().__init__()
@@ -299,7 +301,7 @@ class ScreenImageEncoder(KeyEncoder):
     same numbers as rendering first); other sizes render the crop.
     """
 
-    keys = ("tty_chars", "tty_colors", "tty_cursor")
+    keys = PART_KEYS["screen"]
 
     def __init__(
         self,
@@ -399,11 +401,11 @@ class HeroCropEncoder(GlyphMapEncoder):
     """The glyph map cropped around the hero (from blstats x, y), then the CNN of
     :class:`GlyphMapEncoder`; used when the env provides no ``glyphs_crop``."""
 
-    keys = ("glyphs", "blstats")
+    keys = PART_KEYS["hero_crop"]
 
     def __init__(self, crop_dim: int, embedding: nn.Embedding, channels: tuple[int, ...]) -> None:
         super().__init__("glyphs", (crop_dim, crop_dim), embedding, channels)
-        self.keys = ("glyphs", "blstats")
+        self.keys = PART_KEYS["hero_crop"]
         self.crop_dim = crop_dim
 
     def forward(self, obs: Obs) -> torch.Tensor:
@@ -447,7 +449,7 @@ class PerceiverGlyphEncoder(KeyEncoder):
     not with the map's 1659 cells squared.
     """
 
-    keys = ("glyphs", "blstats", "message")
+    keys = PART_KEYS["perceiver"]
 
     def __init__(
         self,

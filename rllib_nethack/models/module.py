@@ -35,12 +35,8 @@ from ray.rllib.core.rl_module.torch import TorchRLModule
 from torch import nn
 
 from rllib_nethack.errors import ConfigError
-from rllib_nethack.models.architectures import (
-    ARCHITECTURES,
-    MODEL_NAME_KEY,
-    CombinedEncoder,
-    get_architecture,
-)
+from rllib_nethack.models.architectures import ARCHITECTURES, MODEL_NAME_KEY, get_architecture
+from rllib_nethack.models.combined import CombinedEncoder
 from rllib_nethack.models.cores import RESETS, IdentityCore, LSTMCore
 from rllib_nethack.models.dynamics import DynamicsEmbedding, forward_head, inverse_head
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE, INVERSE_HEAD

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from rllib_nethack.models.architectures import CombinedEncoder
+from rllib_nethack.models.combined import CombinedEncoder
 from rllib_nethack.models.layers import mlp
 
 #: Attribute of the RLModule holding :class:`RNDNetworks` (absent without RND).

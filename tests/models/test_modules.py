@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +17,7 @@ from ray.rllib.core.rl_module.rl_module import RLModule
 
 from rllib_nethack import ConfigError, make_env
 from rllib_nethack.models import ARCHITECTURES, NetHackRLModule, get_architecture
+from rllib_nethack.models.parts import PART_KEYS
 
 SMALL = {"rnn_size": 32}
 B, T = 3, 4
@@ -251,6 +254,21 @@ def test_model_reads_exactly_what_its_encoders_read(model: str, env_for: Callabl
     assert set(arch.reads(arch.settings())) == read
     # The env built from the derived keys provides all of them and nothing else.
     assert set(env_for(model).observation_space.spaces) == read
+
+
+@pytest.mark.parametrize("model", list(ARCHITECTURES))
+def test_every_toggle_builds_the_parts_and_keys_the_table_says(model: str) -> None:
+    # The config check derives observations from the parts table alone (no torch):
+    # each built part must read what the table says, for every switch of the settings.
+    arch = ARCHITECTURES[model]
+    toggles = [f.name for f in dataclasses.fields(arch.settings) if f.type in (bool, "bool")]
+    for values in itertools.product((False, True), repeat=len(toggles)):
+        settings = arch.parse(dict(zip(toggles, values, strict=True)))
+        with torch.device("meta"):
+            encoder = arch.build(settings, 5, {})
+        assert sorted(encoder.parts) == sorted(arch.parts(settings))
+        for name, part in encoder.parts.items():
+            assert tuple(part.keys) == PART_KEYS[name], (model, name)
 
 
 def test_derived_keys_follow_the_settings() -> None:

@@ -6,7 +6,7 @@ minibatch (``dataset.batch_size`` lanes x ``dataset.seq_len`` frames), read
 in the learner, with each lane's LSTM state carried on as ``algo=bc`` does.
 The settings reach the learner in ``learner_config_dict`` under
 :data:`DEMONSTRATIONS`, which only the translation writes (a user's key there
-is a switch, :func:`~rllib_nethack.algorithms.actor_critic.learners.check_switches`).
+is a switch, :func:`~rllib_nethack.algorithms.actor_critic.switches.check_switches`).
 The reader is not part of a checkpoint: a resumed run reads the games anew.
 """
 

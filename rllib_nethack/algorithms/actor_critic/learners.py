@@ -12,7 +12,7 @@ optimizer through :class:`FastOptimizerStep` (fused Adam). The translation
 Both changes can be switched off for before/after comparisons through RLlib's
 ``learner_config_dict`` (``algo.learner_config_dict={vtrace_fix: false,
 pack_sequences: false}``), and APPO's target network switched back on
-(``target_network: true``): see :data:`SWITCHES`. All three can add a BC loss
+(``target_network: true``): see :mod:`.switches`. All three can add a BC loss
 (:mod:`.demonstrations`) and a kickstarting term (:mod:`.kickstart`).
 """
 
@@ -29,39 +29,10 @@ from rllib_nethack.algorithms.actor_critic.connectors import PackSequences, Stan
 from rllib_nethack.algorithms.actor_critic.demonstrations import DemonstrationLoss
 from rllib_nethack.algorithms.actor_critic.kickstart import Kickstarting
 from rllib_nethack.algorithms.actor_critic.learner_queue import block_instead_of_polling
+from rllib_nethack.algorithms.actor_critic.switches import switched_on
 from rllib_nethack.algorithms.actor_critic.vtrace import bootstrap_rewards
 from rllib_nethack.algorithms.optimizer import FastOptimizerStep
-from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.models.module import OLD_POLICY_LOGITS
-
-#: ``learner_config_dict`` keys our learners read -> their defaults.
-#: ``target_network`` (APPO only): off (the default), the old policy of APPO's
-#: surrogate and V-trace is the behaviour policy the env runners acted with, as
-#: in Sample Factory's APPO and IMPALA (our module's ``forward_target`` reads it;
-#: a module of RLlib's keeps its target network); on, RLlib's target network,
-#: whose forward pass is about a fifth of a CPU update (end to end on 2 CPUs:
-#: ``benchmarks/RESULTS.md``).
-SWITCHES = {"vtrace_fix": True, "pack_sequences": True, "target_network": False}
-
-
-def check_switches(learner_config_dict: Any) -> None:
-    """ConfigError for a key of ``algo.learner_config_dict`` that is not a switch,
-    or a switch set to anything but true/false (``off`` would read as true)."""
-    for key, value in dict(learner_config_dict or {}).items():
-        if key not in SWITCHES:
-            raise ConfigError(
-                f"algo.learner_config_dict has no switch {key!r}{suggestion(str(key), SWITCHES)}"
-                f" (switches: {', '.join(SWITCHES)})"
-            )
-        if not isinstance(value, bool):
-            raise ConfigError(
-                f"algo.learner_config_dict.{key} must be true or false, got {value!r}"
-            )
-
-
-def switched_on(learner: Any, name: str) -> bool:
-    """Whether switch ``name`` (a key of :data:`SWITCHES`) is on in the learner's config."""
-    return bool((learner.config.learner_config_dict or {}).get(name, SWITCHES[name]))
 
 
 def _append_connectors(learner: Any, *connectors: Any) -> None:

@@ -42,7 +42,8 @@ from rllib_nethack.algorithms.muzero.mcts import (
 )
 from rllib_nethack.algorithms.muzero.scaling import logits_to_scalar, support_size
 from rllib_nethack.errors import ConfigError, suggestion
-from rllib_nethack.models.architectures import ARCHITECTURES, CombinedEncoder
+from rllib_nethack.models.architectures import ARCHITECTURES
+from rllib_nethack.models.combined import CombinedEncoder
 from rllib_nethack.models.layers import mlp
 from rllib_nethack.models.module import COMMON_MODEL_KEYS
 
