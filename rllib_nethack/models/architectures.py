@@ -28,7 +28,7 @@ from rllib_nethack.envs.render import DEFAULT_CROP_DIM, DEFAULT_PIXEL_SIZE
 from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.fields import at_least, check_fields
 from rllib_nethack.lazy import load
-from rllib_nethack.models.parts import PART_KEYS, SpaceMap
+from rllib_nethack.models.parts import PART_KEYS, SpaceMap, check_screen_size
 
 if TYPE_CHECKING:
     from rllib_nethack.models.combined import CombinedEncoder
@@ -190,7 +190,10 @@ class Architecture:
             none_is_default=True,
             int_min=1,
         )
-        return self.settings(**values)
+        settings = self.settings(**values)
+        if "screen" in self.parts(settings):
+            check_screen_size(settings.crop_dim, settings.pixel_size)
+        return settings
 
     def build(self, settings: Any, num_actions: int, spaces: SpaceMap) -> CombinedEncoder:
         """The encoder of ``settings`` (imports torch)."""

@@ -23,7 +23,7 @@ from rllib_nethack.envs.render import glyph_atlas
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.cell_conv import CellConv, cells_per_side
 from rllib_nethack.models.layers import bag_sum, conv_output_side, conv_stack, crop_around, mlp
-from rllib_nethack.models.parts import PART_KEYS
+from rllib_nethack.models.parts import PART_KEYS, SCREEN_CONVS, check_screen_size, screen_cnn_side
 
 Obs = dict[str, torch.Tensor]
 
@@ -312,17 +312,13 @@ class ScreenImageEncoder(KeyEncoder):
     ) -> None:
         super().__init__()
         self.renderer = ScreenRenderer(crop_dim, pixel_size)
-        specs = ((8, 6), (4, 2), (3, 2), (3, 1))
+        check_screen_size(crop_dim, pixel_size)
         layers: list[nn.Module] = []
-        in_channels, side = 3, crop_dim * pixel_size
-        for out_channels, (kernel, stride) in zip(channels, specs, strict=True):
+        in_channels = 3
+        for out_channels, (kernel, stride) in zip(channels, SCREEN_CONVS, strict=True):
             layers += [nn.Conv2d(in_channels, out_channels, kernel, stride), nn.ELU()]
-            in_channels, side = out_channels, (side - kernel) // stride + 1
-        if side < 1:
-            raise ConfigError(
-                f"model crop_dim x pixel_size = {crop_dim} x {pixel_size} = "
-                f"{crop_dim * pixel_size} pixels is too small for the screen CNN (at least 36)"
-            )
+            in_channels = out_channels
+        side = screen_cnn_side(crop_dim * pixel_size)
         self.convs = nn.Sequential(*layers)
         self.mlp = mlp(in_channels * side * side, (hidden,))
         self.out_dim = hidden

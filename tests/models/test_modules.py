@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,9 @@ from ray.rllib.core.rl_module.apis import TARGET_NETWORK_ACTION_DIST_INPUTS
 from ray.rllib.core.rl_module.rl_module import RLModule
 
 from rllib_nethack import ConfigError, make_env
+from rllib_nethack.config.compose import compose_checked
 from rllib_nethack.models import ARCHITECTURES, NetHackRLModule, get_architecture
+from rllib_nethack.models.encoders import ScreenImageEncoder
 from rllib_nethack.models.parts import PART_KEYS
 
 SMALL = {"rnn_size": 32}
@@ -232,6 +235,17 @@ def test_env_screen_image_must_match_the_model_crop() -> None:
 def test_too_small_a_screen_crop_is_a_config_error(env_for: Callable) -> None:
     with pytest.raises(ConfigError, match=r"crop_dim.*pixel_size.*too small"):
         build("chaotic_dwarf", env_for("chaotic_dwarf"), crop_dim=4)
+
+
+def test_the_config_check_refuses_the_crops_the_screen_cnn_cannot_read() -> None:
+    # Without building a module (the check imports no torch): the smallest image it
+    # names is the smallest the CNN reads.
+    with pytest.raises(ConfigError, match=r"= 24 pixels is too small .*at least (\d+)") as err:
+        compose_checked(["+task=challenge", "model=chaotic_dwarf_tty", "model.crop_dim=4"])
+    least = int(re.search(r"at least (\d+)", str(err.value))[1])  # type: ignore[index]
+    assert ScreenImageEncoder(hidden=8, crop_dim=1, pixel_size=least).out_dim == 8
+    with pytest.raises(ConfigError, match="too small"):
+        ScreenImageEncoder(hidden=8, crop_dim=1, pixel_size=least - 1)
 
 
 def test_settings_change_sizes(env_for: Callable) -> None:
