@@ -41,6 +41,32 @@ def record(env: gym.Env, steps: int, seed: int) -> list[tuple[Any, Any, float, b
     return out
 
 
+Step = tuple[Any, Any, float, bool, bool, dict]
+
+
+def replay(steps: list[Step], connector: Any, module: Any, cut_every: int) -> list[Any]:
+    """``steps`` through an env-to-module bonus ``connector`` as env runners meet them:
+    one episode per reset, cut into a new chunk every ``cut_every`` steps (a rollout
+    fragment ending mid-episode); the connector sees each chunk after each step."""
+    episode = SingleAgentEpisode(observations=[steps[0][0]], infos=[steps[0][5]])
+    connector(rl_module=module, batch={}, episodes=[episode])
+    chunks, since_cut = [episode], 0
+    for obs, action, reward, term, trunc, info in steps[1:]:
+        if action is None:  # the env runner's next episode
+            episode = SingleAgentEpisode(observations=[obs], infos=[info])
+            chunks.append(episode)
+        else:
+            episode.add_env_step(obs, action, reward, infos=info, terminated=term, truncated=trunc)
+            since_cut += 1
+        connector(rl_module=module, batch={}, episodes=[episode])
+        if since_cut == cut_every and not episode.is_done:
+            episode = episode.cut()
+            chunks.append(episode)
+            since_cut = 0
+            connector(rl_module=module, batch={}, episodes=[episode])  # no new step: no bonus
+    return chunks
+
+
 def test_count_bonus_is_one_over_sqrt_visits_of_this_episode(make: Callable[..., gym.Env]) -> None:
     env = make(ROOM, count_bonus="position", max_episode_steps=30, observation_keys=["blstats"])
     steps = record(env, 80, seed=3)  # several episodes: the counts must restart with each
@@ -139,22 +165,7 @@ def test_e3b_connector_carries_over_fragments_and_resets_with_episodes(
     assert module.e3b is not None
     steps = record(env, 60, seed=2)
     connector = E3BBonus(ridge=0.1)
-    episode = SingleAgentEpisode(observations=[steps[0][0]], infos=[steps[0][5]])
-    connector(rl_module=module, batch={}, episodes=[episode])
-    chunks, since_cut = [episode], 0
-    for obs, action, reward, term, trunc, info in steps[1:]:
-        if action is None:  # the env runner's next episode
-            episode = SingleAgentEpisode(observations=[obs], infos=[info])
-            chunks.append(episode)
-        else:
-            episode.add_env_step(obs, action, reward, infos=info, terminated=term, truncated=trunc)
-            since_cut += 1
-        connector(rl_module=module, batch={}, episodes=[episode])
-        if since_cut == 7 and not episode.is_done:  # a rollout fragment ends mid-episode
-            episode = episode.cut()
-            chunks.append(episode)
-            since_cut = 0
-            connector(rl_module=module, batch={}, episodes=[episode])  # no new step: no bonus
+    chunks = replay(steps, connector, module, 7)
     got = np.concatenate([chunk_bonuses(c) for c in chunks])
 
     # The plain loop: phi of every observation, C from ridge * I at each reset.

@@ -13,8 +13,7 @@ import pytest
 import torch
 from nle import nethack
 from ray.rllib.core.columns import Columns
-from ray.rllib.env.single_agent_episode import SingleAgentEpisode
-from test_bonuses import ROOM, record
+from test_bonuses import ROOM, record, replay
 
 from rllib_nethack.algorithms.exploration.rewards import chunk_bonuses
 from rllib_nethack.algorithms.exploration.ride import RIDEBonus, _DynamicsLosses
@@ -49,22 +48,7 @@ def test_ride_bonus_is_the_embedding_step_over_sqrt_episodic_visits(
     assert module.ride is not None
     steps = record(env, 70, seed=5)
     connector = RIDEBonus()
-    episode = SingleAgentEpisode(observations=[steps[0][0]], infos=[steps[0][5]])
-    connector(rl_module=module, batch={}, episodes=[episode])
-    chunks, since_cut = [episode], 0
-    for obs, action, reward, term, trunc, info in steps[1:]:
-        if action is None:  # the env runner's next episode
-            episode = SingleAgentEpisode(observations=[obs], infos=[info])
-            chunks.append(episode)
-        else:
-            episode.add_env_step(obs, action, reward, infos=info, terminated=term, truncated=trunc)
-            since_cut += 1
-        connector(rl_module=module, batch={}, episodes=[episode])
-        if since_cut == 6 and not episode.is_done:  # a rollout fragment ends mid-episode
-            episode = episode.cut()
-            chunks.append(episode)
-            since_cut = 0
-            connector(rl_module=module, batch={}, episodes=[episode])  # no new step: no bonus
+    chunks = replay(steps, connector, module, 6)
     got = np.concatenate([chunk_bonuses(c) for c in chunks])
 
     # The plain loop: phi of every observation one at a time, visits counted per episode.
