@@ -9,6 +9,9 @@
   the way a training run saves it, plus its run config: the policy layer,
   evaluation and the commands run on it in seconds, without Ray or training.
 * ``tty_checkpoint``: a BC checkpoint of ``chaotic_dwarf_tty`` on ``challenge``, without Ray.
+* ``short_dirs``: new directories under /tmp with short paths, for Ray's temp dirs
+  (its socket paths must fit AF_UNIX's 107 bytes; pytest's own, deeper under
+  pytest-xdist's worker folders, do not).
 * ``nle_games``: a folder of real NLE savedirs (ttyrecs and xlogfile) of a few
   seeded random ``challenge`` games, as ``nle.dataset`` reads them.
 
@@ -18,6 +21,8 @@ Every test that takes ``ray_local`` is slow too (starting Ray alone takes second
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +65,21 @@ def ray_local() -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def short_dirs() -> Iterator[Callable[[str], Path]]:
+    """``short_dirs(prefix)``: a new, empty directory ``/tmp/<prefix>XXXXXXXX``,
+    removed at the end of the session."""
+    made: list[Path] = []
+
+    def _make(prefix: str) -> Path:
+        made.append(Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp")))
+        return made[-1]
+
+    yield _make
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

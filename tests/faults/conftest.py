@@ -188,15 +188,14 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., TrainingProcess]]:
 
 @pytest.fixture
 def loopback_cluster(
-    tmp_path_factory: pytest.TempPathFactory,
+    short_dirs: Callable[[str], Path],
 ) -> Iterator[Callable[..., LoopbackCluster]]:
     """``loopback_cluster(head_cpus=..., head_resources=...)``: a started Ray head on
     127.0.0.1, stopped (with every node it gained) when the test ends."""
     clusters: list[LoopbackCluster] = []
 
     def _start(**settings: Any) -> LoopbackCluster:
-        # A short directory: Ray's socket paths under it must fit AF_UNIX's 107 bytes.
-        cluster = LoopbackCluster(tmp_path_factory.mktemp("node"), **settings)
+        cluster = LoopbackCluster(short_dirs("rnc"), **settings)
         clusters.append(cluster)
         return cluster.start_head()
 

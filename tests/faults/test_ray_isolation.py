@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,12 +33,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def ray_tmp() -> Iterator[Path]:
+def ray_tmp(short_dirs: Callable[[str], Path]) -> Path:
     """A short private ``RAY_TMPDIR``; Ray keeps its sessions in ``<it>/ray``."""
-    path = Path(tempfile.mkdtemp(prefix="rnf", dir="/tmp"))
+    path = short_dirs("rnf")
     (path / "ray").mkdir()
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
+    return path
 
 
 def processes_mentioning(text: str) -> list[int]:

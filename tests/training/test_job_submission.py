@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,8 +74,8 @@ def _listening_addresses_of(groups: list[int]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackCluster]:
-    cluster = LoopbackCluster(tmp_path_factory.mktemp("head"), head_cpus=2)
+def head(short_dirs: Callable[[str], Path]) -> Iterator[LoopbackCluster]:
+    cluster = LoopbackCluster(short_dirs("rnj"), head_cpus=2)
     try:
         yield cluster.start_head()
     finally:
