@@ -14,6 +14,7 @@ from typing import Any
 import gymnasium as gym
 from omegaconf import DictConfig
 from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
+from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
 
 from rllib_nethack.algorithms.actor_critic.connectors import ClipRewardsFactory
 from rllib_nethack.algorithms.actor_critic.demonstrations import DEMONSTRATIONS
@@ -30,6 +31,7 @@ from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.metrics.callbacks import NetHackMetricsCallback
 from rllib_nethack.models.architectures import MODEL_NAME_KEY
 from rllib_nethack.runs.checkpoints import resolve_checkpoint
+from rllib_nethack.runs.lean_env_runner import LeanEnvRunner
 from rllib_nethack.runs.storage import fetch
 
 
@@ -192,6 +194,9 @@ def build_algorithm_config(cfg: DictConfig | Mapping[str, Any] | RunPlan) -> Alg
     settings = {**plan.model_config, "max_seq_len": rollout + 1}
     config.rl_module(rl_module_spec=entry.module_spec(str(plan.model), settings))
     config.callbacks(NetHackMetricsCallback)
+    if config.env_runner_cls in (None, SingleAgentEnvRunner):
+        # Memory flat over NetHack's long episodes (see runs/lean_env_runner.py).
+        config.env_runners(env_runner_cls=LeanEnvRunner)
     # Our learners fix RLlib 2.60's handling of the appended bootstrap step.
     config.learners(learner_class=entry.learner_class)
     entry.check_learner_settings(config.learner_config_dict)
