@@ -72,9 +72,13 @@ class NetHackMetricsCallback(RLlibCallback):
             return
         info = episode.get_infos(-1)
         window = _window(env_runner)
+        # The whole episode's return: RLlib hands the chunks it already returned
+        # (rollout fragments) beside the last one.
+        earlier = kwargs.get("prev_episode_chunks") or ()
+        episode_return = float(episode.get_return()) + sum(c.get_return() for c in earlier)
         metrics_logger.log_value(
             (METRICS_KEY, RETURN_SQUARE_MEAN),
-            float(episode.get_return()) ** 2,
+            episode_return**2,
             reduce="mean",
             window=window,
         )

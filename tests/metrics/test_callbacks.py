@@ -17,6 +17,7 @@ from rllib_nethack.metrics.callbacks import (
     _window,
     episode_metrics,
 )
+from rllib_nethack.runs.lean_env_runner import ChunkTotals
 
 
 def final_info(score: float, reason: str = "death", how: str = "died", **stats: float) -> dict:
@@ -159,6 +160,18 @@ def test_callback_logs_the_square_of_returns_for_their_spread() -> None:
     assert square_mean == pytest.approx((1 + 9 + 1) / 3)
     # With the mean return (1) this is the returns' variance: (0 + 4 + 4) / 3.
     assert square_mean - 1.0**2 == pytest.approx(8 / 3)
+
+
+def test_the_square_is_of_the_whole_episodes_return_across_its_chunks() -> None:
+    # An episode cut into rollout fragments: RLlib passes the chunks it returned before.
+    logger = MetricsLogger()
+    NetHackMetricsCallback().on_episode_end(
+        episode=episode(final_info(1.0), (1.0, 2.0)),  # this chunk: 3
+        prev_episode_chunks=[ChunkTotals(32, 2.0, 0.1), ChunkTotals(32, -1.0, 0.1)],
+        env_runner=runner(),
+        metrics_logger=logger,
+    )
+    assert logger.peek((METRICS_KEY, "episode_return_square_mean")) == pytest.approx(16.0)
 
 
 @pytest.mark.parametrize(
