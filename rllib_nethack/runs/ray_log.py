@@ -54,7 +54,7 @@ def is_error_batch(lines: list[str]) -> bool:
 
 
 def worker_prefix(batch: LogBatch) -> str:
-    """``(SingleAgentEnvRunner pid=123, ip=127.0.0.1)``: the worker a line came from."""
+    """``(LeanEnvRunner pid=123, ip=127.0.0.1)``: the worker a line came from."""
     who = batch.get("actor_name") or batch.get("task_name") or ""
     where = f"pid={batch.get('pid')}" + (f", ip={batch['ip']}" if batch.get("ip") else "")
     return f"({who} {where})" if who else f"({where})"

@@ -60,6 +60,6 @@ def test_the_main_job_prints_its_own_lines_and_files_rays(tmp_path: Path) -> Non
     assert f"ray log  {log}" in done.stdout
     text = log.read_text()
     assert "new API stack" in text  # RLlib's own note, logged in the driver
-    assert "(SingleAgentEnvRunner pid=" in text  # a worker's output
+    assert "(LeanEnvRunner pid=" in text  # a worker's output
     # Ours: RLlib's deprecated alias for APPO's module is no longer imported anywhere.
     assert "APPOTorchRLModule" not in text
