@@ -49,10 +49,10 @@ class Player:
         max_steps = self.config.max_steps
         if is_tool_agent(self.agent):
             if self.tools is None:
-                self.tools = KeystrokeTools(seed, max_steps)
+                self.tools = KeystrokeTools(seed, max_steps, suite=False)
             return play_tools(self.agent, self.tools, seed, max_steps)  # type: ignore[arg-type]
         if self.session is None:
-            self.session = Session(seed, max_steps)
+            self.session = Session(seed, max_steps, suite=False)
         return play_keystrokes(self.agent, self.session, seed, max_steps)  # type: ignore[arg-type]
 
     def close(self) -> None:

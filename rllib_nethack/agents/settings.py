@@ -28,7 +28,9 @@ class BenchConfig:
     Attributes:
         agent: random, explorer, checkpoint:PATH or MODULE:CALLABLE (see
             rllib_nethack.agents.protocol).
-        seeds: [FIRST,LAST], an inclusive range of the suite's seeds 0-999, or one seed.
+        seeds: [FIRST,LAST], an inclusive range of seeds, or one seed: 0-999 are the
+            suite's games; seeds past 999 are other games of the same task, never in
+            the suite (to compare a policy cloned from the suite on unseen games).
         max_steps: The agent's action budget per game: every keystroke, and for a
             tool-calling agent every call (a refused one too), so that no agent can
             loop for ever; the game is cut off ("truncated") there.
@@ -77,10 +79,10 @@ def checked(config: BenchConfig) -> BenchConfig:
         seeds = [seeds, seeds]
     if not isinstance(seeds, list | tuple) or len(seeds) not in (1, 2):
         raise ConfigError(
-            f"seeds must be [FIRST,LAST] (an inclusive range of 0-{SEEDED_SUITE_SIZE - 1}) "
-            f"or one seed, got {seeds!r}"
+            f"seeds must be [FIRST,LAST] (an inclusive range; 0-{SEEDED_SUITE_SIZE - 1} "
+            f"is the suite) or one seed, got {seeds!r}"
         )
-    first, last = check_seed(seeds[0]), check_seed(seeds[-1])
+    first, last = (check_seed(seed, suite=False) for seed in (seeds[0], seeds[-1]))
     if last < first:
         raise ConfigError(f"seeds=[{first},{last}]: the last seed comes before the first")
     return replace(

@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from rllib_nethack.envs.catalog import SEEDED_SUITE_SIZE, SEEDED_TASK
 from rllib_nethack.envs.factory import make_env
 from rllib_nethack.envs.nle_access import base_env, ttyrec_path, xlogfile_path
-from rllib_nethack.envs.options import MAX_EPISODE_STEPS
+from rllib_nethack.envs.options import MAX_EPISODE_STEPS, SEED_BOUND
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
 from rllib_nethack.errors import RllibNethackError, check_int
 from rllib_nethack.keystrokes.commands import CommandInfo, commands
@@ -62,13 +62,20 @@ class SessionError(RllibNethackError, RuntimeError):
     """A session used out of turn: a step after the game ended or after close()."""
 
 
-def check_seed(seed: object) -> int:
-    """Validate a seed of the seeded suite (``0 .. 999``).
+def check_seed(seed: object, *, suite: bool = True) -> int:
+    """Validate a seed of the seeded suite (``0 .. 999``), or with ``suite=False``
+    any game of the seeded task (``0 .. 2**63 - 1``).
+
+    Seeds past the suite are for games no agent has seen: a policy cloned from
+    recordings of the whole suite is compared with its demonstrator on them.
+    The keystroke servers (MCP, JSON lines) and ``play`` keep to the suite.
 
     Raises:
         ConfigError: naming the allowed range.
     """
-    return check_int("seed (of the seeded suite)", seed, 0, SEEDED_SUITE_SIZE - 1)
+    if suite:
+        return check_int("seed (of the seeded suite)", seed, 0, SEEDED_SUITE_SIZE - 1)
+    return check_int("seed (of the seeded task)", seed, 0, SEED_BOUND)
 
 
 def check_max_steps(max_steps: object) -> int:
@@ -253,6 +260,8 @@ class Session:
         max_steps: Keystrokes before the episode is truncated (at most 1e6).
         savedir: Record every game as NLE does (``nle.<pid>.<k>.ttyrec3.bz2``
             and an xlogfile line for each game that ends) into this folder.
+        suite: Keep seeds to the suite (0-999); False admits any seed of the
+            seeded task (see :func:`check_seed`).
 
     Example::
 
@@ -266,9 +275,15 @@ class Session:
     """
 
     def __init__(
-        self, seed: int = 0, max_steps: int = MAX_EPISODE_STEPS, savedir: str | None = None
+        self,
+        seed: int = 0,
+        max_steps: int = MAX_EPISODE_STEPS,
+        savedir: str | None = None,
+        *,
+        suite: bool = True,
     ) -> None:
-        self._seed = check_seed(seed)
+        self._suite = suite
+        self._seed = check_seed(seed, suite=suite)
         self.max_steps = check_max_steps(max_steps)
         recording = {"savedir": savedir, "save_ttyrec_every": 1} if savedir else {}
         self._env = make_env(
@@ -321,7 +336,7 @@ class Session:
         """
         self._check_open()
         if seed is not None:
-            self._seed = check_seed(seed)
+            self._seed = check_seed(seed, suite=self._suite)
         self._obs, _ = self._env.reset(options={"task_seed": self._seed})
         self._last = self._result(key=None, reward=0.0, done=False, info={}, steps=0)
         return self._last

@@ -65,6 +65,8 @@ class KeystrokeTools:
         seed: The game a first ``step`` plays if ``reset`` was never called.
         max_steps: The keystroke budget of each game (at most 1,000,000).
         savedir: Record the games as NLE does (see :class:`Session`).
+        suite: Keep seeds to the suite (0-999), as the MCP tools promise; False
+            admits any seed of the seeded task (``agents.bench`` past the suite).
 
     The game starts on the first call that needs it, so listing tools or
     commands costs no NetHack start-up.
@@ -75,8 +77,11 @@ class KeystrokeTools:
         seed: int = DEFAULT_SEED,
         max_steps: int = MAX_EPISODE_STEPS,
         savedir: str | None = None,
+        *,
+        suite: bool = True,
     ) -> None:
-        self._seed = _checked(check_seed, seed)
+        self._suite = suite
+        self._seed = _checked(check_seed, seed, suite=suite)
         self._max_steps = _checked(check_max_steps, max_steps)
         self._savedir = savedir
         self._session: Session | None = None
@@ -100,13 +105,13 @@ class KeystrokeTools:
 
     def reset(self, seed: int, max_steps: int | None = None) -> dict[str, Any]:
         """Start game ``seed``; every argument is checked before the running game ends."""
-        seed = _checked(check_seed, seed)
+        seed = _checked(check_seed, seed, suite=self._suite)
         budget = self._max_steps if max_steps is None else _checked(check_max_steps, max_steps)
         with self._lock:
             current = self._session
             if current is not None and current.max_steps == budget:
                 return _checked(current.reset, seed).to_dict()
-            session = _checked(Session, seed, budget, self._savedir)
+            session = _checked(Session, seed, budget, self._savedir, suite=self._suite)
             if current is not None:
                 current.close()
             self._session, self._seed, self._max_steps = session, seed, budget
@@ -154,10 +159,10 @@ class KeystrokeTools:
         return self._session
 
 
-def _checked(fn: Any, *args: Any) -> Any:
-    """``fn(*args)``, with any user error turned into a :class:`ToolCallError`."""
+def _checked(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, with any user error turned into a :class:`ToolCallError`."""
     try:
-        return fn(*args)
+        return fn(*args, **kwargs)
     except ToolCallError:
         raise
     except RllibNethackError as err:

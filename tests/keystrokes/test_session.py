@@ -160,6 +160,14 @@ def test_seed_must_be_in_the_suite(seed: object) -> None:
         Session(seed=seed)  # type: ignore[arg-type]
 
 
+def test_seeds_past_the_suite_are_other_games_when_asked_for() -> None:
+    with Session(seed=5000, suite=False) as held_out, Session(seed=5000, suite=False) as again:
+        assert held_out.seed == 5000 and held_out.last.screen == again.last.screen
+        with Session(seed=SEED) as in_suite:
+            assert in_suite.last.screen != held_out.last.screen
+        assert held_out.reset(seed=5001).seed == 5001
+
+
 def test_bad_reset_seed_leaves_the_game_running(session: Session) -> None:
     moved = session.step("s")
     with pytest.raises(ConfigError, match="between 0 and 999"):
