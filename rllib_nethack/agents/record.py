@@ -108,9 +108,7 @@ class RecordingPlayer(Player):
         # before NetHack would quit it (a quit adds keys the agent never sent).
         budget = self.config.max_steps
         if is_tool_agent(self.agent):
-            self.tools = KeystrokeTools(
-                seed, MAX_EPISODE_STEPS, savedir=str(partial), suite=False
-            )
+            self.tools = KeystrokeTools(seed, MAX_EPISODE_STEPS, savedir=str(partial), suite=False)
             record = play_tools(self.agent, self.tools, seed, budget, MAX_EPISODE_STEPS)  # type: ignore[arg-type]
             session = self.tools.session
         else:
