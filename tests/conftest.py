@@ -17,6 +17,12 @@
 
 Long tests carry ``@pytest.mark.slow``; the quick lane is ``pytest -m "not slow"``.
 Every test that takes ``ray_local`` is slow too (starting Ray alone takes seconds).
+
+Scheduling under ``pytest -n 2`` (``--dist loadgroup``, set in pyproject): the
+longest tests carry ``@pytest.mark.slow(seconds=N)``, a rough figure used only
+to start them first, so that no long test starts last while the other worker
+idles; a module whose fixture is costly (a trained run, a Ray head, a wheel)
+is one ``xdist_group``, so that fixture is built once, not once per worker.
 """
 
 from __future__ import annotations
@@ -48,6 +54,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "ray_local" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: -_expected_seconds(item))  # stable: the rest keep their order
+
+
+def _expected_seconds(item: pytest.Item) -> float:
+    """The ``seconds=`` of the test's closest ``slow`` mark (0 without one)."""
+    mark = item.get_closest_marker("slow")
+    return float(mark.kwargs.get("seconds", 0)) if mark is not None else 0.0
 
 
 @pytest.fixture(scope="session")

@@ -160,7 +160,7 @@ def test_the_docs_run_some_blocks() -> None:
     assert len(unmarked()) >= 5
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=100)
 def test_unmarked_blocks_run(tmp_path: Path) -> None:
     """Each unmarked block, in a fresh directory, with this interpreter as ``python``."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

@@ -24,7 +24,7 @@ def test_unknown_setting_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=100)
 def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_path: Path) -> None:
     out = tmp_path / "suite"
     args = [

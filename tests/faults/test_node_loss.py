@@ -29,6 +29,7 @@ def cluster(loopback_cluster: Callable[..., LoopbackCluster]) -> LoopbackCluster
     return loopback_cluster(head_cpus=1, head_resources=SAMPLER)
 
 
+@pytest.mark.slow(seconds=200)
 def test_training_survives_a_lost_node_and_restores_its_runner(
     cluster: LoopbackCluster, spawn: Callable[..., TrainingProcess]
 ) -> None:

@@ -168,7 +168,7 @@ def test_ctrl_c_after_the_reader_of_the_output_left_still_saves(
     assert final.name in (f"iter_{rows:06d}", f"iter_{rows + 1:06d}") and rows >= 3
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=80)
 def test_sigkill_then_resume_keeps_the_step_counter(
     spawn: Callable[..., Any], cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:

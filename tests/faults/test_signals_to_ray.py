@@ -68,6 +68,7 @@ def resumes_on(
     return final, resumed.stdout
 
 
+@pytest.mark.slow(seconds=100)
 def test_timeout_signalling_the_group_leaves_a_checkpoint_to_resume(
     spawn: Callable[..., Any],
     cli: Callable[..., subprocess.CompletedProcess[str]],
@@ -103,6 +104,7 @@ def test_sigterm_to_the_process_group_leaves_a_whole_checkpoint(
     whole_final_checkpoint(tmp_path)
 
 
+@pytest.mark.slow(seconds=100)
 def test_an_iteration_that_fails_as_ray_dies_is_saved_by_the_driver(
     cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:

@@ -148,7 +148,7 @@ def test_unknown_scheme_is_one_clear_error() -> None:
         filesystem("nosuchfs://x/y")
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=85)
 def test_cli_run_lands_at_a_uri_and_resumes_from_it(tmp_path: Path, staging: Path) -> None:
     store = (tmp_path / "store").as_uri()
     env = {STAGING_ENV: str(staging)}

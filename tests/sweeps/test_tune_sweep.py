@@ -30,7 +30,7 @@ def only_sweep_dir(root: Path) -> Path:
     return found
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=170)
 def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_a_run(
     tmp_path: Path,
 ) -> None:
@@ -89,7 +89,7 @@ def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_
     assert "iter    4" in run.stdout
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=150)
 def test_pbt_two_trials_perturb_once_and_finish(tmp_path: Path) -> None:
     # One CPU per trial (no remote env runner), so both train side by side on 2 CPUs.
     cli(

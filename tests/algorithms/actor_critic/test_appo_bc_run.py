@@ -14,7 +14,7 @@ def rows(run_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=90)
 def test_appo_with_a_bc_loss_logs_it_checkpoints_and_resumes(
     tmp_path: Path, nle_games: Path
 ) -> None:

@@ -58,7 +58,7 @@ def bc(root: Path, data: Path, *extra: str, cwd: Path) -> tuple[str, Path]:
     return done.stdout, run_dirs[-1]
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=220)
 def test_bc_learns_a_recorded_demonstrator_then_resumes_and_plays(tmp_path: Path) -> None:
     data = tmp_path / "demos"
     summary = run_record(BenchConfig(f"{__name__}:Cycle", (0, 3), 150, 1, str(data)))

@@ -47,7 +47,7 @@ def test_translation_builds_the_muzero_config_and_rejects_bad_settings() -> None
         )
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=130)
 def test_smoke_run_trains_checkpoints_and_resumes(tmp_path: Path) -> None:
     args = ("+task=room5x5", "algo=muzero", "debug=smoke", "experiment.root_dir=runs")
     done = run_cli(*args, cwd=tmp_path, timeout=900)
