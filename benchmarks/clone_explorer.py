@@ -1,0 +1,138 @@
+"""Behavioural cloning of the scripted explorer, judged on games it never recorded.
+
+How to run::
+
+    python benchmarks/clone_explorer.py                                  # issue 23's measure
+    python benchmarks/clone_explorer.py --out runs/clone --frames 5000000
+    python benchmarks/clone_explorer.py --record-seeds 0,99 --frames 200000   # a small trial
+
+Four commands, each printed before it runs; rerun the same line to go on after a
+stop (the recording skips the games written, BC resumes from its last checkpoint,
+evaluate and bench are skipped once they have written their results):
+
+1. ``agents.record``: the explorer plays the seeded suite's games
+   (``--record-seeds``, default 0-999, ``--max-steps`` 10,000) into ``OUT/demos``.
+2. ``run algo=bc``: ``chaotic_dwarf_tty`` (``model.core_skip=true``) clones them on
+   the seeded task for ``--frames`` dataset frames, into ``OUT/bc``.
+3. ``evaluate``: the cloned policy plays seeds past the suite (``--eval-seeds``,
+   default 5000-5255; no recording holds them), into ``OUT/eval``.
+4. ``agents.bench``: the explorer plays the same seeds, into ``OUT/bench``.
+
+Then one JSON line: both mean in-game scores (with 95% intervals), their ratio
+(the issue's target: at least 0.5) and the BC run's last action accuracy. Extra
+``key=value`` arguments go to the BC run (``algo.lr=1e-3``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from rllib_nethack.results.summary import spread
+from rllib_nethack.training.reporting import read_progress
+
+
+def _seeds(text: str) -> tuple[int, int]:
+    first, _, last = text.partition(",")
+    return int(first), int(last or first)
+
+
+def _step(done: bool, command: list[str]) -> None:
+    """Run ``command`` (printed first) unless its output is ``done`` already."""
+    shown = " ".join(command[2:] if command[:2] == [sys.executable, "-m"] else command)
+    if done:
+        print(f"# done already: {shown}", flush=True)
+        return
+    print(f"$ {shown}", flush=True)
+    subprocess.run(command, check=True)
+
+
+def _frames_done(run_dir: Path) -> float | None:
+    """The dataset frames a BC run in ``run_dir`` has trained on (None: no run there)."""
+    if not (run_dir / "checkpoints").is_dir():
+        return None
+    rows = read_progress(run_dir / "progress.csv") if (run_dir / "progress.csv").exists() else []
+    return rows[-1]["env_steps"] if rows else 0.0
+
+
+def _scores(episodes_csv: Path) -> list[float]:
+    with episodes_csv.open(newline="") as f:
+        return [
+            float(row["score"]) for row in csv.DictReader(f) if row.get("score") not in ("", None)
+        ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("runs/clone_explorer"))
+    parser.add_argument("--record-seeds", type=_seeds, default=(0, 999), help="FIRST,LAST")
+    parser.add_argument("--eval-seeds", type=_seeds, default=(5000, 5255), help="FIRST,LAST")
+    parser.add_argument("--max-steps", type=int, default=10_000, help="keystrokes per game")
+    parser.add_argument("--frames", type=int, default=3_000_000, help="BC's dataset frames")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("overrides", nargs="*", help="key=value settings of the BC run")
+    args = parser.parse_args()
+    out: Path = args.out
+    py = [sys.executable, "-m"]
+    budget = [f"max_steps={args.max_steps}", f"workers={args.workers}"]
+    (r0, r1), (e0, e1) = args.record_seeds, args.eval_seeds
+
+    demos = out / "demos"
+    _step(
+        False,  # it skips the seeds already written
+        [*py, "rllib_nethack.agents.record", "agent=explorer", f"seeds=[{r0},{r1}]",
+         *budget, f"out={demos}"],
+    )  # fmt: skip
+    bc = out / "bc"
+    trained = _frames_done(bc)
+    if trained is None:
+        start = ["+task=seeded", "algo=bc", "model=chaotic_dwarf_tty", "model.core_skip=true",
+                 f"dataset.path={demos}", *args.overrides]  # fmt: skip
+    else:  # a stopped run goes on from its last checkpoint, in the same folder
+        start = [f"resume={bc}"]
+    _step(
+        trained is not None and trained >= args.frames,
+        [*py, "rllib_nethack.run", *start, f"stop.env_steps={args.frames}",
+         f"experiment.run_dir={bc}"],
+    )  # fmt: skip
+    evaluated = out / "eval"
+    _step(
+        any(evaluated.glob("*/eval.json")),
+        [*py, "rllib_nethack.evaluate", f"checkpoint={bc}", f"seeds=[{e0},{e1}]", *budget,
+         f"out={evaluated}", "overwrite=true"],
+    )  # fmt: skip
+    bench = out / "bench"
+    _step(
+        (bench / "bench.json").exists(),
+        [*py, "rllib_nethack.agents.bench", "agent=explorer", f"seeds=[{e0},{e1}]", *budget,
+         f"out={bench}"],
+    )  # fmt: skip
+
+    (policy_csv,) = evaluated.glob("*/episodes.csv")
+    cloned, explorer = spread(_scores(policy_csv)), spread(_scores(bench / "episodes.csv"))
+    rows = read_progress(bc / "progress.csv")
+    accuracy = next(
+        (r[k] for r in reversed(rows) for k in r if k.endswith("action_accuracy")), None
+    )
+    print(
+        json.dumps(
+            {
+                "eval_seeds": [e0, e1],
+                "bc_mean_score": round(cloned.mean, 1),
+                "bc_ci95": round(cloned.ci95, 1),
+                "explorer_mean_score": round(explorer.mean, 1),
+                "explorer_ci95": round(explorer.ci95, 1),
+                "ratio": round(cloned.mean / explorer.mean, 3) if explorer.mean else None,
+                "bc_frames": rows[-1]["env_steps"] if rows else None,
+                "bc_action_accuracy": accuracy,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
