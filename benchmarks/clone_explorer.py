@@ -15,7 +15,8 @@ evaluate and bench are skipped once they have written their results):
 2. ``run algo=bc``: ``chaotic_dwarf_tty`` (``model.core_skip=true``) clones them on
    the seeded task for ``--frames`` dataset frames, into ``OUT/bc``.
 3. ``evaluate``: the cloned policy plays seeds past the suite (``--eval-seeds``,
-   default 5000-5255; no recording holds them), into ``OUT/eval``.
+   default 5000-5255; no recording holds them), sampling its keys unless
+   ``--greedy``, into ``OUT/eval``.
 4. ``agents.bench``: the explorer plays the same seeds, into ``OUT/bench``.
 
 Then one JSON line: both mean in-game scores (with 95% intervals), their ratio
@@ -74,6 +75,13 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=10_000, help="keystrokes per game")
     parser.add_argument("--frames", type=int, default=3_000_000, help="BC's dataset frames")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--greedy",
+        action="store_true",
+        help="the clone plays its most likely key (default: it samples, which gets it out "
+        "of the loops a deterministic clone falls into where the explorer's memory decided)",
+    )
+    parser.add_argument("--batch", type=int, default=16, help="evaluate's envs per forward pass")
     parser.add_argument("overrides", nargs="*", help="key=value settings of the BC run")
     args = parser.parse_args()
     out: Path = args.out
@@ -103,7 +111,8 @@ def main() -> None:
     _step(
         any(evaluated.glob("*/eval.json")),
         [*py, "rllib_nethack.evaluate", f"checkpoint={bc}", f"seeds=[{e0},{e1}]", *budget,
-         f"out={evaluated}", "overwrite=true"],
+         f"greedy={str(args.greedy).lower()}", f"batch={args.batch}", f"out={evaluated}",
+         "overwrite=true"],
     )  # fmt: skip
     bench = out / "bench"
     _step(

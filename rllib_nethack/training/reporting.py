@@ -349,9 +349,11 @@ def plot_comparison(runs: Mapping[str, Sequence[Path]], png_path: Path, title: s
     ax.set_ylabel("mean return, last episodes (full window)")
     ax.grid(alpha=0.3)
     colours = [f"C{i}" for i in range(10)]
+    labelled = False
     for i, (label, runs_of) in enumerate(curves.items()):
         colour = colours[i % len(colours)]
-        for j, rows in enumerate(runs_of):
+        named = False  # one legend entry per setting, on its first run with a curve
+        for rows in runs_of:
             full = full_window_rows(rows)
             if not full:
                 continue
@@ -359,9 +361,11 @@ def plot_comparison(runs: Mapping[str, Sequence[Path]], png_path: Path, title: s
             steps = [r["env_steps"] for r in full]
             returns = [r["return_mean"] for r in full]
             errors = [r.get("return_std", math.nan) / math.sqrt(window) for r in full]
-            ax.plot(steps, returns, color=colour, marker="o", ms=2, label=None if j else label)
+            ax.plot(steps, returns, color=colour, marker="o", ms=2, label=None if named else label)
             _band(ax, steps, returns, [0.0 if math.isnan(e) else e for e in errors], colour)
-    ax.legend(loc="upper left")
+            named = labelled = True
+    if labelled:
+        ax.legend(loc="upper left")
     return _save(fig, ax, title, png_path)
 
 

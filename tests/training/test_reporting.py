@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from rllib_nethack.training.reporting import (
     flatten_numbers,
     format_progress,
     full_window_rows,
+    plot_comparison,
     plot_learning_curve,
     progress_of,
     read_progress,
@@ -153,6 +155,22 @@ def test_curve_before_a_whole_window_is_a_note_not_a_line(tmp_path: Path) -> Non
     log.append(_record(4, 1000, 0.9))
     assert full_window_rows(read_progress(tmp_path / "progress.csv")) == []
     assert plot_learning_curve(tmp_path / "progress.csv", tmp_path / "c.png", "t") is not None
+
+
+def test_comparison_before_any_whole_window_draws_without_a_legend_warning(
+    tmp_path: Path,
+) -> None:
+    """Short runs (a trial of a benchmark) have no curve yet: a PNG, and no empty legend."""
+    paths = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        log = ProgressCsv(tmp_path / name / "progress.csv")
+        log.append(_record(4, 1000, 0.9))
+        paths.append(tmp_path / name / "progress.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = plot_comparison({"a": [paths[0]], "b": [paths[1]]}, tmp_path / "c.png", "t")
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_resumed_csv_keeps_its_columns(tmp_path: Path) -> None:
