@@ -18,11 +18,11 @@
 Long tests carry ``@pytest.mark.slow``; the quick lane is ``pytest -m "not slow"``.
 Every test that takes ``ray_local`` is slow too (starting Ray alone takes seconds).
 
-Scheduling under ``pytest -n 2`` (``--dist loadgroup``, set in pyproject): the
-longest tests carry ``@pytest.mark.slow(seconds=N)``, a rough figure used only
-to start them first, so that no long test starts last while the other worker
-idles; a module whose fixture is costly (a trained run, a Ray head, a wheel)
-is one ``xdist_group``, so that fixture is built once, not once per worker.
+Scheduling under ``pytest -n 2``: the longest tests carry
+``@pytest.mark.slow(seconds=N)``, a rough figure used only to start them first,
+so that no long test starts last while the other worker idles. (Not
+``--dist loadgroup``: with pytest 9.2 its ``xdist_group`` marks are silently
+ignored, pytest-dev/pytest-xdist#1386.)
 """
 
 from __future__ import annotations

@@ -13,8 +13,6 @@ from commands import run_cli, run_command, run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.xdist_group("packaging")  # its module fixture is built once
-
 
 def source_packages() -> set[str]:
     found = {"rllib_nethack.conf"}

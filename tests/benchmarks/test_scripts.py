@@ -23,8 +23,6 @@ HELP_NAMES = {
     "soak.py": ("--task", "--minutes", "--every", "--warmup"),
 }
 
-pytestmark = pytest.mark.xdist_group("benchmark_helps")  # its module fixture is built once
-
 
 def is_script(path: Path) -> bool:
     """A script has an entry point; the rest are helpers the scripts import."""

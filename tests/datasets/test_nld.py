@@ -16,8 +16,6 @@ from rllib_nethack.envs.factory import make_env
 from rllib_nethack.envs.wrappers.screen_image import TTY_KEYS
 from rllib_nethack.errors import ConfigError
 
-pytestmark = pytest.mark.xdist_group("nld")  # its module fixture is built once
-
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -16,7 +16,7 @@ from commands import SMOKE, run_cli
 
 from rllib_nethack.training.reporting import read_progress
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("resume_faults")]  # one fixture build
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

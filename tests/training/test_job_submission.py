@@ -23,7 +23,7 @@ from rllib_nethack.testing.loopback_cluster import LoopbackCluster, auth_env
 pytest.importorskip("ray.job_submission", reason='needs "rllib-nethack[cluster]"')
 pytest.importorskip("aiohttp", reason='needs "rllib-nethack[cluster]"')
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("job_submission")]  # one fixture build
+pytestmark = pytest.mark.slow
 
 LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 
