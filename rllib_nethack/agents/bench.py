@@ -67,11 +67,18 @@ def _bench(config: BenchConfig) -> int:
     progression_pct = (summary["mean_progression"] or 0.0) * 100
     print(
         f"agent={config.agent} seeds {first}-{last} (max_steps={config.max_steps}): "
-        f"mean score {summary['mean_score']}, mean progression {progression_pct:.3f}%, "
-        f"mean deepest level {summary['mean_max_depth']}, errors {summary['errors']}; "
+        f"mean score {_figure(summary['mean_score'], 1)}, "
+        f"mean progression {progression_pct:.3f}%, "
+        f"mean deepest level {_figure(summary['mean_max_depth'], 2)}, "
+        f"errors {summary['errors']}; "
         f"wrote {config.out_dir / BENCH_JSON} and {config.out_dir / EPISODES_CSV}"
     )
     return 0
+
+
+def _figure(value: float | None, digits: int) -> str:
+    """A mean for the console (bench.json keeps it unrounded); "-" when no episode ran."""
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 if __name__ == "__main__":

@@ -225,3 +225,14 @@ def test_cli_error_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "random" in proc.stderr
     assert not (tmp_path / "bench.json").exists()
+
+
+def test_cli_summary_line_rounds_the_means_and_reads_past_the_suite(tmp_path: Path) -> None:
+    args = ("agent=random", "seeds=[5000,5001]", "max_steps=30", "workers=1", f"out={tmp_path}")
+    proc = run_command("rllib_nethack.agents.bench", *args, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads((tmp_path / "bench.json").read_text())
+    assert [row["seed"] for row in summary["per_episode"]] == [5000, 5001]
+    line = proc.stdout.strip().splitlines()[-1]
+    assert f"mean score {summary['mean_score']:.1f}," in line
+    assert f"mean deepest level {summary['mean_max_depth']:.2f}," in line
