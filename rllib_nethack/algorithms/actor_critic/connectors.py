@@ -23,6 +23,7 @@ from ray.rllib.connectors.connector_v2 import ConnectorV2
 from ray.rllib.core.columns import Columns
 from ray.rllib.evaluation.postprocessing import Postprocessing
 
+from rllib_nethack.algorithms.episode_rewards import set_rewards
 from rllib_nethack.models.cores import RESETS
 
 
@@ -60,7 +61,7 @@ class ClipRewards(ConnectorV2):
         for episode in episodes:
             rewards = np.asarray(episode.get_rewards(), dtype=np.float32)
             if rewards.size and np.abs(rewards).max() > self.limit:
-                episode.set_rewards(new_data=np.clip(rewards, -self.limit, self.limit))
+                set_rewards(episode, np.clip(rewards, -self.limit, self.limit))
         return batch
 
 

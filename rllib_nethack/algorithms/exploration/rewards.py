@@ -12,13 +12,13 @@ extrinsic; the intrinsic return is logged on its own
 from __future__ import annotations
 
 import copy
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from ray.rllib.connectors.connector_v2 import ConnectorV2
 
+from rllib_nethack.algorithms.episode_rewards import set_rewards
 from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_REWARD_KEY
 
 
@@ -41,11 +41,7 @@ def with_rewards(episode: Any, added: np.ndarray) -> Any:
     out = copy.copy(episode)
     out.rewards = copy.deepcopy(episode.rewards)
     rewards = np.asarray(episode.get_rewards(), dtype=np.float64)
-    with warnings.catch_warnings():
-        # RLlib checks a numpy episode's first new reward against the reward
-        # space as a numpy scalar, which gymnasium warns about on every call.
-        warnings.simplefilter("ignore", UserWarning)
-        out.set_rewards(new_data=(rewards + added).astype(np.float32))
+    set_rewards(out, rewards + added)
     return out
 
 
