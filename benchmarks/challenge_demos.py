@@ -26,51 +26,29 @@ resumes, so rerunning the same line goes on.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
+from staged_runs import column, seed_range, step, train_to
+
 from rllib_nethack.results.summary import spread
-from rllib_nethack.training.reporting import plot_comparison, read_progress
+from rllib_nethack.training.reporting import plot_comparison
 
 SETTINGS = ("appo", "appo+bc", "kickstart")
 
 
-def _run(label: str, run_dir: Path, args: argparse.Namespace) -> None:
-    """Train setting ``label`` into ``run_dir`` unless it has reached the budget."""
-    progress = run_dir / "progress.csv"
-    rows = read_progress(progress) if progress.is_file() else []
-    if rows and rows[-1]["env_steps"] >= args.env_steps:
-        print(f"# {label}: done already ({run_dir})", flush=True)
-        return
-    if (run_dir / "checkpoints").is_dir():
-        start = [f"resume={run_dir}"]
-    else:
-        start = ["+task=challenge", "model=chaotic_dwarf_tty", f"experiment.seed={args.seed}"]
-        if label == "appo+bc":
-            start += [f"dataset.path={args.demos}", f"dataset.bc_coeff={args.bc_coeff}"]
-        elif label == "kickstart":
-            start += [
-                f"kickstart.teacher={args.teacher}",
-                "kickstart.coeff=1.0",
-                f"kickstart.decay_env_steps={args.env_steps // 2}",
-            ]
-        start += args.overrides
-    command = [
-        *start,
-        f"stop.env_steps={args.env_steps}",
-        f"experiment.run_dir={run_dir}",
-        "experiment.tensorboard=false",
-    ]
-    print("$ python -m rllib_nethack.run " + " ".join(command), flush=True)
-    subprocess.run([sys.executable, "-m", "rllib_nethack.run", *command], check=True)
-
-
-def _column(episodes_csv: Path, name: str) -> list[float]:
-    with episodes_csv.open(newline="") as f:
-        return [float(row[name]) for row in csv.DictReader(f) if row.get(name)]
+def _start(label: str, args: argparse.Namespace) -> list[str]:
+    """The settings that start setting ``label``'s run."""
+    start = ["+task=challenge", "model=chaotic_dwarf_tty", f"experiment.seed={args.seed}"]
+    if label == "appo+bc":
+        start += [f"dataset.path={args.demos}", f"dataset.bc_coeff={args.bc_coeff}"]
+    elif label == "kickstart":
+        start += [
+            f"kickstart.teacher={args.teacher}",
+            "kickstart.coeff=1.0",
+            f"kickstart.decay_env_steps={args.env_steps // 2}",
+        ]
+    return [*start, *args.overrides]
 
 
 def main() -> None:
@@ -81,7 +59,7 @@ def main() -> None:
     parser.add_argument("--env-steps", type=int, default=3_000_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--bc-coeff", type=float, default=0.5)
-    parser.add_argument("--eval-seeds", default="0,255", help="FIRST,LAST")
+    parser.add_argument("--eval-seeds", type=seed_range, default=(0, 255), help="FIRST,LAST")
     parser.add_argument(
         "--eval-max-steps",
         type=int,
@@ -98,16 +76,17 @@ def main() -> None:
 
     runs = {label: args.out / label.replace("+", "_") for label in labels}
     for label, run_dir in runs.items():
-        _run(label, run_dir, args)
+        train_to(run_dir, args.env_steps, _start(label, args), ["experiment.tensorboard=false"])
 
-    first, _, last = args.eval_seeds.partition(",")
+    first, last = args.eval_seeds
     evaluated = args.out / "eval"
     checkpoints = "[" + ",".join(str(d) for d in runs.values()) + "]"
-    command = [f"checkpoint={checkpoints}", f"seeds=[{first},{last or first}]",
-               f"max_steps={args.eval_max_steps}", "batch=16", f"out={evaluated}",
-               "overwrite=true"]  # fmt: skip
-    print("$ python -m rllib_nethack.evaluate " + " ".join(command), flush=True)
-    subprocess.run([sys.executable, "-m", "rllib_nethack.evaluate", *command], check=True)
+    step(
+        False,
+        "rllib_nethack.evaluate",
+        [f"checkpoint={checkpoints}", f"seeds=[{first},{last}]",
+         f"max_steps={args.eval_max_steps}", "batch=16", f"out={evaluated}", "overwrite=true"],
+    )  # fmt: skip
 
     png = plot_comparison(
         {label: [d / "progress.csv"] for label, d in runs.items()},
@@ -117,7 +96,7 @@ def main() -> None:
     figures: dict[str, dict[str, float]] = {}
     for label, run_dir in runs.items():
         (episodes,) = evaluated.glob(f"{run_dir.parent.name}-{run_dir.name}-iter_*/episodes.csv")
-        returns, scores = spread(_column(episodes, "return")), spread(_column(episodes, "score"))
+        returns, scores = spread(column(episodes, "return")), spread(column(episodes, "score"))
         figures[label] = {
             "return": round(returns.mean, 2),
             "return_ci95": round(returns.ci95, 2),

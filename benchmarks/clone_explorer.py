@@ -27,51 +27,20 @@ Then one JSON line: both mean in-game scores (with 95% intervals), their ratio
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from staged_runs import column, seed_range, step, train_to
 
 from rllib_nethack.results.summary import spread
 from rllib_nethack.training.reporting import read_progress
 
 
-def _seeds(text: str) -> tuple[int, int]:
-    first, _, last = text.partition(",")
-    return int(first), int(last or first)
-
-
-def _step(done: bool, command: list[str]) -> None:
-    """Run ``command`` (printed first) unless its output is ``done`` already."""
-    shown = " ".join(command[2:] if command[:2] == [sys.executable, "-m"] else command)
-    if done:
-        print(f"# done already: {shown}", flush=True)
-        return
-    print(f"$ {shown}", flush=True)
-    subprocess.run(command, check=True)
-
-
-def _frames_done(run_dir: Path) -> float | None:
-    """The dataset frames a BC run in ``run_dir`` has trained on (None: no run there)."""
-    if not (run_dir / "checkpoints").is_dir():
-        return None
-    rows = read_progress(run_dir / "progress.csv") if (run_dir / "progress.csv").exists() else []
-    return rows[-1]["env_steps"] if rows else 0.0
-
-
-def _scores(episodes_csv: Path) -> list[float]:
-    with episodes_csv.open(newline="") as f:
-        return [
-            float(row["score"]) for row in csv.DictReader(f) if row.get("score") not in ("", None)
-        ]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("runs/clone_explorer"))
-    parser.add_argument("--record-seeds", type=_seeds, default=(0, 999), help="FIRST,LAST")
-    parser.add_argument("--eval-seeds", type=_seeds, default=(5000, 5255), help="FIRST,LAST")
+    parser.add_argument("--record-seeds", type=seed_range, default=(0, 999), help="FIRST,LAST")
+    parser.add_argument("--eval-seeds", type=seed_range, default=(5000, 5255), help="FIRST,LAST")
     parser.add_argument("--max-steps", type=int, default=10_000, help="keystrokes per game")
     parser.add_argument("--frames", type=int, default=3_000_000, help="BC's dataset frames")
     parser.add_argument("--workers", type=int, default=2)
@@ -85,48 +54,41 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*", help="key=value settings of the BC run")
     args = parser.parse_args()
     out: Path = args.out
-    py = [sys.executable, "-m"]
     budget = [f"max_steps={args.max_steps}", f"workers={args.workers}"]
     (r0, r1), (e0, e1) = args.record_seeds, args.eval_seeds
 
     demos = out / "demos"
-    _step(
+    step(
         False,  # it skips the seeds already written
-        [*py, "rllib_nethack.agents.record", "agent=explorer", f"seeds=[{r0},{r1}]",
-         *budget, f"out={demos}"],
-    )  # fmt: skip
+        "rllib_nethack.agents.record",
+        ["agent=explorer", f"seeds=[{r0},{r1}]", *budget, f"out={demos}"],
+    )
     bc = out / "bc"
-    trained = _frames_done(bc)
-    if trained is None:
-        start = ["+task=seeded", "algo=bc", "model=chaotic_dwarf_tty", "model.core_skip=true",
-                 f"dataset.path={demos}", *args.overrides]  # fmt: skip
-    else:  # a stopped run goes on from its last checkpoint, in the same folder
-        start = [f"resume={bc}"]
-    _step(
-        trained is not None and trained >= args.frames,
-        [*py, "rllib_nethack.run", *start, f"stop.env_steps={args.frames}",
-         f"experiment.run_dir={bc}"],
+    train_to(
+        bc,
+        args.frames,
+        ["+task=seeded", "algo=bc", "model=chaotic_dwarf_tty", "model.core_skip=true",
+         f"dataset.path={demos}", *args.overrides],
     )  # fmt: skip
     evaluated = out / "eval"
-    _step(
+    step(
         any(evaluated.glob("*/eval.json")),
-        [*py, "rllib_nethack.evaluate", f"checkpoint={bc}", f"seeds=[{e0},{e1}]", *budget,
-         f"greedy={str(args.greedy).lower()}", f"batch={args.batch}", f"out={evaluated}",
-         "overwrite=true"],
+        "rllib_nethack.evaluate",
+        [f"checkpoint={bc}", f"seeds=[{e0},{e1}]", *budget, f"greedy={str(args.greedy).lower()}",
+         f"batch={args.batch}", f"out={evaluated}", "overwrite=true"],
     )  # fmt: skip
     bench = out / "bench"
-    _step(
+    step(
         (bench / "bench.json").exists(),
-        [*py, "rllib_nethack.agents.bench", "agent=explorer", f"seeds=[{e0},{e1}]", *budget,
-         f"out={bench}"],
-    )  # fmt: skip
+        "rllib_nethack.agents.bench",
+        ["agent=explorer", f"seeds=[{e0},{e1}]", *budget, f"out={bench}"],
+    )
 
     (policy_csv,) = evaluated.glob("*/episodes.csv")
-    cloned, explorer = spread(_scores(policy_csv)), spread(_scores(bench / "episodes.csv"))
+    cloned = spread(column(policy_csv, "score"))
+    explorer = spread(column(bench / "episodes.csv", "score"))
     rows = read_progress(bc / "progress.csv")
-    accuracy = next(
-        (r[k] for r in reversed(rows) for k in r if k.endswith("action_accuracy")), None
-    )
+    accuracy = rows[-1].get("action_accuracy") if rows else None
     print(
         json.dumps(
             {
