@@ -20,6 +20,14 @@ run's partial curve would not be comparable). Then it writes:
   same episodes, the run's wall time and env steps, and the command;
 * ``<task>.png``: every setting's curve (one line per seed).
 
+A mean return alone cannot tell an agent that learned the task from one that
+found a cheaper way out of the step penalty (on MiniHack-Eat-v0 APPO learned to
+pray until its god killed it). So each finished run's final checkpoint also
+plays ``--play`` episodes (default 100, sampled from the policy as in
+training; ``evaluate`` in this process, written under ``<run>/played``), and
+the table gives how they ended: the shares that succeeded, died and were cut
+at the step limit, and the commonest death.
+
 Results to expect: the measured table is in benchmarks/RESULTS.md ("MiniHack
 suite"); the issue's targets are the aim.
 """
@@ -34,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,8 +99,15 @@ COLUMNS = (
     "steps_to_target",
     "success_rate",
     "wall_s",
+    "played",
+    "played_success",
+    "played_death",
+    "played_cut",
+    "top_death",
     "command",
 )
+#: Where a run's ``--play`` episodes are written, inside its run directory.
+PLAYED_DIR = "played"
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,52 @@ def execute(run: Run, log: Path) -> int:
         ).returncode
 
 
+def play(run: Run, episodes: int, log: Path) -> int:
+    """Play ``episodes`` sampled episodes of the run's final checkpoint; the exit status."""
+    argv = [
+        sys.executable,
+        "-m",
+        "rllib_nethack.evaluate",
+        f"checkpoint={run.run_dir}",
+        f"episodes={episodes}",
+        "greedy=false",
+        "workers=0",
+        f"out={run.run_dir / PLAYED_DIR}",
+        "overwrite=true",
+    ]
+    with log.open("w") as out:
+        return subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+
+
+def played_rows(run: Run) -> list[dict[str, str]]:
+    """The ``episodes.csv`` rows of the run's played episodes (empty before :func:`play`)."""
+    found = sorted((run.run_dir / PLAYED_DIR).glob("*/episodes.csv"))
+    if not found:
+        return []
+    with found[-1].open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def endings(rows: Sequence[dict[str, str]]) -> dict[str, object]:
+    """How played episodes ended: shares of success, death and the step-limit cut, top death."""
+    if not rows:
+        return {"played": 0, "played_success": math.nan, "played_death": math.nan,
+                "played_cut": math.nan, "top_death": ""}  # fmt: skip
+    reasons = Counter(r["end_reason"] for r in rows)
+    causes = Counter(r["death_cause"] for r in rows if r["death_cause"])
+    top = ""
+    if causes:
+        cause, count = causes.most_common(1)[0]
+        top = f"{cause} ({count / len(rows):.0%})"
+    return {
+        "played": len(rows),
+        "played_success": reasons["success"] / len(rows),
+        "played_death": reasons["death"] / len(rows),
+        "played_cut": reasons["truncated"] / len(rows),
+        "top_death": top,
+    }
+
+
 def summarise(run: Run, target: float) -> dict[str, object]:
     """The run's row of the table (NaN / empty where the run left no numbers)."""
     path = run.run_dir / "progress.csv"
@@ -163,6 +225,7 @@ def summarise(run: Run, target: float) -> dict[str, object]:
         "steps_to_target": "" if reached is None else int(reached),
         "success_rate": final.get("success_rate", math.nan),
         "wall_s": round(last.get("time_s", math.nan), 1),
+        **endings(played_rows(run)),
         "command": run.command(),
     }
 
@@ -177,7 +240,9 @@ def markdown(rows: Sequence[dict[str, object]]) -> str:
             value = row[c]
             if isinstance(value, float):
                 value = "n/a" if math.isnan(value) else f"{value:.3f}".rstrip("0").rstrip(".")
-            cells.append(str(value) if value != "" else "not reached")
+            if value == "":
+                value = "not reached" if c == "steps_to_target" else "-"
+            cells.append(str(value))
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "Commands:", ""] + [f"- `{row['command']}`" for row in rows]
     return "\n".join(lines) + "\n"
@@ -212,6 +277,13 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="env steps per run (default: the task's target budget)",
     )
     parser.add_argument(
+        "--play",
+        type=int,
+        default=100,
+        help="episodes each finished run's final checkpoint plays (sampled) to show how its "
+        "episodes end (default 100; 0: none)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("runs/minihack_suite"), help="output folder"
     )
     parser.add_argument("overrides", nargs="*", help="more overrides for every run (key=value)")
@@ -222,6 +294,8 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     except ValueError:
         fail(f"minihack_suite: --seeds takes integers, got {args.seeds!r}")
+    if args.play < 0:
+        fail(f"minihack_suite: --play must be at least 0, got {args.play}")
     if args.budget is not None and args.budget < 1:
         fail(f"minihack_suite: --budget must be at least 1, got {args.budget}")
     return args
@@ -257,6 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 took = time.monotonic() - start
                 print(f"done   {name}: exit {code} after {took:.0f} s", flush=True)
                 failures += code != 0
+            if args.play and finished(run) and not played_rows(run):
+                print(f"play   {name}: {args.play} sampled episodes", flush=True)
+                log = run.run_dir.parent / f"seed{run.seed}.play.log"
+                failures += play(run, args.play, log) != 0
             table.append(summarise(run, target.mean_return))
         curves = {
             s: [r.run_dir / "progress.csv" for r in runs if r.setting == s] for s in args.settings

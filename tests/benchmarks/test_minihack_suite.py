@@ -24,6 +24,13 @@ def test_unknown_setting_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_negative_play_is_one_line(tmp_path: Path) -> None:
+    done = suite("--play", "-1", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--play must be at least 0, got -1" in lines[0]
+
+
 @pytest.mark.slow(seconds=100)
 def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_path: Path) -> None:
     out = tmp_path / "suite"
@@ -31,6 +38,7 @@ def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_p
         "--tasks=MiniHack-Room-5x5-v0",
         "--settings=appo,appo+rnd",
         "--budget=100",
+        "--play=3",
         f"--out={out}",
         "debug=smoke",
         "stop.iterations=null",
@@ -44,6 +52,11 @@ def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_p
     assert [(r["setting"], r["seed"]) for r in rows] == [("appo", "0"), ("appo+rnd", "0")]
     assert all(int(r["env_steps"]) >= 100 and float(r["wall_s"]) > 0 for r in rows)
     assert "explore=rnd" in rows[1]["command"]
+    for row in rows:  # each final checkpoint played 3 episodes, and each ending is counted once
+        assert row["played"] == "3"
+        shares = [float(row[c]) for c in ("played_success", "played_death", "played_cut")]
+        assert all(0 <= s <= 1 for s in shares) and abs(sum(shares) - 1) < 1e-9, row
+    assert first.stdout.count("play   ") == 2
     table = (out / "results.md").read_text()
     assert "| MiniHack-Room-5x5-v0 | appo+rnd | 0 | 100 |" in table
     assert (out / "MiniHack-Room-5x5-v0.png").read_bytes()[:4] == b"\x89PNG"
@@ -52,5 +65,6 @@ def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_p
     second = suite(*args, cwd=tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     assert second.stdout.count("skip   ") == 2 and "run    " not in second.stdout
+    assert "play   " not in second.stdout
     with (out / "results.csv").open() as f:
         assert list(csv.DictReader(f)) == rows
