@@ -7,7 +7,7 @@ the config and hands it to :func:`rllib_nethack.training.trainer.train`. Example
     python -m rllib_nethack.run +task=room5x5 stop.env_steps=300000
     python -m rllib_nethack.run +task=score algo=ppo model=baseline debug=smoke
     python -m rllib_nethack.run +task=challenge --cfg job          # show the config
-    python -m rllib_nethack.run +task=challenge resume=runs/challenge-chaotic_dwarf-appo/...
+    python -m rllib_nethack.run resume=runs/challenge-chaotic_dwarf-appo/...   # goes on
 
 Add your own config directory with ``hydra.searchpath=[file:///path/to/conf]``.
 
@@ -28,6 +28,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from rllib_nethack.cli.exits import fail
 from rllib_nethack.config.app import run_hydra_app
 from rllib_nethack.config.compose import compose_checked
+from rllib_nethack.config.resume_args import with_resumed_choices
 from rllib_nethack.errors import ConfigError, RllibNethackError
 from rllib_nethack.runs.storage import remote_of
 
@@ -103,7 +104,8 @@ def _check(args: list[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python -m rllib_nethack.run`` (and the ``rllib-nethack-run`` script)."""
-    run_hydra_app(_job, "config", argv, _check)
+    args = sys.argv[1:] if argv is None else argv
+    run_hydra_app(_job, "config", with_resumed_choices(args), _check)
 
 
 if __name__ == "__main__":

@@ -94,3 +94,17 @@ def test_resuming_with_another_task_or_model_is_refused(
     assert done.returncode == 2
     assert named in error_line(done.stderr)
     assert not (tmp_path / "new").exists()
+
+
+def test_resume_alone_goes_on_with_the_checkpoints_task_algo_and_model(
+    trained: Path, tmp_path: Path
+) -> None:
+    args = [a for a in SMOKE if not a.startswith("+task")]
+    done = run_cli(
+        *args, "stop.iterations=1", f"resume={trained}", "experiment.run_dir=new", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "(iteration 2)" in done.stdout
+    assert "MiniHack-Room-5x5-v0" in done.stdout
+    (row,) = read_progress(tmp_path / "new" / "progress.csv")
+    assert row["iteration"] == 3
