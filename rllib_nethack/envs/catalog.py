@@ -31,6 +31,14 @@ Family = Literal["nethack", "minihack"]
 SEEDED_TASK = "nethack_seeded"
 #: How many seeds the seeded suite has (seeds ``0 .. SEEDED_SUITE_SIZE - 1``).
 SEEDED_SUITE_SIZE = 1000
+#: Reward of a MiniHack step on which game time does not pass (a menu, a prompt,
+#: a bump into a wall). MiniHack's own baselines (``minihack/agent/polybeast/config.yaml``)
+#: and NLE's train with -0.001, which their published curves assume; the
+#: environments default to -0.01. At -0.01 a young policy's no-time keys cost
+#: so much that ending the episode pays: APPO on MiniHack-Eat-v0 learned to pray
+#: until its god killed it (benchmarks/RESULTS.md, "MiniHack suite").
+#: ``task.options.penalty_step=-0.01`` restores MiniHack's own default.
+MINIHACK_PENALTY_STEP = -0.001
 
 
 @dataclass(frozen=True)
@@ -214,6 +222,7 @@ def _minihack_specs() -> tuple[TaskSpec, ...]:
                     else "MiniHack " + env_id[len("MiniHack-") :].rsplit("-v", 1)[0]
                 ),
                 aliases=tuple(aliases.get(env_id, ())),
+                defaults=_frozen(penalty_step=MINIHACK_PENALTY_STEP),
                 required=("des_file",) if custom else (),
             )
         )

@@ -11,6 +11,7 @@ from commands import run_program
 
 import rllib_nethack
 from rllib_nethack.envs.catalog import (
+    MINIHACK_PENALTY_STEP,
     MINIHACK_SHORT_NAMES,
     NLE_TASKS,
     SEEDED_TASK,
@@ -162,3 +163,18 @@ def test_seeded_suite_spec() -> None:
 def test_an_nle_task_does_not_import_minihack() -> None:
     done = run_program("nle_task_without_minihack")
     assert done.returncode == 0, done.stderr
+
+
+def test_minihack_tasks_default_to_the_step_penalty_of_minihacks_baselines() -> None:
+    spec = get_task("room5x5")
+    assert spec.defaults["penalty_step"] == MINIHACK_PENALTY_STEP == -0.001
+    env = rllib_nethack.make_env("room5x5", observation_keys=["blstats"])
+    try:
+        assert env.unwrapped.penalty_step == MINIHACK_PENALTY_STEP
+    finally:
+        env.close()
+    env = rllib_nethack.make_env("room5x5", penalty_step=-0.01, observation_keys=["blstats"])
+    try:
+        assert env.unwrapped.penalty_step == -0.01  # the user's option wins
+    finally:
+        env.close()
