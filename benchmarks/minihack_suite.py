@@ -77,6 +77,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "appo+count": ("algo=appo", "explore=count"),
     "appo+e3b": ("algo=appo", "explore=e3b"),
     "appo+rnd": ("algo=appo", "explore=rnd"),
+    "appo+ride": ("algo=appo", "explore=ride"),
     "appo+skip": ("algo=appo", "model.core_skip=true"),
     "impala": ("algo=impala",),
     "impala+rnd": ("algo=impala", "explore=rnd"),
@@ -84,7 +85,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "ppo+rnd": ("algo=ppo", "explore=rnd"),
     "muzero": ("algo=muzero",),
 }
-DEFAULT_SETTINGS = ("appo", "appo+count", "appo+e3b", "appo+rnd")
+DEFAULT_SETTINGS = ("appo", "appo+count", "appo+e3b", "appo+rnd", "appo+ride")
 #: Issue 24's five tasks (Room-5x5 is there to be asked for).
 DEFAULT_TASKS = tuple(t for t in TARGETS if t != "MiniHack-Room-5x5-v0")
 
