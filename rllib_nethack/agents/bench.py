@@ -16,7 +16,10 @@ refused), ``turns``, ``max_depth``, ``max_xl``, ``progression`` (BALROG's
 measure, :mod:`rllib_nethack.agents.progression`), ``end`` (death, truncated,
 quit, ascended) and ``death_cause``. An exception in one episode (the agent's
 or the game's) becomes that seed's ``error`` and the others go on; a worker
-process that dies is replaced and its seeds rerun one by one.
+process that dies is replaced and its seeds rerun one by one. Ctrl-C or SIGTERM
+ends the games under way and writes the seeds already finished, with
+``"stopped"`` (``interrupted`` or ``SIGTERM``) and ``"unplayed_seeds"`` in
+``bench.json``; the exit status is then 130 or 143.
 
 The same agent and seeds give byte-identical files: each game depends on its
 seed only (agents are restarted with it), rows are in seed order and no clock
@@ -37,9 +40,10 @@ from typing import Any, TextIO
 from rllib_nethack.agents.protocol import check_agent
 from rllib_nethack.agents.settings import USAGE, BenchConfig, checked
 from rllib_nethack.agents.summary import BENCH_JSON, summarize, write_results
-from rllib_nethack.agents.workers import run_episodes
+from rllib_nethack.agents.workers import EpisodesStopped, run_episodes
 from rllib_nethack.cli.settings import run_command
 from rllib_nethack.results.writing import EPISODES_CSV
+from rllib_nethack.training.signals import SIGNAL_STOPS, sigterm_as_interrupt, stop_name
 
 
 def run_bench(config: BenchConfig, progress: TextIO | None = None) -> dict[str, Any]:
@@ -47,9 +51,18 @@ def run_bench(config: BenchConfig, progress: TextIO | None = None) -> dict[str, 
 
     Raises:
         ConfigError: the agent cannot be loaded (before any process starts).
+        EpisodesStopped: Ctrl-C or SIGTERM; the files hold the seeds finished before it.
     """
     check_agent(config.agent)
-    records = run_episodes(config, progress)
+    try:
+        records = run_episodes(config, progress)
+    except EpisodesStopped as stopped:
+        summary = summarize(config, stopped.records)
+        played = {r.seed for r in stopped.records}
+        summary["stopped"] = stop_name(stopped)
+        summary["unplayed_seeds"] = [s for s in config.seed_list if s not in played]
+        write_results(config.out_dir, summary, stopped.records)
+        raise
     summary = summarize(config, records)
     write_results(config.out_dir, summary, records)
     return summary
@@ -62,7 +75,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bench(config: BenchConfig) -> int:
-    summary = run_bench(config, sys.stderr)
+    with sigterm_as_interrupt():
+        try:
+            summary = run_bench(config, sys.stderr)
+        except EpisodesStopped as stopped:
+            name = stop_name(stopped)
+            print(
+                f"{name}: stopped after {len(stopped.records)} of {len(config.seed_list)} seeds; "
+                f"wrote them to {config.out_dir / BENCH_JSON} and {config.out_dir / EPISODES_CSV}",
+                file=sys.stderr,
+            )
+            return SIGNAL_STOPS[name]
     first, last = config.seeds
     progression_pct = (summary["mean_progression"] or 0.0) * 100
     print(

@@ -31,6 +31,8 @@ error, ``episode_timeout_s``) writes nothing: it is an ``error`` row of
 
 Resumable: a seed whose folder exists is skipped (after checking it was made
 by the same agent and ``max_steps``), and a folder appears whole or not at all.
+Ctrl-C or SIGTERM ends the games under way and keeps the finished ones (exit
+130 or 143); the same command then goes on.
 The same agent and seeds give the same file names, the same ``episode.json``
 and ``record.json``, and ttyrecs with the same frames and keypresses; only the
 clock times NetHack stamps on each frame, and the dates of the xlogfile line,
@@ -54,7 +56,7 @@ from rllib_nethack.agents.player import Player
 from rllib_nethack.agents.protocol import check_agent, is_tool_agent
 from rllib_nethack.agents.settings import USAGE, BenchConfig, checked
 from rllib_nethack.agents.summary import COLUMNS, summarize
-from rllib_nethack.agents.workers import run_episodes
+from rllib_nethack.agents.workers import EpisodesStopped, run_episodes
 from rllib_nethack.cli.settings import run_command
 from rllib_nethack.datasets.nld import first_screen
 from rllib_nethack.datasets.xlogfile import (
@@ -71,6 +73,7 @@ from rllib_nethack.keystrokes.tools import KeystrokeTools
 from rllib_nethack.results.episode import EpisodeRecord, row
 from rllib_nethack.results.writing import json_text
 from rllib_nethack.runs.atomic import write_text
+from rllib_nethack.training.signals import SIGNAL_STOPS, sigterm_as_interrupt, stop_name
 
 EPISODE_FILE = "episode.json"
 SUMMARY_FILE = "record.json"
@@ -228,7 +231,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _record(config: BenchConfig) -> int:
-    summary = run_record(config, sys.stderr)
+    with sigterm_as_interrupt():
+        try:
+            summary = run_record(config, sys.stderr)
+        except EpisodesStopped as stopped:
+            name = stop_name(stopped)
+            print(
+                f"{name}: stopped after {len(stopped.records)} new games, each whole in "
+                f"{out_dir(config)}; the same command goes on from there",
+                file=sys.stderr,
+            )
+            return SIGNAL_STOPS[name]
     cut = sum(1 for r in summary["per_episode"] if r["end"] == "truncated")
     recorded = summary["episodes"] - summary["errors"]
     print(

@@ -5,6 +5,10 @@ to whichever process is free, and the rows come back in seed order. A process
 that dies (NetHack can crash its process) loses the seeds it held; each of
 those is then played again alone, so that only the seed that kills its
 process is marked.
+
+A Ctrl-C or SIGTERM (made an interrupt by the caller) stops the games under way
+(their processes are ended, not waited for) and raises :class:`EpisodesStopped`
+with the rows of the seeds finished before it, so a long benchmark keeps them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ from rllib_nethack.results.episode import EpisodeRecord
 from rllib_nethack.results.progress import ProgressBar
 
 _PLAYER: Player | None = None
+
+
+class EpisodesStopped(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped the games; ``records``: the finished seeds' rows, in seed order."""
+
+    def __init__(self, records: list[EpisodeRecord]) -> None:
+        super().__init__(f"stopped after {len(records)} seeds")
+        self.records = records
 
 
 def _init_worker(make_player: PlayerFactory, config: BenchConfig) -> None:
@@ -77,6 +89,8 @@ def run_episodes(
             for seed in _run_pool(config, seeds, workers, finished, make_player):
                 # alone, so that a seed that kills its process is the only one marked
                 finished(_run_alone(config, seed, make_player))
+    except KeyboardInterrupt as stop:
+        raise EpisodesStopped([records[s] for s in seeds if s in records]) from stop
     finally:
         if bar is not None:
             bar.close()
@@ -93,12 +107,10 @@ def _run_pool(
     """Hand each seed's row to ``finished``; the seeds lost with a dead process are returned."""
     broken: list[int] = []
     context = multiprocessing.get_context("spawn")  # NLE and threads do not survive fork well
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(make_player, config),
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(make_player, config)
+    )
+    try:
         futures = {pool.submit(_play_in_worker, seed): seed for seed in seeds}
         for future in as_completed(futures):
             try:
@@ -107,6 +119,13 @@ def _run_pool(
                 broken.append(futures[future])
                 continue
             finished(record)
+    except KeyboardInterrupt:
+        # Leaving the pool would wait for every game under way: end them instead.
+        for process in list((pool._processes or {}).values()):
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return sorted(broken)
 
 
