@@ -30,7 +30,6 @@ from rllib_nethack.config.app import run_hydra_app
 from rllib_nethack.config.compose import compose_checked
 from rllib_nethack.config.resume_args import with_resumed_choices
 from rllib_nethack.errors import ConfigError, RllibNethackError
-from rllib_nethack.runs.huge_pages import prefer_huge_pages
 from rllib_nethack.runs.storage import remote_of
 
 
@@ -105,7 +104,6 @@ def _check(args: list[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python -m rllib_nethack.run`` (and the ``rllib-nethack-run`` script)."""
-    prefer_huge_pages()  # before anything imports torch
     args = sys.argv[1:] if argv is None else argv
     run_hydra_app(_job, "config", with_resumed_choices(args), _check)
 

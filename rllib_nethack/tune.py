@@ -27,7 +27,6 @@ from rllib_nethack.cli.exits import fail
 from rllib_nethack.config.app import run_hydra_app
 from rllib_nethack.config.paths import config_dir
 from rllib_nethack.errors import ConfigError, RllibNethackError, suggestion
-from rllib_nethack.runs.huge_pages import prefer_huge_pages
 
 _SWEEP_ARG = re.compile(r"^\+{0,2}sweep=(.*)$")
 
@@ -67,7 +66,6 @@ def _job(cfg: DictConfig) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of ``python -m rllib_nethack.tune``."""
-    prefer_huge_pages()  # before anything imports torch (trials inherit it)
     run_hydra_app(_job, "tune", argv, check_sweep_name)
 
 
