@@ -40,10 +40,10 @@ from typing import Any, TextIO
 from rllib_nethack.agents.protocol import check_agent
 from rllib_nethack.agents.settings import USAGE, BenchConfig, checked
 from rllib_nethack.agents.summary import BENCH_JSON, summarize, write_results
-from rllib_nethack.agents.workers import EpisodesStopped, run_episodes
+from rllib_nethack.agents.workers import EpisodesStopped, run_episodes, until_stopped
 from rllib_nethack.cli.settings import run_command
 from rllib_nethack.results.writing import EPISODES_CSV
-from rllib_nethack.training.signals import SIGNAL_STOPS, sigterm_as_interrupt, stop_name
+from rllib_nethack.training.signals import stop_name
 
 
 def run_bench(config: BenchConfig, progress: TextIO | None = None) -> dict[str, Any]:
@@ -75,17 +75,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bench(config: BenchConfig) -> int:
-    with sigterm_as_interrupt():
-        try:
-            summary = run_bench(config, sys.stderr)
-        except EpisodesStopped as stopped:
-            name = stop_name(stopped)
-            print(
-                f"{name}: stopped after {len(stopped.records)} of {len(config.seed_list)} seeds; "
-                f"wrote them to {config.out_dir / BENCH_JSON} and {config.out_dir / EPISODES_CSV}",
-                file=sys.stderr,
-            )
-            return SIGNAL_STOPS[name]
+    outcome = until_stopped(
+        lambda: run_bench(config, sys.stderr),
+        lambda name, stopped: (
+            f"{name}: stopped after {len(stopped.records)} of {len(config.seed_list)} seeds; "
+            f"wrote them to {config.out_dir / BENCH_JSON} and {config.out_dir / EPISODES_CSV}"
+        ),
+    )
+    if isinstance(outcome, int):
+        return outcome
+    summary = outcome
     first, last = config.seeds
     progression_pct = (summary["mean_progression"] or 0.0) * 100
     print(

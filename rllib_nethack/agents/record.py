@@ -56,7 +56,7 @@ from rllib_nethack.agents.player import Player
 from rllib_nethack.agents.protocol import check_agent, is_tool_agent
 from rllib_nethack.agents.settings import USAGE, BenchConfig, checked
 from rllib_nethack.agents.summary import COLUMNS, summarize
-from rllib_nethack.agents.workers import EpisodesStopped, run_episodes
+from rllib_nethack.agents.workers import run_episodes, until_stopped
 from rllib_nethack.cli.settings import run_command
 from rllib_nethack.datasets.nld import first_screen
 from rllib_nethack.datasets.xlogfile import (
@@ -73,7 +73,6 @@ from rllib_nethack.keystrokes.tools import KeystrokeTools
 from rllib_nethack.results.episode import EpisodeRecord, row
 from rllib_nethack.results.writing import json_text
 from rllib_nethack.runs.atomic import write_text
-from rllib_nethack.training.signals import SIGNAL_STOPS, sigterm_as_interrupt, stop_name
 
 EPISODE_FILE = "episode.json"
 SUMMARY_FILE = "record.json"
@@ -231,17 +230,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _record(config: BenchConfig) -> int:
-    with sigterm_as_interrupt():
-        try:
-            summary = run_record(config, sys.stderr)
-        except EpisodesStopped as stopped:
-            name = stop_name(stopped)
-            print(
-                f"{name}: stopped after {len(stopped.records)} new games, each whole in "
-                f"{out_dir(config)}; the same command goes on from there",
-                file=sys.stderr,
-            )
-            return SIGNAL_STOPS[name]
+    outcome = until_stopped(
+        lambda: run_record(config, sys.stderr),
+        lambda name, stopped: (
+            f"{name}: stopped after {len(stopped.records)} new games, each whole in "
+            f"{out_dir(config)}; the same command goes on from there"
+        ),
+    )
+    if isinstance(outcome, int):
+        return outcome
+    summary = outcome
     cut = sum(1 for r in summary["per_episode"] if r["end"] == "truncated")
     recorded = summary["episodes"] - summary["errors"]
     print(

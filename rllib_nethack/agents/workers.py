@@ -14,15 +14,19 @@ with the rows of the seeds finished before it, so a long benchmark keeps them.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from rllib_nethack.agents.player import Player, PlayerFactory
 from rllib_nethack.agents.settings import BenchConfig
 from rllib_nethack.results.episode import EpisodeRecord
 from rllib_nethack.results.progress import ProgressBar
+from rllib_nethack.training.signals import SIGNAL_STOPS, sigterm_as_interrupt, stop_name
+
+R = TypeVar("R")
 
 _PLAYER: Player | None = None
 
@@ -43,6 +47,20 @@ def _init_worker(make_player: PlayerFactory, config: BenchConfig) -> None:
 def _play_in_worker(seed: int) -> EpisodeRecord:
     assert _PLAYER is not None
     return _PLAYER.play(seed)
+
+
+def until_stopped(
+    play: Callable[[], R], stopped_line: Callable[[str, EpisodesStopped], str]
+) -> R | int:
+    """``play()`` with SIGTERM raised as an interrupt; its result, or after a stop, the
+    exit status (130 or 143) once ``stopped_line(name, stop)`` is on stderr."""
+    with sigterm_as_interrupt():
+        try:
+            return play()
+        except EpisodesStopped as stopped:
+            name = stop_name(stopped)
+            print(stopped_line(name, stopped), file=sys.stderr)
+            return SIGNAL_STOPS[name]
 
 
 def run_episodes(
