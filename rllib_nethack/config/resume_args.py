@@ -20,8 +20,8 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.envs.catalog import get_task
-from rllib_nethack.errors import RllibNethackError
-from rllib_nethack.runs.layout import RUN_CONFIG
+from rllib_nethack.errors import ConfigError, RllibNethackError
+from rllib_nethack.runs.checkpoints import saved_config
 
 #: The config groups a resumed run takes from its checkpoint, as Hydra spells them.
 CHOICES = {"task": "+task", "algo": "algo", "model": "model", "explore": "explore"}
@@ -57,11 +57,7 @@ def _task_name(text: str) -> str | None:
 
 
 def _run_config(path: Path) -> DictConfig | None:
-    file = path / RUN_CONFIG
-    if not file.is_file():
-        return None
     try:
-        loaded = OmegaConf.load(file)
-    except Exception:  # unreadable: the trainer's checkpoint check names the problem
+        return saved_config(path)
+    except ConfigError:  # unreadable: the trainer's checkpoint check names the problem
         return None
-    return loaded if isinstance(loaded, DictConfig) else None
