@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rllib_nethack.fields import above, at_least, check_fields
+from rllib_nethack.fields import above, at_least, check_fields, one_of
 
 
 @dataclass
@@ -145,6 +145,10 @@ class LearningConfig:
     clip_rewards: float | None = None
 
 
+#: ``dataset.reader``'s values (:func:`rllib_nethack.algorithms.bc.source.reader_settings`).
+READERS = ("auto", "local", "actor")
+
+
 @dataclass
 class DatasetConfig:
     """Demonstrations, for ``algo=bc`` and APPO/IMPALA/PPO's BC loss (``bc_coeff``):
@@ -178,10 +182,20 @@ class DatasetConfig:
     seq_len: int = field(default=32, metadata=at_least(2))
     #: Threads decompressing ttyrecs.
     threads: int = field(default=2, metadata=at_least(0))
+    #: Where the games are read: ``local`` (the training process), ``actor`` (a Ray
+    #: actor, one batch ahead; on a cluster, a node with a free CPU), ``auto``
+    #: (``actor`` when the run joins a cluster, else ``local``). See
+    #: :mod:`rllib_nethack.algorithms.bc.feed`.
+    reader: str = field(default="auto", metadata=one_of(*READERS))
     #: APPO/IMPALA/PPO only: > 0 adds ``bc_coeff`` x the cross-entropy of the
     #: demonstrator's actions on a dataset minibatch (``batch_size`` x ``seq_len``)
     #: to every RL update (Dungeons & Data's supervised loss). 0: RL alone.
     bc_coeff: float = field(default=0.0, metadata=at_least(0))
+
+
+#: ``dataset`` keys about the machine, not the run: a resumed run takes them from
+#: its own command line, the rest of ``dataset`` from its checkpoint.
+MACHINE_READING = ("reader", "threads")
 
 
 @dataclass

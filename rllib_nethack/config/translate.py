@@ -90,7 +90,8 @@ def _demonstrations(
         env.close()
     assert isinstance(observation_space, gym.spaces.Dict)  # every task's observation
     check_readable(observation_space, str(plain["model"][MODEL_NAME_KEY]))
-    settings = prepare_dataset(plain.get("dataset") or {}, action_keys, who)
+    address = (plain.get("cluster") or {}).get("address")
+    settings = prepare_dataset(plain.get("dataset") or {}, action_keys, who, address)
     settings["seed"] = plain.get("experiment", {}).get("seed")
     return observation_space, action_space, settings
 

@@ -20,7 +20,10 @@ from typing import Any, cast
 from omegaconf import DictConfig, OmegaConf
 from ray.rllib.algorithms import Algorithm, AlgorithmConfig
 
+from rllib_nethack.algorithms.actor_critic.demonstrations import demonstration_settings
+from rllib_nethack.algorithms.bc.source import describe_dataset
 from rllib_nethack.config.plan import RunPlan, plan_from
+from rllib_nethack.config.schema import MACHINE_READING
 from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
@@ -145,8 +148,11 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     theirs_data = OmegaConf.select(saved, "dataset.path")
     if theirs_data and not OmegaConf.select(cfg, "dataset.path"):
         # Demonstrations are part of what a BC run is: it goes on with its own.
+        # Which games and how they are batched come from it; where and on how many
+        # threads they are read (MACHINE_READING) is this machine's, as typed.
         _say(out, f"resume: using the checkpoint's dataset ({theirs_data})")
-        OmegaConf.update(merged, "dataset", saved["dataset"], merge=True)
+        games = {k: v for k, v in saved["dataset"].items() if k not in MACHINE_READING}
+        OmegaConf.update(merged, "dataset", games, merge=True)
     teacher = OmegaConf.select(saved, "kickstart.teacher")
     if teacher and not OmegaConf.select(cfg, "kickstart.teacher"):
         # So is its teacher for a kickstarted run (the decay goes on from its env steps).
@@ -182,6 +188,12 @@ def describe_model(cfg: DictConfig, algo_config: AlgorithmConfig) -> str:
     module = build_module(algo_config)
     params = sum(p.numel() for p in module.parameters())
     return f"{cfg.model.name} ({params:,} parameters)"
+
+
+def dataset_settings(algo_config: AlgorithmConfig) -> dict[str, Any] | None:
+    """The demonstrations a run reads: ``algo=bc``'s, or the BC loss's beside RL."""
+    offline = getattr(algo_config, "dataset_settings", None)
+    return dict(offline) if offline else demonstration_settings(algo_config.learner_config_dict)
 
 
 def restored_progress(algo: Algorithm) -> Progress:
@@ -264,6 +276,9 @@ def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSumm
             _say(out, f"ray log  {run_dir / RAY_LOG} (verbose=true: on the console)")
         task = f"{cfg.task.name} ({cfg.task.family})"
         _say(out, f"task     {task}  model {model}  algo {cfg.algo.name}")
+        demonstrations = dataset_settings(algo_config)
+        if demonstrations:
+            _say(out, f"dataset  {describe_dataset(demonstrations)}")
         started_ray = False
         try:
             with keep_sigterm_handler():  # ray.init's own handler would exit unsaved

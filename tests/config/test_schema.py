@@ -29,6 +29,7 @@ from rllib_nethack.config.schema import ClusterConfig, ExperimentConfig, StopCon
         ("+cluster.num_cpu=2", r"^cluster\.num_cpu is not a setting; did you mean 'num_cpus'"),
         ("model=chaotic", r"^no model=chaotic; did you mean 'chaotic_dwarf'"),
         ("model.use_message=maybe", r"model\.use_message.*'maybe'"),
+        ("dataset.reader=ray", r"^dataset\.reader must be one of 'auto', 'local', 'actor'"),
     ],
 )
 def test_bad_value_is_one_line_naming_the_key(override: str, expected: str) -> None:

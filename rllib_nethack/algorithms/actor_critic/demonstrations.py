@@ -3,7 +3,8 @@
 With ``dataset.bc_coeff > 0`` every RL loss gets ``bc_coeff`` x the
 cross-entropy of the demonstrator's actions on the next ``nle.dataset``
 minibatch (``dataset.batch_size`` lanes x ``dataset.seq_len`` frames), read
-in the learner, with each lane's LSTM state carried on as ``algo=bc`` does.
+in the learner or by a Ray actor (:mod:`~rllib_nethack.algorithms.bc.feed`),
+with each lane's LSTM state carried on as ``algo=bc`` does.
 The settings reach the learner in ``learner_config_dict`` under
 :data:`DEMONSTRATIONS`, which only the translation writes (a user's key there
 is a switch, :func:`~rllib_nethack.algorithms.actor_critic.switches.check_switches`).
@@ -12,18 +13,17 @@ The reader is not part of a checkpoint: a resumed run reads the games anew.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 import torch
 from ray.rllib.core.columns import Columns
 from ray.rllib.utils.torch_utils import convert_to_torch_tensor
 
-from rllib_nethack.algorithms.bc.batches import TtyBatcher, flatten_rows
+from rllib_nethack.algorithms.bc.batches import flatten_rows
+from rllib_nethack.algorithms.bc.feed import DemoFeed, open_feed
 from rllib_nethack.algorithms.bc.lanes import LaneStates
 from rllib_nethack.algorithms.bc.learner import behaviour_cloning_loss
-from rllib_nethack.algorithms.bc.source import open_demonstrations
-from rllib_nethack.datasets import DemoBatch
 from rllib_nethack.metrics.result_keys import BC_ACCURACY, BC_LOSS
 from rllib_nethack.models.cores import RESETS
 
@@ -46,8 +46,7 @@ class DemonstrationLoss:
         self._demo_settings = demonstration_settings(
             self.config.learner_config_dict  # type: ignore[attr-defined]
         )
-        self._demo_batches: Iterator[DemoBatch] | None = None  # opened at the first loss
-        self._demo_batcher: TtyBatcher | None = None
+        self._demo_feed: DemoFeed | None = None  # opened at the first loss
         self._demo_lanes = LaneStates()
 
     def compute_loss_for_module(
@@ -68,11 +67,10 @@ class DemonstrationLoss:
         """BC's cross-entropy and action accuracy on the next dataset minibatch."""
         assert self._demo_settings is not None
         module = self.module[module_id].unwrapped()  # type: ignore[attr-defined]
-        if self._demo_batches is None or self._demo_batcher is None:
-            self._demo_batches = iter(open_demonstrations(self._demo_settings))
-            self._demo_batcher = TtyBatcher(module.observation_space)
+        if self._demo_feed is None:
+            self._demo_feed = open_feed(self._demo_settings, module.observation_space)
         device = next(module.parameters()).device
-        batch = convert_to_torch_tensor(self._demo_batcher(next(self._demo_batches)), device)
+        batch = convert_to_torch_tensor(self._demo_feed.next_batch(), device)
         stateful = module.is_stateful()
         if stateful:
             batch[Columns.STATE_IN] = self._demo_lanes.start(module_id, module, batch[RESETS])

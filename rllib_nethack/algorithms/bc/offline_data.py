@@ -6,12 +6,12 @@ episodes from them. NetHack demonstrations are ttyrecs indexed by
 and the recurrent learner needs each lane to go on with its game from one
 minibatch to the next, which is what ``TtyrecDataset`` yields (decompressing
 on a thread pool). So this subclass keeps RLlib's interface (``sample``, the
-attributes the algorithm sets) and reads through ``nle.dataset`` instead.
+attributes the algorithm sets) and reads through ``nle.dataset`` instead, here
+or in a Ray actor (:mod:`.feed`, ``dataset.reader``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import gymnasium as gym
@@ -19,9 +19,7 @@ from ray.rllib.core import DEFAULT_MODULE_ID
 from ray.rllib.offline.offline_data import OfflineData
 from ray.rllib.policy.sample_batch import MultiAgentBatch, SampleBatch
 
-from rllib_nethack.algorithms.bc.batches import TtyBatcher
-from rllib_nethack.algorithms.bc.source import open_demonstrations
-from rllib_nethack.datasets import DemoBatch
+from rllib_nethack.algorithms.bc.feed import open_feed
 
 
 class NLDOfflineData(OfflineData):
@@ -41,11 +39,9 @@ class NLDOfflineData(OfflineData):
         self.module_spec: Any = None
         self.locality_hints: Any = None
         self.settings: dict[str, Any] = dict(config.dataset_settings)
-        self.demonstrations = open_demonstrations(self.settings)
-        self._batches: Iterator[DemoBatch] = iter(self.demonstrations)
         space = config.observation_space
         assert isinstance(space, gym.spaces.Dict)  # set by the translation
-        self._batcher = TtyBatcher(space)
+        self.feed = open_feed(self.settings, space)
 
     def sample(
         self,
@@ -56,12 +52,11 @@ class NLDOfflineData(OfflineData):
     ) -> MultiAgentBatch:
         """The next training batch: ``B`` rows x ``T`` frames (``dataset.batch_size``,
         ``dataset.seq_len``); ``num_samples`` is RLlib's, and ignored."""
-        batch = self._batcher(next(self._batches))  # rows go on for ever: never exhausted
+        batch = self.feed.next_batch()
         frames = int(batch["loss_mask"].sum())
         return MultiAgentBatch({DEFAULT_MODULE_ID: SampleBatch(batch)}, env_steps=frames)
 
     @property
     def unmapped_keys(self) -> int:
         """Keypresses read so far that no action of the task sends (masked out of the loss)."""
-        keymap = self.demonstrations.keymap
-        return sum(keymap.unmapped.values()) if keymap is not None else 0
+        return self.feed.unmapped_keys

@@ -24,15 +24,20 @@ FILTERS = tuple(f.name for f in fields(GameFilter))
 
 
 def prepare_dataset(
-    dataset: Mapping[str, Any], action_keys: list[int], who: str = "algo=bc"
+    dataset: Mapping[str, Any],
+    action_keys: list[int],
+    who: str = "algo=bc",
+    cluster_address: str | None = None,
 ) -> dict[str, Any]:
     """The data source's settings for the run config's ``dataset`` section.
 
     Args:
         dataset: ``path``, ``db``, ``name``, the game filters, ``batch_size``,
-            ``seq_len``, ``threads``.
+            ``seq_len``, ``threads``, ``reader``.
         action_keys: The key code of each of the task's actions, by index.
         who: What needs the demonstrations, for the message when there are none.
+        cluster_address: ``cluster.address``: where ``reader=auto`` reads
+            (:func:`reader_settings`).
 
     Raises:
         ConfigError: no path, no games, ttyrecs without keypresses, a filter
@@ -62,9 +67,28 @@ def prepare_dataset(
         "seq_len": int(dataset.get("seq_len") or 32),
         "threads": int(dataset.get("threads") or 0),
         "action_keys": [int(k) for k in action_keys],
+        **reader_settings(str(dataset.get("reader") or "auto"), cluster_address),
     }
     settings["games"] = len(open_demonstrations(settings, loop_forever=False).gameids)
     return settings
+
+
+def reader_settings(reader: str, cluster_address: str | None) -> dict[str, Any]:
+    """``reader`` (``dataset.reader``) resolved for a run, and the CPUs its actor holds.
+
+    ``auto`` is ``actor`` when the run joins a cluster, else ``local``. On a
+    cluster the actor holds one CPU, so Ray places it where a core is free; on
+    the embedded instance it holds none, so it never waits for the env runners'.
+    """
+    if reader == "auto":
+        reader = "actor" if cluster_address else "local"
+    return {"reader": reader, "reader_cpus": 1.0 if cluster_address else 0.0}
+
+
+def describe_dataset(settings: Mapping[str, Any]) -> str:
+    """One line for the run's header: which games, and where they are read."""
+    where = "by a Ray actor" if settings.get("reader") == "actor" else "in the learner"
+    return f"{settings['name']}: {int(settings['games']):,} games, read {where}"
 
 
 def open_demonstrations(settings: Mapping[str, Any], loop_forever: bool = True) -> Demonstrations:

@@ -1,4 +1,5 @@
-"""APPO+BC end to end: a real run logs the BC loss, checkpoints and resumes."""
+"""APPO+BC end to end: a real run logs the BC loss, checkpoints and resumes (its
+games then read by a Ray actor)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def test_appo_with_a_bc_loss_logs_it_checkpoints_and_resumes(
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "dataset  nle_games0: 3 games, read in the learner" in done.stdout
     (run_dir,) = {p.parent.parent for p in root.glob("*/*/checkpoints/iter_*")}
     first = rows(run_dir)
     assert len(first) == 1
@@ -49,11 +51,14 @@ def test_appo_with_a_bc_loss_logs_it_checkpoints_and_resumes(
         "model=chaotic_dwarf_tty",
         "algo=appo",
         f"resume={run_dir}",
+        # Where the games are read is this machine's choice, not the checkpoint's.
+        "dataset.reader=actor",
         *common,
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "resume: using the checkpoint's dataset" in done.stdout
+    assert "games, read by a Ray actor" in done.stdout
     resumed = max((p.parent.parent for p in root.glob("*/*/checkpoints/iter_*")), key=str)
     assert resumed != run_dir
     last = rows(resumed)[-1]

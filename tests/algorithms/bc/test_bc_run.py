@@ -72,9 +72,15 @@ def test_bc_learns_a_recorded_demonstrator_then_resumes_and_plays(tmp_path: Path
     frames = int(row["env_steps"])
 
     out, resumed = bc(
-        tmp_path / "runs", data, f"resume={run_dir}", "stop.iterations=1", cwd=tmp_path
+        tmp_path / "runs",
+        data,
+        f"resume={run_dir}",
+        "stop.iterations=1",
+        "dataset.reader=actor",  # the learner's batches from a Ray actor
+        cwd=tmp_path,
     )
     assert f"resumed  {run_dir}" in out
+    assert "dataset  demos: 4 games, read by a Ray actor" in out
     assert int(last_row(resumed)["iteration"]) == int(last_row(run_dir)["iteration"]) + 1
     assert int(last_row(resumed)["env_steps"]) > frames  # the frame counter goes on
 

@@ -1,0 +1,112 @@
+"""Where demonstration batches are read: in the training process, or by a Ray actor.
+
+Decompressing ttyrecs and building the model's ``B x T`` batch costs CPU at the
+learner's pace. ``dataset.reader=local`` does it in the process that trains
+(the driver for ``algo=bc``, the learner for the BC loss beside APPO/IMPALA/PPO),
+on ``dataset.threads`` threads. ``dataset.reader=actor`` hands it to a Ray actor
+that reads the next batch while the learner trains on this one: on a cluster
+(``cluster=remote``, where ``auto`` picks it) Ray places that actor on whichever
+node has a free CPU, so the dataset is read on the cluster's nodes, not in the
+driver. The actor is restarted if its node goes; a fresh reader starts every
+lane on a new game (``reset`` on its first frames), so no lane's LSTM state
+runs on into another game.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import gymnasium as gym
+import numpy as np
+import ray
+
+from rllib_nethack.algorithms.bc.batches import TtyBatcher
+from rllib_nethack.algorithms.bc.source import open_demonstrations
+
+#: How often Ray restarts a reader actor that died (its node lost), and retries its call.
+READER_RESTARTS = 3
+
+
+class DemoFeed(Protocol):
+    """Successive training batches of one selection of demonstrations."""
+
+    def next_batch(self) -> dict[str, Any]:
+        """The next ``B x T`` batch as the model trains on it (numpy arrays)."""
+        ...
+
+    @property
+    def unmapped_keys(self) -> int:
+        """Keypresses read so far that no action of the task sends."""
+        ...
+
+
+def open_feed(settings: Mapping[str, Any], observation_space: gym.spaces.Dict) -> DemoFeed:
+    """The prepared selection (:func:`~.source.prepare_dataset`) as a feed of batches."""
+    if settings.get("reader") == "actor":
+        return ActorFeed(settings, observation_space)
+    return LocalFeed(settings, observation_space)
+
+
+class LocalFeed:
+    """Batches read and built in this process."""
+
+    def __init__(self, settings: Mapping[str, Any], observation_space: gym.spaces.Dict) -> None:
+        self._demonstrations = open_demonstrations(settings)
+        self._batches = iter(self._demonstrations)  # rows go on for ever: never exhausted
+        self._batcher = TtyBatcher(observation_space)
+
+    def next_batch(self) -> dict[str, Any]:
+        return self._batcher(next(self._batches))
+
+    @property
+    def unmapped_keys(self) -> int:
+        keymap = self._demonstrations.keymap
+        return sum(keymap.unmapped.values()) if keymap is not None else 0
+
+
+class _Reader:
+    """The actor's body: a :class:`LocalFeed` on whichever node Ray chose."""
+
+    def __init__(self, settings: Mapping[str, Any], observation_space: gym.spaces.Dict) -> None:
+        # nle.dataset shuffles with numpy's global RNG, which RLlib seeds in the
+        # learner (``experiment.seed``); an actor's must be seeded here.
+        if settings.get("seed") is not None:
+            np.random.seed(int(settings["seed"]))
+        self._feed = LocalFeed(settings, observation_space)
+
+    def next(self) -> tuple[dict[str, Any], int]:
+        return self._feed.next_batch(), self._feed.unmapped_keys
+
+
+class ActorFeed:
+    """Batches read by a Ray actor, one batch ahead of the learner."""
+
+    def __init__(self, settings: Mapping[str, Any], observation_space: gym.spaces.Dict) -> None:
+        reader: Any = ray.remote(
+            num_cpus=float(settings.get("reader_cpus", 1)),
+            max_restarts=READER_RESTARTS,
+            max_task_retries=READER_RESTARTS,
+        )(_Reader)
+        self._actor: Any = reader.remote(dict(settings), observation_space)
+        self._pending = self._actor.next.remote()
+        self._unmapped = 0
+
+    def next_batch(self) -> dict[str, Any]:
+        batch, self._unmapped = ray.get(self._pending)
+        self._pending = self._actor.next.remote()
+        return _writable(batch)
+
+    @property
+    def unmapped_keys(self) -> int:
+        return self._unmapped
+
+
+def _writable(tree: Any) -> Any:
+    """``tree`` with each array writable: the object store hands out read-only
+    views, and torch warns on (and must not write into) those."""
+    if isinstance(tree, dict):
+        return {k: _writable(v) for k, v in tree.items()}
+    if isinstance(tree, np.ndarray) and not tree.flags.writeable:
+        return tree.copy()
+    return tree

@@ -1,0 +1,81 @@
+"""Demonstrations read by a Ray actor give the batches the training process would read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from ray.rllib.core.columns import Columns
+
+from rllib_nethack import make_env
+from rllib_nethack.algorithms.bc.batches import TTY_KEYS
+from rllib_nethack.algorithms.bc.feed import ActorFeed, LocalFeed, open_feed
+from rllib_nethack.algorithms.bc.source import prepare_dataset, reader_settings
+from rllib_nethack.config import build_algorithm_config, compose_config
+from rllib_nethack.models.cores import RESETS
+
+SEED = 3
+
+
+def settings_and_space(nle_games: Path, db: Path, reader: str) -> tuple[dict[str, Any], Any]:
+    env = make_env("challenge")
+    try:
+        keys = [int(a) for a in env.unwrapped.actions]  # type: ignore[attr-defined]
+        space = gym.spaces.Dict({k: env.observation_space[k] for k in TTY_KEYS})
+    finally:
+        env.close()
+    dataset = {"path": str(nle_games), "db": str(db), "batch_size": 2, "seq_len": 8}
+    settings = prepare_dataset({**dataset, "reader": reader}, keys)
+    return {**settings, "seed": SEED}, space
+
+
+def flat(batch: dict[str, Any]) -> dict[str, np.ndarray]:
+    obs = {f"obs/{k}": v for k, v in batch[Columns.OBS].items()}
+    return {**obs, **{k: v for k, v in batch.items() if k != Columns.OBS}}
+
+
+def test_the_actor_reads_the_batches_the_learner_would(
+    ray_local: Any, nle_games: Path, tmp_path: Path
+) -> None:
+    settings, space = settings_and_space(nle_games, tmp_path / "nld.db", "actor")
+    remote = open_feed(settings, space)
+    assert isinstance(remote, ActorFeed)
+    np.random.seed(SEED)  # what RLlib's seeding does in the learner
+    local = LocalFeed(settings, space)
+    resets = 0
+    for _ in range(6):  # past the first game's end in each lane: lanes go on
+        got, want = flat(remote.next_batch()), flat(local.next_batch())
+        assert got.keys() == want.keys()
+        for key, value in want.items():
+            np.testing.assert_array_equal(got[key], value, err_msg=key)
+            assert got[key].flags.writeable, key  # torch may take it as is
+        resets += int(got[RESETS].sum())
+    assert resets >= 2  # every lane started a game, each seen once
+    assert remote.unmapped_keys == local.unmapped_keys
+
+
+@pytest.mark.parametrize(
+    ("reader", "address", "resolved", "cpus"),
+    [
+        ("auto", None, "local", 0.0),
+        ("auto", "auto", "actor", 1.0),
+        ("local", "auto", "local", 1.0),
+        ("actor", None, "actor", 0.0),
+    ],
+)
+def test_auto_reads_in_an_actor_on_a_cluster(
+    reader: str, address: str | None, resolved: str, cpus: float
+) -> None:
+    assert reader_settings(reader, address) == {"reader": resolved, "reader_cpus": cpus}
+
+
+def test_cluster_remote_runs_reach_the_reader(nle_games: Path, tmp_path: Path) -> None:
+    base = ["+task=challenge", "algo=bc", "model=chaotic_dwarf_tty"]
+    data = [f"dataset.path={nle_games}", f"dataset.db={tmp_path / 'nld.db'}"]
+    remote = build_algorithm_config(compose_config([*base, *data, "cluster=remote"]))
+    assert remote.dataset_settings["reader"] == "actor"
+    here = build_algorithm_config(compose_config([*base, *data]))
+    assert here.dataset_settings["reader"] == "local"
