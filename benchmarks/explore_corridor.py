@@ -4,11 +4,15 @@ How to run::
 
     python benchmarks/explore_corridor.py                 # count, then plain, same env steps
     python benchmarks/explore_corridor.py --budget 200000
+    python benchmarks/explore_corridor.py --short --budget 20000   # the slow test's corridor
 
 Prints one JSON line per setting: env steps, the best and last mean (extrinsic)
-return, wall time. The level is :data:`rllib_nethack.testing.levels.CORRIDOR`
-(stairs 28 steps east, 60-step limit). ``explore=count`` runs until its mean
-return reaches 0.5 (or the budget); plain APPO then gets the same env steps.
+return, wall time. The level is :func:`rllib_nethack.testing.levels.corridor_level`
+(stairs ``--east`` steps east, default 28, and a ``--steps`` limit, default 60).
+``explore=count`` runs until its mean return reaches 0.5 (or the budget); plain
+APPO then gets the same env steps. ``--short`` runs the slow test's corridor and
+settings instead (:func:`rllib_nethack.testing.levels.short_corridor_overrides`).
+Extra arguments are run-config overrides for both.
 """
 
 from __future__ import annotations
@@ -24,15 +28,20 @@ from pathlib import Path
 from omegaconf import open_dict
 
 from rllib_nethack.config import compose_config
-from rllib_nethack.testing.levels import corridor_overrides
+from rllib_nethack.testing.levels import (
+    CORRIDOR_EAST,
+    CORRIDOR_STEPS,
+    corridor_overrides,
+    short_corridor_overrides,
+)
 from rllib_nethack.training.reporting import read_progress
 from rllib_nethack.training.trainer import RunSummary, train
 
 
-def run(root: Path, name: str, *overrides: str) -> tuple[RunSummary, float]:
+def run(root: Path, level: list[str], name: str, *overrides: str) -> tuple[RunSummary, float]:
     cfg = compose_config(
         [
-            *corridor_overrides(root),
+            *level,
             "experiment.checkpoint_every=0",
             "experiment.tensorboard=false",
             *overrides,
@@ -64,14 +73,26 @@ def report(name: str, summary: RunSummary, seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budget", type=int, default=120_000, help="most env steps per setting")
-    args = parser.parse_args()
+    parser.add_argument("--east", type=int, default=CORRIDOR_EAST, help="stairs' distance")
+    parser.add_argument("--steps", type=int, default=CORRIDOR_STEPS, help="episode step limit")
+    parser.add_argument("--short", action="store_true", help="the slow test's corridor")
+    args, overrides = parser.parse_known_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if args.short:
+            level = [*short_corridor_overrides(root), *overrides]
+        else:
+            level = [*corridor_overrides(root, args.east, args.steps), *overrides]
         counted, seconds = run(
-            root, "count", "explore=count", "stop.mean_return=0.5", f"stop.env_steps={args.budget}"
+            root,
+            level,
+            "count",
+            "explore=count",
+            "stop.mean_return=0.5",
+            f"stop.env_steps={args.budget}",
         )
         report("explore=count", counted, seconds)
-        plain, seconds = run(root, "plain", f"stop.env_steps={counted.env_steps}")
+        plain, seconds = run(root, level, "plain", f"stop.env_steps={counted.env_steps}")
         report("explore=none", plain, seconds)
 
 

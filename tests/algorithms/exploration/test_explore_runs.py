@@ -39,14 +39,22 @@ def learner_state(checkpoint: Path) -> tuple[dict, dict]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("bonus", "algo"),
-    # Each bonus once and each algorithm at least once (a case is a minute of the slow lane).
-    [("count", "appo"), ("e3b", "impala"), ("ride", "ppo"), ("rnd", "appo")],
+    ("bonus", "algo", "runners"),
+    # Each bonus once and each algorithm at least once. E3B's bonus is computed on
+    # the env runners with the learner's embedding: it runs with one remote env
+    # runner (a minute); the others sample in the learner's process (10 s).
+    [("count", "appo", 0), ("e3b", "impala", 1), ("ride", "ppo", 0), ("rnd", "appo", 0)],
 )
 def test_bonus_run_checkpoints_and_resumes(
-    ray_local: None, tmp_path: Path, bonus: str, algo: str
+    ray_local: None, tmp_path: Path, bonus: str, algo: str, runners: int
 ) -> None:
-    first, _ = run(tmp_path / "first", f"explore={bonus}", f"algo={algo}", "stop.iterations=3")
+    first, _ = run(
+        tmp_path / "first",
+        f"explore={bonus}",
+        f"algo={algo}",
+        f"cluster.rllib.num_env_runners={runners}",
+        "stop.iterations=3",
+    )
     rows = read_progress(first.run_dir / "progress.csv")
     intrinsic = [
         r["intrinsic_return_mean"] for r in rows if not math.isnan(r["intrinsic_return_mean"])
@@ -89,6 +97,7 @@ def test_bonus_run_checkpoints_and_resumes(
         tmp_path / "second",
         f"explore={bonus}",
         f"algo={algo}",
+        f"cluster.rllib.num_env_runners={runners}",
         "stop.iterations=1",
         resume=first.run_dir,
     )
