@@ -79,3 +79,19 @@ def test_cluster_remote_runs_reach_the_reader(nle_games: Path, tmp_path: Path) -
     assert remote.dataset_settings["reader"] == "actor"
     here = build_algorithm_config(compose_config([*base, *data]))
     assert here.dataset_settings["reader"] == "local"
+
+
+@pytest.mark.slow  # a second actor process: half a minute on 2 CPUs
+def test_a_reader_that_dies_is_restarted_and_starts_its_lanes_anew(
+    ray_local: Any, nle_games: Path, tmp_path: Path
+) -> None:
+    settings, space = settings_and_space(nle_games, tmp_path / "nld.db", "actor")
+    feed = open_feed(settings, space)
+    assert isinstance(feed, ActorFeed)
+    feed.next_batch()
+    second = feed.next_batch()
+    assert not second[RESETS][:, 0].all()  # lanes go on with their games
+    # As when its node is lost: Ray restarts the actor and retries the call.
+    ray_local.kill(feed._actor, no_restart=False)
+    after = [feed.next_batch() for _ in range(2)]  # the one in flight may predate the kill
+    assert any(batch[RESETS][:, 0].all() for batch in after)  # a fresh reader: new games
