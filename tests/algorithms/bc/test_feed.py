@@ -24,7 +24,9 @@ def settings_and_space(nle_games: Path, db: Path, reader: str) -> tuple[dict[str
     env = make_env("challenge")
     try:
         keys = [int(a) for a in env.unwrapped.actions]  # type: ignore[attr-defined]
-        space = gym.spaces.Dict({k: env.observation_space[k] for k in TTY_KEYS})
+        full = env.observation_space
+        assert isinstance(full, gym.spaces.Dict)
+        space = gym.spaces.Dict({k: full[k] for k in TTY_KEYS})
     finally:
         env.close()
     dataset = {"path": str(nle_games), "db": str(db), "batch_size": 2, "seq_len": 8}
