@@ -14,6 +14,7 @@ runs on into another game.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -23,6 +24,7 @@ import ray
 
 from rllib_nethack.algorithms.bc.batches import TtyBatcher
 from rllib_nethack.algorithms.bc.source import open_demonstrations
+from rllib_nethack.errors import RllibNethackError
 
 #: How often Ray restarts a reader actor that died (its node lost), and retries its call.
 READER_RESTARTS = 3
@@ -79,6 +81,15 @@ class _Reader:
         return self._feed.next_batch(), self._feed.unmapped_keys
 
 
+#: Terminal colour codes in Ray's messages, and a traceback's ``pkg.SomeError: text`` line.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+EXCEPTION_LINE = re.compile(r"^(?:\w+\.)*(\w*(?:Error|Exception)): (.+)$")
+
+
+class ReaderError(RllibNethackError):
+    """The reader actor could not read the games (a path its node does not see, ...)."""
+
+
 class ActorFeed:
     """Batches read by a Ray actor, one batch ahead of the learner."""
 
@@ -93,13 +104,28 @@ class ActorFeed:
         self._unmapped = 0
 
     def next_batch(self) -> dict[str, Any]:
-        batch, self._unmapped = ray.get(self._pending)
+        try:
+            batch, self._unmapped = ray.get(self._pending)
+        except ray.exceptions.RayError as err:
+            raise ReaderError(f"dataset.reader=actor: the reader failed: {_cause(err)}") from None
         self._pending = self._actor.next.remote()
         return _writable(batch)
 
     @property
     def unmapped_keys(self) -> int:
         return self._unmapped
+
+
+def _cause(err: Exception) -> str:
+    """The last ``SomeError: message`` line of what Ray reports (the reader's own
+    exception, at the end of the remote traceback), else its first line."""
+    lines = [ANSI.sub("", line).strip() for line in str(err).splitlines()]
+    for line in reversed(lines):
+        raised = EXCEPTION_LINE.match(line)
+        if raised:
+            kind, message = raised.groups()
+            return message if kind in ("ConfigError", "RllibNethackError") else f"{kind}: {message}"
+    return next((line for line in lines if line), type(err).__name__)
 
 
 def _writable(tree: Any) -> Any:

@@ -12,7 +12,7 @@ from ray.rllib.core.columns import Columns
 
 from rllib_nethack import make_env
 from rllib_nethack.algorithms.bc.batches import TTY_KEYS
-from rllib_nethack.algorithms.bc.feed import ActorFeed, LocalFeed, open_feed
+from rllib_nethack.algorithms.bc.feed import ActorFeed, LocalFeed, ReaderError, open_feed
 from rllib_nethack.algorithms.bc.source import prepare_dataset, reader_settings
 from rllib_nethack.config import build_algorithm_config, compose_config
 from rllib_nethack.models.cores import RESETS
@@ -97,3 +97,17 @@ def test_a_reader_that_dies_is_restarted_and_starts_its_lanes_anew(
     ray_local.kill(feed._actor, no_restart=False)
     after = [feed.next_batch() for _ in range(2)]  # the one in flight may predate the kill
     assert any(batch[RESETS][:, 0].all() for batch in after)  # a fresh reader: new games
+
+
+@pytest.mark.slow  # an actor process: ten seconds on 2 CPUs
+def test_a_reader_that_cannot_read_is_one_line(
+    ray_local: Any, nle_games: Path, tmp_path: Path
+) -> None:
+    settings, space = settings_and_space(nle_games, tmp_path / "nld.db", "actor")
+    # As when the actor's node does not see the dataset: its index is not there.
+    feed = open_feed({**settings, "db": str(tmp_path / "elsewhere" / "nld.db")}, space)
+    with pytest.raises(ReaderError) as caught:
+        feed.next_batch()
+    message = str(caught.value)
+    assert message.startswith("dataset.reader=actor: the reader failed: "), message
+    assert "no dataset index at" in message and "\n" not in message, message
