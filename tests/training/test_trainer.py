@@ -37,7 +37,17 @@ def run(cfg: DictConfig) -> tuple[RunSummary, str]:
 def test_each_algorithm_trains_and_checkpoints(
     ray_local: None, tmp_path: Path, algo: str, task: str
 ) -> None:
-    cfg = run_config(tmp_path, f"+task={task}", f"algo={algo}", "stop.iterations=3")
+    # Room-5x5 samples on a remote env runner; NetHack's staircase in the learner's
+    # process (num_env_runners=0), which saves starting a runner (test_nethack_metrics_*
+    # below runs NetHack on a remote one).
+    runners = 1 if task == "room5x5" else 0
+    cfg = run_config(
+        tmp_path,
+        f"+task={task}",
+        f"algo={algo}",
+        f"cluster.rllib.num_env_runners={runners}",
+        "stop.iterations=3",
+    )
     summary, text = run(cfg)
     assert summary.iterations == 3
     assert summary.stopped_by == "iterations"

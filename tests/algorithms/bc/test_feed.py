@@ -34,6 +34,14 @@ def settings_and_space(nle_games: Path, db: Path, reader: str) -> tuple[dict[str
     return {**settings, "seed": SEED}, space
 
 
+def actor_feed(nle_games: Path, db: Path) -> tuple[ActorFeed, dict[str, Any], Any]:
+    """A reader actor over the three games, with its settings and observation space."""
+    settings, space = settings_and_space(nle_games, db, "actor")
+    feed = open_feed(settings, space)
+    assert isinstance(feed, ActorFeed)
+    return feed, settings, space
+
+
 def flat(batch: dict[str, Any]) -> dict[str, np.ndarray]:
     obs = {f"obs/{k}": v for k, v in batch[Columns.OBS].items()}
     return {**obs, **{k: v for k, v in batch.items() if k != Columns.OBS}}
@@ -42,9 +50,7 @@ def flat(batch: dict[str, Any]) -> dict[str, np.ndarray]:
 def test_the_actor_reads_the_batches_the_learner_would(
     ray_local: Any, nle_games: Path, tmp_path: Path
 ) -> None:
-    settings, space = settings_and_space(nle_games, tmp_path / "nld.db", "actor")
-    remote = open_feed(settings, space)
-    assert isinstance(remote, ActorFeed)
+    remote, settings, space = actor_feed(nle_games, tmp_path / "nld.db")
     np.random.seed(SEED)  # what RLlib's seeding does in the learner
     local = LocalFeed(settings, space)
     resets = 0
@@ -87,9 +93,7 @@ def test_cluster_remote_runs_reach_the_reader(nle_games: Path, tmp_path: Path) -
 def test_a_reader_that_dies_is_restarted_and_starts_its_lanes_anew(
     ray_local: Any, nle_games: Path, tmp_path: Path
 ) -> None:
-    settings, space = settings_and_space(nle_games, tmp_path / "nld.db", "actor")
-    feed = open_feed(settings, space)
-    assert isinstance(feed, ActorFeed)
+    feed, _, _ = actor_feed(nle_games, tmp_path / "nld.db")
     feed.next_batch()
     second = feed.next_batch()
     assert not second[RESETS][:, 0].all()  # lanes go on with their games
