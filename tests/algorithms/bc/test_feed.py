@@ -12,7 +12,7 @@ from ray.rllib.core.columns import Columns
 
 from rllib_nethack import make_env
 from rllib_nethack.algorithms.bc.batches import TTY_KEYS
-from rllib_nethack.algorithms.bc.feed import ActorFeed, LocalFeed, ReaderError, open_feed
+from rllib_nethack.algorithms.bc.feed import ActorFeed, LocalFeed, ReaderError, _cause, open_feed
 from rllib_nethack.algorithms.bc.source import prepare_dataset, reader_settings
 from rllib_nethack.config import build_algorithm_config, compose_config
 from rllib_nethack.models.cores import RESETS
@@ -115,3 +115,21 @@ def test_a_reader_that_cannot_read_is_one_line(
     message = str(caught.value)
     assert message.startswith("dataset.reader=actor: the reader failed: "), message
     assert "no dataset index at" in message and "\n" not in message, message
+
+
+@pytest.mark.parametrize(
+    ("report", "line"),
+    [
+        (
+            "The actor died because of an error raised in its creation task, \x1b[36mray::"
+            "_Reader.__init__()\x1b[39m (pid=1)\nTraceback (most recent call last):\n"
+            '  File "nld.py", line 226, in __init__\n    raise ConfigError(\n'
+            "rllib_nethack.errors.ConfigError: no dataset index at '/data/nld.db'",
+            "no dataset index at '/data/nld.db'",
+        ),
+        ("Traceback:\n  File x\nOSError: [Errno 5] I/O error", "OSError: [Errno 5] I/O error"),
+        ("The actor died unexpectedly before finishing this task.", "The actor died unexpectedly"),
+    ],
+)
+def test_the_readers_own_error_is_the_line_shown(report: str, line: str) -> None:
+    assert _cause(RuntimeError(report)).startswith(line)
