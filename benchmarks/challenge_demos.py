@@ -16,10 +16,11 @@ steps and seed (each a ``python -m rllib_nethack.run``, printed before it runs):
 
 Then ``evaluate`` plays the three final checkpoints on the same seeds
 (``--eval-seeds``, default 0-255, each game cut at ``--eval-max-steps``,
-default 10,000, as the explorer's recordings were), ``OUT/curves.png`` has the three learning
-curves, and one JSON line gives each mean return and in-game score with its
-95% interval and the better demonstration run's ratio to APPO's score (the
-issue's target: at least 5). A finished run is skipped and a stopped one
+default 10,000, as the explorer's recordings were; actions sampled from each
+policy unless ``--greedy``, as ``clone_explorer.py`` plays the clone),
+``OUT/curves.png`` has the three learning curves, and one JSON line gives each
+mean return and in-game score with its 95% interval and the better
+demonstration run's ratio to APPO's score (the issue's target: at least 5). A finished run is skipped and a stopped one
 resumes, so rerunning the same line goes on.
 """
 
@@ -29,7 +30,7 @@ import argparse
 import json
 from pathlib import Path
 
-from staged_runs import column, seed_range, step, train_to
+from staged_runs import add_greedy_flag, column, seed_range, step, train_to
 
 from rllib_nethack.results.summary import spread
 from rllib_nethack.training.reporting import plot_comparison
@@ -66,6 +67,7 @@ def main() -> None:
         default=10_000,
         help="steps per evaluation game (challenge allows 1M: a policy that loops never ends)",
     )
+    add_greedy_flag(parser, "the three policies")
     parser.add_argument("--only", default=",".join(SETTINGS), help="settings, comma-separated")
     parser.add_argument("overrides", nargs="*", help="key=value settings for every run")
     args = parser.parse_args()
@@ -85,7 +87,8 @@ def main() -> None:
         False,
         "rllib_nethack.evaluate",
         [f"checkpoint={checkpoints}", f"seeds=[{first},{last}]",
-         f"max_steps={args.eval_max_steps}", "batch=16", f"out={evaluated}", "overwrite=true"],
+         f"max_steps={args.eval_max_steps}", f"greedy={str(args.greedy).lower()}", "batch=16",
+         f"out={evaluated}", "overwrite=true"],
     )  # fmt: skip
 
     png = plot_comparison(

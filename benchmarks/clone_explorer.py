@@ -30,7 +30,7 @@ import argparse
 import json
 from pathlib import Path
 
-from staged_runs import column, seed_range, step, train_to
+from staged_runs import add_greedy_flag, column, seed_range, step, train_to
 
 from rllib_nethack.results.summary import spread
 from rllib_nethack.training.reporting import read_progress
@@ -44,12 +44,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=10_000, help="keystrokes per game")
     parser.add_argument("--frames", type=int, default=3_000_000, help="BC's dataset frames")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument(
-        "--greedy",
-        action="store_true",
-        help="the clone plays its most likely key (default: it samples, which gets it out "
-        "of the loops a deterministic clone falls into where the explorer's memory decided)",
-    )
+    add_greedy_flag(parser, "the clone")
     parser.add_argument("--batch", type=int, default=16, help="evaluate's envs per forward pass")
     parser.add_argument("overrides", nargs="*", help="key=value settings of the BC run")
     args = parser.parse_args()

@@ -7,6 +7,7 @@ benchmark line goes on after a stop.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import subprocess
 import sys
@@ -20,6 +21,18 @@ def seed_range(text: str) -> tuple[int, int]:
     """``"FIRST,LAST"`` (or one seed) as an inclusive ``(first, last)``."""
     first, _, last = text.partition(",")
     return int(first), int(last or first)
+
+
+def add_greedy_flag(parser: argparse.ArgumentParser, who: str) -> None:
+    """``--greedy``: ``who`` plays its most likely key in the evaluation. By default it
+    samples, as it was trained to act: a deterministic policy falls into loops of keys
+    that take no game time, and plays out every game to the step limit."""
+    parser.add_argument(
+        "--greedy",
+        action="store_true",
+        help=f"{who}: the most likely key (default: sampled, as trained; a "
+        "deterministic policy loops on keys that take no game time)",
+    )
 
 
 def step(done: bool, module: str, args: Sequence[str]) -> None:
