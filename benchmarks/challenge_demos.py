@@ -20,8 +20,9 @@ default 10,000, as the explorer's recordings were; actions sampled from each
 policy unless ``--greedy``, as ``clone_explorer.py`` plays the clone),
 ``OUT/curves.png`` has the three learning curves, and one JSON line gives each
 mean return and in-game score with its 95% interval and the better
-demonstration run's ratio to APPO's score (the issue's target: at least 5). A finished run is skipped and a stopped one
-resumes, so rerunning the same line goes on.
+demonstration run's ratio to APPO's score (the issue's target: at least 5).
+A finished run is skipped and a stopped one resumes, so rerunning the same
+line goes on.
 """
 
 from __future__ import annotations
