@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 import numpy as np
 import ray
+from ray.util.scheduling_strategies import PlacementGroupSchedulingStrategy
 
 from rllib_nethack.algorithms.bc.batches import TtyBatcher
 from rllib_nethack.algorithms.bc.source import open_demonstrations
@@ -28,6 +29,9 @@ from rllib_nethack.errors import RllibNethackError
 
 #: How often Ray restarts a reader actor that died (its node lost), and retries its call.
 READER_RESTARTS = 3
+#: How long the first batch may wait for the reader to be placed and start (an
+#: autoscaling cluster may first have to add a node).
+READER_START_S = 600.0
 
 
 class DemoFeed(Protocol):
@@ -72,8 +76,10 @@ class _Reader:
 
     def __init__(self, settings: Mapping[str, Any], observation_space: gym.spaces.Dict) -> None:
         # nle.dataset shuffles with numpy's global RNG, which RLlib seeds in the
-        # learner (``experiment.seed``); an actor's must be seeded here.
-        if settings.get("seed") is not None:
+        # learner (``experiment.seed``); an actor's must be seeded here. A restarted
+        # reader is left unseeded: seeded again it would replay the run's first games.
+        restarted = ray.get_runtime_context().was_current_actor_reconstructed
+        if settings.get("seed") is not None and not restarted:
             np.random.seed(int(settings["seed"]))
         self._feed = LocalFeed(settings, observation_space)
 
@@ -94,26 +100,43 @@ class ActorFeed:
     """Batches read by a Ray actor, one batch ahead of the learner."""
 
     def __init__(self, settings: Mapping[str, Any], observation_space: gym.spaces.Dict) -> None:
+        self._cpus = float(settings.get("reader_cpus", 1))
         reader: Any = ray.remote(
-            num_cpus=float(settings.get("reader_cpus", 1)),
+            num_cpus=self._cpus,
             max_restarts=READER_RESTARTS,
             max_task_retries=READER_RESTARTS,
+            # Not in a Tune trial's placement group, which holds no CPU for it.
+            scheduling_strategy=PlacementGroupSchedulingStrategy(placement_group=None),  # type: ignore[arg-type]
         )(_Reader)
         self._actor: Any = reader.remote(dict(settings), observation_space)
         self._pending = self._actor.next.remote()
-        self._unmapped = 0
+        self._started = False
+        # The reader's own count starts again at 0 when Ray restarts it.
+        self._counted, self._last_count = 0, 0
 
     def next_batch(self) -> dict[str, Any]:
+        if not self._started:
+            ready, _ = ray.wait([self._pending], timeout=READER_START_S)
+            if not ready:
+                raise ReaderError(
+                    f"dataset.reader=actor: the reader did not start in {READER_START_S:.0f} s "
+                    f"(no node with {self._cpus:g} free CPU for it?); dataset.reader=local reads "
+                    "in the learner"
+                )
         try:
-            batch, self._unmapped = ray.get(self._pending)
+            batch, count = ray.get(self._pending)
         except ray.exceptions.RayError as err:
             raise ReaderError(f"dataset.reader=actor: the reader failed: {_cause(err)}") from None
+        self._started = True
+        if count < self._last_count:
+            self._counted += self._last_count
+        self._last_count = count
         self._pending = self._actor.next.remote()
         return _writable(batch)
 
     @property
     def unmapped_keys(self) -> int:
-        return self._unmapped
+        return self._counted + self._last_count
 
 
 def _cause(err: Exception) -> str:

@@ -76,12 +76,16 @@ def prepare_dataset(
 def reader_settings(reader: str, cluster_address: str | None) -> dict[str, Any]:
     """``reader`` (``dataset.reader``) resolved for a run, and the CPUs its actor holds.
 
-    ``auto`` is ``actor`` when the run joins a cluster, else ``local``. On a
-    cluster the actor holds one CPU, so Ray places it where a core is free; on
-    the embedded instance it holds none, so it never waits for the env runners'.
+    ``auto`` is ``actor`` when the run joins a cluster, else ``local``; also
+    ``local`` through Ray Client (``ray://``), where the learner runs on the
+    client's machine, which indexed the dataset and may be the only one that
+    sees it. On a cluster the actor holds one CPU, so Ray places it where a core
+    is free; on the embedded instance it holds none, so it never waits for the
+    env runners'.
     """
     if reader == "auto":
-        reader = "actor" if cluster_address else "local"
+        joins = bool(cluster_address) and not str(cluster_address).startswith("ray://")
+        reader = "actor" if joins else "local"
     return {"reader": reader, "reader_cpus": 1.0 if cluster_address else 0.0}
 
 

@@ -70,6 +70,7 @@ def test_the_actor_reads_the_batches_the_learner_would(
     [
         ("auto", None, "local", 0.0),
         ("auto", "auto", "actor", 1.0),
+        ("auto", "ray://head:10001", "local", 1.0),  # Ray Client: the learner is here
         ("local", "auto", "local", 1.0),
         ("actor", None, "actor", 0.0),
     ],
