@@ -75,16 +75,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bench(config: BenchConfig) -> int:
-    outcome = until_stopped(
+    return until_stopped(
         lambda: run_bench(config, sys.stderr),
+        lambda summary: _report(config, summary),
         lambda name, stopped: (
             f"{name}: stopped after {len(stopped.records)} of {len(config.seed_list)} seeds; "
             f"wrote them to {config.out_dir / BENCH_JSON} and {config.out_dir / EPISODES_CSV}"
         ),
     )
-    if isinstance(outcome, int):
-        return outcome
-    summary = outcome
+
+
+def _report(config: BenchConfig, summary: dict[str, Any]) -> int:
+    """The benchmark's one line on stdout; exit status 0."""
     first, last = config.seeds
     progression_pct = (summary["mean_progression"] or 0.0) * 100
     print(

@@ -230,16 +230,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _record(config: BenchConfig) -> int:
-    outcome = until_stopped(
+    return until_stopped(
         lambda: run_record(config, sys.stderr),
+        lambda summary: _report(config, summary),
         lambda name, stopped: (
             f"{name}: stopped after {len(stopped.records)} new games, each whole in "
             f"{out_dir(config)}; the same command goes on from there"
         ),
     )
-    if isinstance(outcome, int):
-        return outcome
-    summary = outcome
+
+
+def _report(config: BenchConfig, summary: dict[str, Any]) -> int:
+    """The recording's one line on stdout; exit status 1 if a seed failed."""
     cut = sum(1 for r in summary["per_episode"] if r["end"] == "truncated")
     recorded = summary["episodes"] - summary["errors"]
     print(

@@ -50,17 +50,20 @@ def _play_in_worker(seed: int) -> EpisodeRecord:
 
 
 def until_stopped(
-    play: Callable[[], R], stopped_line: Callable[[str, EpisodesStopped], str]
-) -> R | int:
-    """``play()`` with SIGTERM raised as an interrupt; its result, or after a stop, the
-    exit status (130 or 143) once ``stopped_line(name, stop)`` is on stderr."""
+    play: Callable[[], R],
+    report: Callable[[R], int],
+    stopped_line: Callable[[str, EpisodesStopped], str],
+) -> int:
+    """``play()`` with SIGTERM raised as an interrupt, then ``report(result)``'s exit
+    status; after a stop, ``stopped_line(name, stop)`` on stderr and 130 or 143."""
     with sigterm_as_interrupt():
         try:
-            return play()
+            result = play()
         except EpisodesStopped as stopped:
             name = stop_name(stopped)
             print(stopped_line(name, stopped), file=sys.stderr)
             return SIGNAL_STOPS[name]
+    return report(result)
 
 
 def run_episodes(

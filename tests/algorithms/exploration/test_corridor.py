@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 
 from rllib_nethack.envs import make_env
-from rllib_nethack.testing.levels import CORRIDOR_STEPS, corridor_level, corridor_overrides
+from rllib_nethack.testing.levels import CORRIDOR_STEPS, corridor_level
 
 
 def corridor_env(tmp_path: Path, east: int, steps: int) -> Any:
-    overrides = corridor_overrides(tmp_path, east, steps)
-    des = overrides[1].split("=", 1)[1]
+    des = tmp_path / f"corridor{east}.des"
+    des.write_text(corridor_level(east))
     return make_env(
-        "MiniHack-Navigation-Custom-v0", env_kwargs={"des_file": des}, max_episode_steps=steps
+        "MiniHack-Navigation-Custom-v0", env_kwargs={"des_file": str(des)}, max_episode_steps=steps
     )
 
 
