@@ -44,8 +44,11 @@ from rllib_nethack.models.layers import flatten_time
 from rllib_nethack.models.ride import RIDE_ATTRIBUTE, RIDE_FORWARD, RIDE_INVERSE
 from rllib_nethack.models.rnd import RND_ATTRIBUTE, RNDNetworks
 
-#: model_config keys holding a bonus's settings (``explore=e3b|ride|rnd``), not the architecture's.
-BONUS_KEYS = (E3B_ATTRIBUTE, RIDE_ATTRIBUTE, RND_ATTRIBUTE)
+#: model_config key of the intrinsic return's value head (``explore.intrinsic_gamma``):
+#: ``{"gamma": discount}`` adds :attr:`NetHackRLModule.intrinsic_vf` beside ``vf``.
+INTRINSIC_CRITIC = "intrinsic_critic"
+#: model_config keys holding a bonus's settings (``explore=...``), not the architecture's.
+BONUS_KEYS = (E3B_ATTRIBUTE, RIDE_ATTRIBUTE, RND_ATTRIBUTE, INTRINSIC_CRITIC)
 
 #: model_config keys every model accepts besides its architecture's settings:
 #: RLlib's own (its algorithms add some, such as ``vf_share_layers``, and its
@@ -156,8 +159,11 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
         if settings.rnn_size and settings.core_skip:
             width += int(encoder.out_dim)
         self.pi = nn.Linear(width, self.num_actions)
+        self.intrinsic_vf: nn.Linear | None = None
         if not self.inference_only:
             self.vf = nn.Linear(width, 1)
+            if config.get(INTRINSIC_CRITIC):
+                self.intrinsic_vf = nn.Linear(width, 1)
         spaces = cast(gym.spaces.Dict, self.observation_space).spaces
 
         def own_encoder() -> CombinedEncoder:  # the architecture's encoder, its own weights
@@ -254,6 +260,15 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
             embeddings, _ = self.embed(batch)
         return self.vf(embeddings).squeeze(-1)
 
+    def compute_intrinsic_values(
+        self, batch: dict[str, Any], embeddings: Any = None
+    ) -> torch.Tensor:
+        """The intrinsic return's value head (there must be one), as :meth:`compute_values`."""
+        assert self.intrinsic_vf is not None, "no intrinsic value head (explore.intrinsic_gamma)"
+        if embeddings is None:
+            embeddings, _ = self.embed(batch)
+        return self.intrinsic_vf(embeddings).squeeze(-1)
+
     # ------------------------------------------------------------------ APPO target network
     def make_target_networks(self) -> None:
         self._target_encoder = cast(CombinedEncoder, make_target_network(self.encoder))
@@ -276,6 +291,7 @@ class NetHackRLModule(TorchRLModule, ValueFunctionAPI, TargetNetworkAPI, Inferen
     def get_non_inference_attributes(self) -> list[str]:
         return [
             "vf",
+            "intrinsic_vf",
             "_target_encoder",
             "_target_core",
             "_target_pi",

@@ -6,7 +6,9 @@ the batch before RLlib's own loss runs (see that module for the bug). PPO: its
 GAE targets are right, but its advantages are standardised over the bootstrap
 steps too; :class:`StandardiseAdvantages` redoes that over the real steps. All
 three end their learner pipeline with :class:`PackSequences`, and step the
-optimizer through :class:`FastOptimizerStep` (fused Adam). The translation
+optimizer through :class:`FastOptimizerStep` (fused Adam). A module with an
+intrinsic value head (``explore.intrinsic_gamma``) gets its second critic
+(:mod:`.intrinsic_critic`). The translation
 (:mod:`rllib_nethack.config.translate`) selects these classes.
 
 Both changes can be switched off for before/after comparisons through RLlib's
@@ -27,6 +29,12 @@ from ray.rllib.core.columns import Columns
 
 from rllib_nethack.algorithms.actor_critic.connectors import PackSequences, StandardiseAdvantages
 from rllib_nethack.algorithms.actor_critic.demonstrations import DemonstrationLoss
+from rllib_nethack.algorithms.actor_critic.intrinsic_critic import (
+    IntrinsicAdvantages,
+    IntrinsicValueLoss,
+    IntrinsicVTrace,
+    intrinsic_gamma,
+)
 from rllib_nethack.algorithms.actor_critic.kickstart import Kickstarting
 from rllib_nethack.algorithms.actor_critic.learner_queue import block_instead_of_polling
 from rllib_nethack.algorithms.actor_critic.switches import switched_on
@@ -79,26 +87,40 @@ class _VTraceFix:
 
 
 class NetHackIMPALATorchLearner(  # type: ignore[misc]
-    FastOptimizerStep, Kickstarting, DemonstrationLoss, _VTraceFix, IMPALATorchLearner
+    FastOptimizerStep,
+    Kickstarting,
+    DemonstrationLoss,
+    _VTraceFix,
+    IntrinsicVTrace,
+    IMPALATorchLearner,
 ):
     """IMPALA whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
 
 
 class NetHackAPPOTorchLearner(  # type: ignore[misc]
-    FastOptimizerStep, Kickstarting, DemonstrationLoss, _VTraceFix, APPOTorchLearner
+    FastOptimizerStep,
+    Kickstarting,
+    DemonstrationLoss,
+    _VTraceFix,
+    IntrinsicVTrace,
+    APPOTorchLearner,
 ):
     """APPO whose cut and time-limited chunks bootstrap from ``V(o_T)``."""
 
 
 class NetHackPPOTorchLearner(  # type: ignore[misc]
-    FastOptimizerStep, Kickstarting, DemonstrationLoss, PPOTorchLearner
+    FastOptimizerStep, Kickstarting, DemonstrationLoss, IntrinsicValueLoss, PPOTorchLearner
 ):
     """PPO whose advantages are standardised over real steps only."""
 
     def build(self) -> None:
         super().build()
         connectors: list[Any] = []
-        if switched_on(self, "vtrace_fix"):  # the same bug family: the bootstrap step
+        two_critics = any(intrinsic_gamma(m.unwrapped()) for m in self.module._rl_modules.values())
+        if two_critics:  # the sum of both advantages, standardised below
+            lambda_ = self.config.lambda_  # type: ignore[attr-defined]
+            connectors.append(IntrinsicAdvantages(lambda_=lambda_))
+        if two_critics or switched_on(self, "vtrace_fix"):  # the bootstrap step's bug family
             connectors.append(StandardiseAdvantages())
         if switched_on(self, "pack_sequences"):
             connectors.append(PackSequences())

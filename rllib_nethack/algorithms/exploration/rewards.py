@@ -3,9 +3,13 @@
 Every bonus (the env's count, E3B's connector on the env runners) leaves each
 step's value in that step's ``info``; :class:`AddIntrinsicReward`, first in
 the learner pipeline (before reward clipping, V-trace or GAE), adds ``coeff *
-bonus`` to the episode chunk's rewards. The env runners' episode returns, and
-so ``episode_return_mean``, the progress rows and every success metric, stay
-extrinsic; the intrinsic return is logged on its own
+bonus`` to the episode chunk's rewards, or, when the module values the
+intrinsic return with a head of its own (``explore.intrinsic_gamma``), puts it
+in a column of its own, ``INTRINSIC_REWARDS``
+(:mod:`~rllib_nethack.algorithms.actor_critic.intrinsic_critic` trains on
+it). The env runners' episode returns, and so ``episode_return_mean``, the
+progress rows and every success metric, stay extrinsic; the intrinsic return
+is logged on its own
 (:mod:`rllib_nethack.metrics.callbacks`).
 """
 
@@ -18,6 +22,7 @@ from typing import Any
 import numpy as np
 from ray.rllib.connectors.connector_v2 import ConnectorV2
 
+from rllib_nethack.algorithms.actor_critic.intrinsic_critic import INTRINSIC_REWARDS
 from rllib_nethack.algorithms.episode_rewards import set_rewards
 from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_REWARD_KEY
 
@@ -42,6 +47,25 @@ def with_rewards(episode: Any, added: np.ndarray) -> Any:
     out.rewards = copy.deepcopy(episode.rewards)
     rewards = np.asarray(episode.get_rewards(), dtype=np.float64)
     set_rewards(out, rewards + added)
+    return out
+
+
+def with_intrinsic_column(episode: Any, added: np.ndarray) -> Any:
+    """A copy of ``episode`` with ``added`` (one per step) as its :data:`INTRINSIC_REWARDS` output.
+
+    Laid out as the chunk's other model outputs (the same lookback, zeros in it),
+    so every connector after this one treats it as RLlib's own columns.
+    """
+    from ray.rllib.env.utils.infinite_lookback_buffer import InfiniteLookbackBuffer
+
+    out = copy.copy(episode)
+    out.extra_model_outputs = dict(episode.extra_model_outputs)
+    template = next(iter(episode.extra_model_outputs.values()))
+    data = np.zeros(len(template.data), dtype=np.float32)
+    data[template.lookback :] = added
+    out.extra_model_outputs[INTRINSIC_REWARDS] = InfiniteLookbackBuffer(
+        data if template.finalized else list(data), lookback=template.lookback
+    )
     return out
 
 
@@ -70,10 +94,13 @@ class RunningMoments:
 
 
 class AddIntrinsicReward(ConnectorV2):
-    """Add ``coeff * bonus`` (divided by the bonuses' running std if ``normalise``) to rewards.
+    """Add ``coeff * bonus`` (divided by the bonuses' running std if ``normalise``) to rewards,
+    or with ``separate`` give it as each step's :data:`INTRINSIC_REWARDS`.
 
     Replaces each chunk in ``episodes`` by a copy with the new rewards
-    (:func:`with_rewards`); the later pieces of the pipeline see the copies.
+    (:func:`with_rewards`) or column (:func:`with_intrinsic_column`, every
+    chunk, zeros where there is no bonus); the later pieces of the pipeline see
+    the copies.
     """
 
     def __init__(
@@ -83,11 +110,13 @@ class AddIntrinsicReward(ConnectorV2):
         *,
         coeff: float,
         normalise: bool = False,
+        separate: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(input_observation_space, input_action_space, **kwargs)
         self.coeff = float(coeff)
         self.normalise = normalise
+        self.separate = separate
         self.moments = RunningMoments()
 
     def __call__(
@@ -107,7 +136,9 @@ class AddIntrinsicReward(ConnectorV2):
             self.moments.update(np.concatenate(bonuses))
             scale = self.coeff / max(self.moments.std, 1e-8)
         for i, bonus in enumerate(bonuses):
-            if bonus.size and bonus.any():
+            if self.separate:
+                episodes[i] = with_intrinsic_column(episodes[i], scale * bonus)
+            elif bonus.size and bonus.any():
                 episodes[i] = with_rewards(episodes[i], scale * bonus)
         return batch
 
@@ -127,11 +158,16 @@ class LearnerConnectors:
     coeff: float
     normalise: bool
     then: Any = None
+    separate: bool = False
 
     def __call__(self, observation_space: Any = None, action_space: Any = None) -> list[Any]:
         pieces: list[Any] = [
             AddIntrinsicReward(
-                observation_space, action_space, coeff=self.coeff, normalise=self.normalise
+                observation_space,
+                action_space,
+                coeff=self.coeff,
+                normalise=self.normalise,
+                separate=self.separate,
             )
         ]
         if self.then is not None:

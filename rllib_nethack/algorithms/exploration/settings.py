@@ -27,7 +27,17 @@ class NoExploreConfig:
 
 
 @dataclass
-class CountConfig:
+class BonusConfig:
+    """What every bonus has: where its return is valued."""
+
+    #: A second value head for the intrinsic return, discounted with this
+    #: (MiniHack's ``int.twoheaded`` and ``int.discounting``); null: the bonus
+    #: joins the rewards and the algorithm's ``gamma`` discounts it.
+    intrinsic_gamma: float | None = None
+
+
+@dataclass
+class CountConfig(BonusConfig):
     """``explore=count``: episodic count bonus ``coeff / sqrt(N(s))``."""
 
     name: str = "count"
@@ -44,7 +54,7 @@ class CountConfig:
 
 
 @dataclass
-class E3BConfig:
+class E3BConfig(BonusConfig):
     """``explore=e3b``: elliptical episodic bonus (Henaff et al. 2022; their MiniHack defaults)."""
 
     name: str = "e3b"
@@ -61,7 +71,7 @@ class E3BConfig:
 
 
 @dataclass
-class RNDConfig:
+class RNDConfig(BonusConfig):
     """``explore=rnd``: random network distillation (Burda et al. 2018; MiniHack's defaults)."""
 
     name: str = "rnd"
@@ -74,10 +84,11 @@ class RNDConfig:
     loss_coeff: float = 0.01
     #: Divide bonuses by their running standard deviation (MiniHack's ``int.normalize_reward``).
     normalise: bool = True
+    intrinsic_gamma: float | None = 0.99  #: MiniHack's ``int.discounting``
 
 
 @dataclass
-class RIDEConfig:
+class RIDEConfig(BonusConfig):
     """``explore=ride``: impact-driven bonus (Raileanu & Rocktäschel 2020; MiniHack's defaults)."""
 
     name: str = "ride"
@@ -97,6 +108,7 @@ class RIDEConfig:
     inverse_loss_coeff: float = 0.1
     #: Divide bonuses by their running standard deviation (MiniHack's ``int.normalize_reward``).
     normalise: bool = True
+    intrinsic_gamma: float | None = 0.99  #: MiniHack's ``int.discounting``
 
 
 #: Bonus name -> its schema.
@@ -146,6 +158,11 @@ def explore_settings(plain: Mapping[str, Any]) -> Any:
             if not _number(value) or value < 0 or (positive and value == 0):
                 need = "a positive number" if positive else "a number >= 0"
                 raise ConfigError(f"explore.{key} must be {need}, got {value!r}")
+    gamma = settings.intrinsic_gamma
+    if gamma is not None and not (_number(gamma) and 0 < gamma <= 1):
+        raise ConfigError(
+            f"explore.intrinsic_gamma must be a discount in (0, 1], or null, got {gamma!r}"
+        )
     if "on" in names and settings.on not in COUNT_ON:
         raise ConfigError(f"explore.on must be one of {', '.join(COUNT_ON)}, got {settings.on!r}")
     algo = str((plain.get("algo") or {}).get("name"))

@@ -8,7 +8,9 @@
   :class:`RIDEBonus` on the env runners, our learner with the dynamics losses;
 * ``rnd``: the target and predictor in the RLModule's ``model_config``,
   :class:`RNDBonus` on the env runners, our learner with the predictor's loss;
-* all: :class:`AddIntrinsicReward` first in the learner pipeline.
+* all: :class:`AddIntrinsicReward` first in the learner pipeline; with
+  ``intrinsic_gamma`` set, the RLModule's second value head (``model_config``)
+  and the bonus in a column of its own (our learners' second critic).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFacto
 from rllib_nethack.algorithms.exploration.settings import explore_settings
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE
+from rllib_nethack.models.module import INTRINSIC_CRITIC
 from rllib_nethack.models.ride import RIDE_ATTRIBUTE
 from rllib_nethack.models.rnd import RND_ATTRIBUTE
 
@@ -68,12 +71,19 @@ def apply_exploration(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None
         }
         _module_bonus(config, RND_ATTRIBUTE, module_settings, RNDBonusFactory())
         _bonus_learner(config, RND_LEARNERS, settings.name)
+    separate = settings.intrinsic_gamma is not None
+    if separate:
+        spec = config.rl_module_spec
+        critic = {"gamma": float(settings.intrinsic_gamma)}
+        spec.model_config = {**(spec.model_config or {}), INTRINSIC_CRITIC: critic}
+        config.rl_module(rl_module_spec=spec)
     # Before what is there already (reward clipping): clip the sum the learner trains on.
     config.learners(
         learner_connector=LearnerConnectors(
             float(settings.coeff),
             bool(settings.normalise),
             config._learner_connector,  # no public getter in RLlib 2.60
+            separate=separate,
         )
     )
 

@@ -92,6 +92,8 @@ def test_bonus_run_checkpoints_and_resumes(
             assert any(p is getattr(restored, head)[-1].weight for p in trained)
     if bonus != "e3b":
         assert not e3b_keys
+    # RND and RIDE value their return with a second head (MiniHack's two heads), the others not.
+    assert any(k.startswith("intrinsic_vf.") for k in module) == (bonus in ("rnd", "ride"))
 
     second, text = run(
         tmp_path / "second",

@@ -13,6 +13,7 @@ from rllib_nethack.algorithms.exploration.ride import RIDE_LEARNERS, RIDEBonusFa
 from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
+from rllib_nethack.models.module import INTRINSIC_CRITIC
 
 
 def translate(*overrides: str):  # type: ignore[no-untyped-def]
@@ -55,6 +56,26 @@ def test_rnd_adds_networks_connector_and_learner_with_minihack_defaults(algo: st
     connector = config._learner_connector
     assert isinstance(connector, LearnerConnectors)
     assert connector.normalise and connector.coeff == 0.1
+    # MiniHack's two heads: the intrinsic return valued apart, discounted 0.99.
+    assert config.rl_module_spec.model_config[INTRINSIC_CRITIC] == {"gamma": 0.99}
+    assert connector.separate
+
+
+@pytest.mark.parametrize(
+    ("overrides", "separate"),
+    [
+        (["explore=rnd", "explore.intrinsic_gamma=null"], False),
+        (["explore=count"], False),
+        (["explore=count", "explore.intrinsic_gamma=0.9"], True),
+    ],
+)
+def test_intrinsic_gamma_gives_the_second_head_or_one_reward_stream(
+    overrides: list[str], separate: bool
+) -> None:
+    config = translate(*overrides, "model.rnn_size=0")
+    critic = config.rl_module_spec.model_config.get(INTRINSIC_CRITIC)
+    assert (critic == {"gamma": 0.9}) if separate else critic is None
+    assert config._learner_connector.separate == separate
 
 
 @pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
@@ -72,6 +93,7 @@ def test_ride_adds_counts_networks_connector_and_learner_with_minihack_defaults(
     connector = config._learner_connector
     assert isinstance(connector, LearnerConnectors)
     assert connector.normalise and connector.coeff == 0.1
+    assert config.rl_module_spec.model_config[INTRINSIC_CRITIC] == {"gamma": 0.99}
 
 
 @pytest.mark.parametrize(
@@ -92,6 +114,8 @@ def test_ride_adds_counts_networks_connector_and_learner_with_minihack_defaults(
         (["explore=ride", "explore.hidden_dim=0"], "explore.hidden_dim must be a positive number"),
         (["explore=ride", "explore.on=map"], "explore.on must be one of position, glyphs"),
         (["explore=ride", "model.rnn_size=0"], "explore=ride needs a model with an LSTM"),
+        (["explore=rnd", "explore.intrinsic_gamma=1.5"], "intrinsic_gamma must be a discount in"),
+        (["explore=count", "explore.intrinsic_gamma=0"], "intrinsic_gamma must be a discount in"),
     ],
 )
 def test_bad_settings_are_one_line(overrides: list[str], message: str) -> None:
