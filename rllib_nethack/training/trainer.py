@@ -111,9 +111,9 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     weights; algorithm settings such as the learning rate may change. Another
     task, model or algorithm than the checkpoint's is refused (the run would
     be named after one and train another), and another exploration bonus (its
-    networks and rewards differ); the settings of the same task and model are
-    taken from the checkpoint, and so are its ``dataset`` and kickstart teacher
-    when the command names none. The experiment seed moves on by the
+    networks and rewards differ); the settings of the same task, model and
+    bonus are taken from the checkpoint, and so are its ``dataset`` and
+    kickstart teacher when the command names none. The experiment seed moves on by the
     checkpoint's iteration count, so the env runners do not replay the games
     the run started with.
     """
@@ -145,6 +145,14 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
         if OmegaConf.to_container(cfg[key]) != OmegaConf.to_container(saved[key]):
             _say(out, f"resume: using the checkpoint's {key} settings")
         OmegaConf.update(merged, key, saved[key], merge=False)
+    if theirs != "none":
+        # The bonus's networks and value heads were built from its settings.
+        bonus = OmegaConf.to_container(saved.explore)
+        assert isinstance(bonus, dict)
+        bonus.setdefault("intrinsic_gamma", None)  # saved before the setting: one reward stream
+        if bonus != OmegaConf.to_container(cfg.explore):
+            _say(out, "resume: using the checkpoint's explore settings")
+        OmegaConf.update(merged, "explore", bonus, merge=False)
     theirs_data = OmegaConf.select(saved, "dataset.path")
     if theirs_data and not OmegaConf.select(cfg, "dataset.path"):
         # Demonstrations are part of what a BC run is: it goes on with its own.

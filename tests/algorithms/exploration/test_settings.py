@@ -133,3 +133,27 @@ def test_unknown_bonus_is_one_line_with_the_closest_names(tmp_path: Path) -> Non
     assert len(lines) == 1, done.stderr
     assert "explore=e3" in lines[0] and "e3b" in lines[0]
     assert not (tmp_path / "runs").exists()  # rejected before anything started
+
+
+def test_resume_takes_the_bonus_settings_from_the_checkpoint(tmp_path: Path) -> None:
+    """Its networks and value heads were built from them; one saved before
+    ``intrinsic_gamma`` existed trained one reward stream."""
+    import io
+
+    from omegaconf import OmegaConf
+
+    from rllib_nethack.runs.checkpoints import RUN_CONFIG
+    from rllib_nethack.training.trainer import with_checkpoint_model
+
+    saved = OmegaConf.to_container(
+        compose_run(["+task=room5x5", "explore=rnd", "explore.coeff=0.3"])
+    )
+    del saved["explore"]["intrinsic_gamma"]  # type: ignore[index]
+    OmegaConf.save(OmegaConf.create(saved), tmp_path / RUN_CONFIG)
+    out = io.StringIO()
+    now = compose_run(["+task=room5x5", "explore=rnd"])
+    merged = with_checkpoint_model(now, tmp_path, out)
+    assert merged.explore.intrinsic_gamma is None and merged.explore.coeff == 0.3
+    assert "resume: using the checkpoint's explore settings" in out.getvalue()
+    config = build_algorithm_config(merged)
+    assert INTRINSIC_CRITIC not in config.rl_module_spec.model_config
