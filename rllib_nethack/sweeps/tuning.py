@@ -60,7 +60,7 @@ def trial_cpus(cfg: DictConfig) -> tuple[float, str]:
     cpus = float(request.required_resources.get("CPU", 0))
     runners = int(algo_config.num_env_runners)
     why = (
-        f"{cpus:g} CPUs per trial (1 for the trial's driver and learner + {runners} env runners "
+        f"{cpus:g} CPU{'' if cpus == 1 else 's'} per trial (1 for the trial's driver and learner + {runners} env runners "
         f"x {algo_config.num_cpus_per_env_runner:g})"
     )
     return cpus, why

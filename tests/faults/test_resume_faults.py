@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from commands import SMOKE, run_cli
+from commands import IN_PROCESS, SMOKE, run_cli
 
 from rllib_nethack.training.reporting import read_progress
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A run directory with checkpoints iter_000001 and iter_000002."""
     root = tmp_path_factory.mktemp("trained")
-    done = run_cli(*SMOKE, "stop.iterations=2", "experiment.run_dir=run", cwd=root)
+    done = run_cli(*SMOKE, *IN_PROCESS, "stop.iterations=2", "experiment.run_dir=run", cwd=root)
     assert done.returncode == 0, done.stderr[-3000:]
     return root / "run"
 
@@ -59,7 +59,9 @@ def test_a_damaged_checkpoint_is_one_line_before_ray_starts(
     name, how = DAMAGE[damage]
     checkpoint = run_copy / "checkpoints" / "iter_000002"
     how(checkpoint / name)
-    done = run_cli(*SMOKE, f"resume={checkpoint}", "experiment.run_dir=new", cwd=tmp_path)
+    done = run_cli(
+        *SMOKE, *IN_PROCESS, f"resume={checkpoint}", "experiment.run_dir=new", cwd=tmp_path
+    )
     assert done.returncode == 2
     line = error_line(done.stderr)
     assert "corrupt" in line and Path(name).name in line
@@ -72,7 +74,12 @@ def test_resuming_a_run_whose_newest_checkpoint_is_damaged_uses_the_one_before(
 ) -> None:
     truncate(run_copy / "checkpoints" / "iter_000002" / "learner_group" / "learner" / "state.pkl")
     done = run_cli(
-        *SMOKE, "stop.iterations=1", f"resume={run_copy}", "experiment.run_dir=new", cwd=tmp_path
+        *SMOKE,
+        *IN_PROCESS,
+        "stop.iterations=1",
+        f"resume={run_copy}",
+        "experiment.run_dir=new",
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "skipping corrupt checkpoint iter_000002" in done.stdout
@@ -90,6 +97,7 @@ def test_resuming_with_another_task_or_model_is_refused(
     trained: Path, tmp_path: Path, error_line: Callable[[str], str], override: str, named: str
 ) -> None:
     args = [a for a in SMOKE if not (override.startswith("+task") and a.startswith("+task"))]
+    args += IN_PROCESS
     done = run_cli(*args, override, f"resume={trained}", "experiment.run_dir=new", cwd=tmp_path)
     assert done.returncode == 2
     assert named in error_line(done.stderr)
@@ -99,7 +107,7 @@ def test_resuming_with_another_task_or_model_is_refused(
 def test_resume_alone_goes_on_with_the_checkpoints_task_algo_and_model(
     trained: Path, tmp_path: Path
 ) -> None:
-    args = [a for a in SMOKE if not a.startswith("+task")]
+    args = [a for a in SMOKE if not a.startswith("+task")] + list(IN_PROCESS)
     done = run_cli(
         *args, "stop.iterations=1", f"resume={trained}", "experiment.run_dir=new", cwd=tmp_path
     )

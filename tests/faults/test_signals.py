@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from commands import SMOKE, run_program
+from commands import IN_PROCESS, SMOKE, run_program
 
 from rllib_nethack.runs.checkpoints import checkpoint_problem, checkpoints_in
 from rllib_nethack.training.reporting import read_progress
@@ -172,7 +172,9 @@ def test_ctrl_c_after_the_reader_of_the_output_left_still_saves(
 def test_sigkill_then_resume_keeps_the_step_counter(
     spawn: Callable[..., Any], cli: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:
-    run = spawn(*SMOKE, *ENDLESS, "experiment.checkpoint_every=1", "experiment.run_dir=first")
+    run = spawn(
+        *SMOKE, *IN_PROCESS, *ENDLESS, "experiment.checkpoint_every=1", "experiment.run_dir=first"
+    )
     run.wait_for(r"^iter +4 ")
     run.send(signal.SIGKILL, group=True)
     assert run.finish(timeout=60) == -signal.SIGKILL
@@ -181,7 +183,12 @@ def test_sigkill_then_resume_keeps_the_step_counter(
     done_iterations = int(newest.name.split("_")[1])
     steps_then = read_progress(tmp_path / "first" / "progress.csv")[done_iterations - 1]
     resumed = cli(
-        *SMOKE, "stop.iterations=1", "resume=first", "experiment.run_dir=second", cwd=tmp_path
+        *SMOKE,
+        *IN_PROCESS,
+        "stop.iterations=1",
+        "resume=first",
+        "experiment.run_dir=second",
+        cwd=tmp_path,
     )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert f"(iteration {done_iterations})" in resumed.stdout

@@ -76,7 +76,10 @@ def test_timeout_signalling_the_group_leaves_a_checkpoint_to_resume(
 ) -> None:
     """`timeout -s TERM` around the run. Its time limit is not waited for (that
     would be a timed test): a SIGTERM to `timeout` itself takes the same way out,
-    the signal sent to the command and then to its whole process group."""
+    the signal sent to the command and then to its whole process group, as
+    Slurm's `kill -TERM -- -PGID` sends it. The run's and Ray's ends race (Ray's
+    processes may be gone mid-iteration or not): the side where they are gone
+    is forced by the next test."""
     run = spawn(*SMOKE, *ENDLESS, prefix=("timeout", "-s", "TERM", "3600"))
     run.wait_for(r"^iter +2 ")
     run.send(signal.SIGTERM)  # to `timeout`, which signals the group
@@ -84,24 +87,6 @@ def test_timeout_signalling_the_group_leaves_a_checkpoint_to_resume(
     assert "stopped by SIGTERM" in run.out, run.out + run.err
     assert "Traceback" not in run.err, run.err[-3000:]
     resumes_on(cli, tmp_path)
-
-
-def test_sigterm_to_the_process_group_leaves_a_whole_checkpoint(
-    spawn: Callable[..., Any], tmp_path: Path
-) -> None:
-    """`kill -TERM -- -PGID`, as Slurm does at the time limit. The run's and Ray's
-    ends race (Ray's processes may be gone mid-iteration or not): the side where
-    they are gone is forced by the next test, so one run of this one is enough.
-    The step counter is read from the checkpoint (the resume of such a
-    checkpoint is tested above and below: a Ray start each costs half a minute)."""
-    # An iteration of at least a second: the signal lands inside one.
-    run = spawn(*SMOKE, *ENDLESS, "algo.min_time_s_per_iteration=1")
-    run.wait_for(r"^iter +1 ")
-    run.send(signal.SIGTERM, group=True)
-    assert run.finish(timeout=120) == 143, run.out + run.err
-    assert "stopped by SIGTERM" in run.out, run.out + run.err
-    assert "Traceback" not in run.err, run.err[-3000:]
-    whole_final_checkpoint(tmp_path)
 
 
 @pytest.mark.slow(seconds=100)

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from commands import SMOKE, run_command
+from commands import IN_PROCESS, SMOKE, run_command
 
 
 def cli(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -37,7 +37,9 @@ def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_
     """One grid sweep for three promises (a sweep costs a minute on 2 CPUs):
     Ctrl-C keeps what is done, ``resume=`` finishes it without a second sweep
     directory, and the summary's best checkpoint continues as a single run."""
-    args = [*SMOKE, "sweep=grid", "sweep.search.algo.lr.grid=[3e-4,1e-3]", "stop.iterations=3"]
+    # One CPU per trial (sampling in the trial's process): both trials train side by side.
+    args = [*SMOKE, *IN_PROCESS, "sweep=grid", "sweep.search.algo.lr.grid=[3e-4,1e-3]"]
+    args.append("stop.iterations=3")
     proc = subprocess.Popen(
         [sys.executable, "-m", "rllib_nethack.tune", *args],
         cwd=tmp_path,
@@ -55,12 +57,12 @@ def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert "2 CPUs per trial" in interrupted
+    assert "1 CPU per trial" in interrupted
     sweep = only_sweep_dir(tmp_path)
     before = json.loads((sweep / "summary.json").read_text())
     assert any(t["status"] != "TERMINATED" for t in before["trials"]) or len(before["trials"]) < 2
 
-    done = cli("rllib_nethack.tune", *SMOKE, f"resume={sweep}", cwd=tmp_path)
+    done = cli("rllib_nethack.tune", *SMOKE, *IN_PROCESS, f"resume={sweep}", cwd=tmp_path)
     assert only_sweep_dir(tmp_path) == sweep  # no second sweep directory
     summary = json.loads((sweep / "summary.json").read_text())
     trials = summary["trials"]
@@ -81,6 +83,7 @@ def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_
     run = cli(
         "rllib_nethack.run",
         *SMOKE,
+        *IN_PROCESS,
         f"resume={best['checkpoint']}",
         "stop.iterations=1",
         cwd=tmp_path,
@@ -91,12 +94,12 @@ def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_
 
 @pytest.mark.slow(seconds=150)
 def test_pbt_two_trials_perturb_once_and_finish(tmp_path: Path) -> None:
-    # One CPU per trial (no remote env runner), so both train side by side on 2 CPUs.
+    # One CPU per trial, so both train side by side on 2 CPUs.
     cli(
         "rllib_nethack.tune",
         *SMOKE,
         "sweep=pbt",
-        "cluster.rllib.num_env_runners=0",
+        *IN_PROCESS,
         "sweep.num_samples=2",
         "sweep.scheduler.perturbation_interval=2",
         "sweep.scheduler.synch=true",
