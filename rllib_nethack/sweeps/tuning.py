@@ -60,8 +60,8 @@ def trial_cpus(cfg: DictConfig) -> tuple[float, str]:
     cpus = float(request.required_resources.get("CPU", 0))
     runners = int(algo_config.num_env_runners)
     why = (
-        f"{cpus:g} CPU{'' if cpus == 1 else 's'} per trial (1 for the trial's driver and learner + {runners} env runners "
-        f"x {algo_config.num_cpus_per_env_runner:g})"
+        f"{cpus:g} CPU{'' if cpus == 1 else 's'} per trial (1 for the trial's driver and "
+        f"learner + {runners} env runners x {algo_config.num_cpus_per_env_runner:g})"
     )
     return cpus, why
 
