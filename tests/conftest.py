@@ -110,12 +110,24 @@ def untrained_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def nle_games(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The parent of one NLE savedir holding three finished ``challenge`` games
-    (random keys until death: about a second in all)."""
+    (random keys until death: about a second in all).
+
+    Only a game NetHack ends itself (death, quit) gets an xlogfile line, which
+    ``nle.dataset`` needs; a game cut by the step limit, or saved by random keys
+    (``S``, ``y``), gets none. So games are played until three have their line.
+    """
     root = tmp_path_factory.mktemp("nle_games")
-    env = gym.make("NetHackChallenge-v0", savedir=str(root / "savedir"), save_ttyrec_every=1)
+    savedir = root / "savedir"
+    env = gym.make("NetHackChallenge-v0", savedir=str(savedir), save_ttyrec_every=1)
     rng = np.random.default_rng(0)
+
+    def finished() -> int:
+        return sum(len(f.read_text().splitlines()) for f in savedir.glob("*xlogfile"))
+
     try:
-        for seed in range(3):
+        for seed in range(20):
+            if finished() >= 3:
+                break
             env.reset(seed=seed)
             done = False
             while not done:
@@ -123,6 +135,7 @@ def nle_games(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 done = terminated or truncated
     finally:
         env.close()
+    assert finished() == 3, f"{finished()} finished games in {savedir}"
     return root
 
 
