@@ -113,9 +113,9 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
     be named after one and train another), and another exploration bonus (its
     networks and rewards differ); the settings of the same task, model and
     bonus are taken from the checkpoint, and so are its ``dataset`` and
-    kickstart teacher when the command names none. The experiment seed moves on by the
-    checkpoint's iteration count, so the env runners do not replay the games
-    the run started with.
+    kickstart teacher when the command names none. The experiment seed moves
+    on by the checkpoint's iteration count, so the env runners do not replay
+    the games the run started with.
     """
     saved = saved_config(checkpoint)
     if saved is None:

@@ -139,11 +139,21 @@ def vtrace_terms(
     return policy, value
 
 
-class IntrinsicVTrace:
-    """Mixin behind our V-trace fix (it sees the batch RLlib's loss sees): the second critic.
+class _SecondCritic:
+    """Mixin: the learner's loss plus the second critic's terms, for a module with the head.
 
-    A pass-through for a module without an intrinsic head.
+    A pass-through for a module without one. Each algorithm says which batch
+    column its terms need and what they are (:meth:`terms`).
     """
+
+    #: The batch column the terms are computed from.
+    column: str
+
+    def terms(
+        self, module: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any], gamma: float
+    ) -> tuple[torch.Tensor | None, torch.Tensor]:
+        """The intrinsic policy-gradient loss (None: in the advantages already) and value loss."""
+        raise NotImplementedError
 
     def compute_loss_for_module(
         self, *, module_id: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any]
@@ -155,11 +165,25 @@ class IntrinsicVTrace:
         gamma = intrinsic_gamma(module)
         if gamma is None:
             return loss
-        _require(batch, INTRINSIC_REWARDS)
-        clip = getattr(config, "clip_param", None)  # APPO's; IMPALA has none
-        policy, value = vtrace_terms(module, config, batch, fwd_out, gamma, clip)
+        _require(batch, self.column)
+        policy, value = self.terms(module, config, batch, fwd_out, gamma)
         self.metrics.log_value((module_id, INTRINSIC_VF_LOSS), value.detach(), window=1)  # type: ignore[attr-defined]
-        return loss + policy + config.vf_loss_coeff * value
+        if policy is not None:
+            loss = loss + policy
+        return loss + config.vf_loss_coeff * value
+
+
+class IntrinsicVTrace(_SecondCritic):
+    """APPO and IMPALA, behind our V-trace fix (it sees the batch RLlib's loss sees):
+    :func:`vtrace_terms`."""
+
+    column = INTRINSIC_REWARDS
+
+    def terms(
+        self, module: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any], gamma: float
+    ) -> tuple[torch.Tensor | None, torch.Tensor]:
+        clip = getattr(config, "clip_param", None)  # APPO's; IMPALA has none
+        return vtrace_terms(module, config, batch, fwd_out, gamma, clip)
 
 
 class IntrinsicAdvantages(ConnectorV2):
@@ -235,22 +259,16 @@ class IntrinsicAdvantages(ConnectorV2):
         return batch
 
 
-class IntrinsicValueLoss:
-    """Mixin for PPO: the intrinsic head's squared error against its GAE targets."""
+class IntrinsicValueLoss(_SecondCritic):
+    """PPO: the intrinsic head's squared error against its GAE targets (the policy
+    follows the summed advantages :class:`IntrinsicAdvantages` made)."""
 
-    def compute_loss_for_module(
-        self, *, module_id: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any]
-    ) -> Any:
-        loss = super().compute_loss_for_module(  # type: ignore[misc]
-            module_id=module_id, config=config, batch=batch, fwd_out=fwd_out
-        )
-        module = self.module[module_id].unwrapped()  # type: ignore[attr-defined]
-        if intrinsic_gamma(module) is None:
-            return loss
-        _require(batch, INTRINSIC_VALUE_TARGETS)
+    column = INTRINSIC_VALUE_TARGETS
+
+    def terms(
+        self, module: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any], gamma: float
+    ) -> tuple[torch.Tensor | None, torch.Tensor]:
         values = module.compute_intrinsic_values(batch, embeddings=fwd_out.get(Columns.EMBEDDINGS))
         mask = batch[Columns.LOSS_MASK].float()
         value = 0.5 * ((values - batch[INTRINSIC_VALUE_TARGETS]) ** 2 * mask).sum()
-        value = value / mask.sum().clamp_min(1.0)
-        self.metrics.log_value((module_id, INTRINSIC_VF_LOSS), value.detach(), window=1)  # type: ignore[attr-defined]
-        return loss + config.vf_loss_coeff * value
+        return None, value / mask.sum().clamp_min(1.0)

@@ -116,7 +116,8 @@ class NetHackPPOTorchLearner(  # type: ignore[misc]
     def build(self) -> None:
         super().build()
         connectors: list[Any] = []
-        two_critics = any(intrinsic_gamma(m.unwrapped()) for m in self.module._rl_modules.values())
+        modules = [self.module[mid] for mid in self.module.keys()]  # noqa: SIM118 (not a dict)
+        two_critics = any(intrinsic_gamma(m.unwrapped()) for m in modules)
         if two_critics:  # the sum of both advantages, standardised below
             lambda_ = self.config.lambda_  # type: ignore[attr-defined]
             connectors.append(IntrinsicAdvantages(lambda_=lambda_))

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from ray.rllib.connectors.connector_v2 import ConnectorV2
+from ray.rllib.env.utils.infinite_lookback_buffer import InfiniteLookbackBuffer
 
 from rllib_nethack.algorithms.actor_critic.intrinsic_critic import INTRINSIC_REWARDS
 from rllib_nethack.algorithms.episode_rewards import set_rewards
@@ -56,8 +57,6 @@ def with_intrinsic_column(episode: Any, added: np.ndarray) -> Any:
     Laid out as the chunk's other model outputs (the same lookback, zeros in it),
     so every connector after this one treats it as RLlib's own columns.
     """
-    from ray.rllib.env.utils.infinite_lookback_buffer import InfiniteLookbackBuffer
-
     out = copy.copy(episode)
     out.extra_model_outputs = dict(episode.extra_model_outputs)
     template = next(iter(episode.extra_model_outputs.values()))
