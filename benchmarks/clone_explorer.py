@@ -5,19 +5,20 @@ How to run::
     python benchmarks/clone_explorer.py                                  # issue 23's measure
     python benchmarks/clone_explorer.py --out runs/clone --frames 5000000
     python benchmarks/clone_explorer.py --record-seeds 0,99 --frames 200000   # a small trial
+    python benchmarks/clone_explorer.py --agent traveller --out runs/clone_traveller
 
 Four commands, each printed before it runs; rerun the same line to go on after a
 stop (the recording skips the games written, BC resumes from its last checkpoint,
 evaluate and bench are skipped once they have written their results):
 
-1. ``agents.record``: the explorer plays the seeded suite's games
+1. ``agents.record``: the explorer (``--agent``: or the traveller) plays the seeded suite's games
    (``--record-seeds``, default 0-999, ``--max-steps`` 10,000) into ``OUT/demos``.
 2. ``run algo=bc``: ``chaotic_dwarf_tty`` (``model.core_skip=true``) clones them on
    the seeded task for ``--frames`` dataset frames, into ``OUT/bc``.
 3. ``evaluate``: the cloned policy plays seeds past the suite (``--eval-seeds``,
    default 5000-5255; no recording holds them), sampling its keys unless
    ``--greedy``, into ``OUT/eval``.
-4. ``agents.bench``: the explorer plays the same seeds, into ``OUT/bench``.
+4. ``agents.bench``: the same agent plays the same seeds, into ``OUT/bench``.
 
 Then one JSON line: both mean in-game scores (with 95% intervals), their ratio
 (the issue's target: at least 0.5) and the BC run's last action accuracy. Extra
@@ -41,6 +42,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/clone_explorer"))
     parser.add_argument("--record-seeds", type=seed_range, default=(0, 999), help="FIRST,LAST")
     parser.add_argument("--eval-seeds", type=seed_range, default=(5000, 5255), help="FIRST,LAST")
+    parser.add_argument(
+        "--agent",
+        default="explorer",
+        choices=("explorer", "traveller"),
+        help="the demonstrator: the explorer, or the explorer by NetHack's travel command",
+    )
     parser.add_argument("--max-steps", type=int, default=10_000, help="keystrokes per game")
     parser.add_argument("--frames", type=int, default=3_000_000, help="BC's dataset frames")
     parser.add_argument("--workers", type=int, default=2)
@@ -56,7 +63,7 @@ def main() -> None:
     step(
         False,  # it skips the seeds already written
         "rllib_nethack.agents.record",
-        ["agent=explorer", f"seeds=[{r0},{r1}]", *budget, f"out={demos}"],
+        [f"agent={args.agent}", f"seeds=[{r0},{r1}]", *budget, f"out={demos}"],
     )
     bc = out / "bc"
     train_to(
@@ -76,7 +83,7 @@ def main() -> None:
     step(
         (bench / "bench.json").exists(),
         "rllib_nethack.agents.bench",
-        ["agent=explorer", f"seeds=[{e0},{e1}]", *budget, f"out={bench}"],
+        [f"agent={args.agent}", f"seeds=[{e0},{e1}]", *budget, f"out={bench}"],
     )
 
     (policy_csv,) = evaluated.glob("*/episodes.csv")
@@ -90,6 +97,7 @@ def main() -> None:
                 "eval_seeds": [e0, e1],
                 "bc_mean_score": round(cloned.mean, 1),
                 "bc_ci95": round(cloned.ci95, 1),
+                "demonstrator": args.agent,
                 "explorer_mean_score": round(explorer.mean, 1),
                 "explorer_ci95": round(explorer.ci95, 1),
                 "ratio": round(cloned.mean / explorer.mean, 3) if explorer.mean else None,

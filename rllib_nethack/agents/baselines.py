@@ -201,6 +201,8 @@ class ExplorerAgent:
             if found is not None:
                 move, goal = found
                 self._goal = (level, goal)
+        if move is not None and self._goal is not None:
+            move = self._toward_goal(grid, pos, move, walkable, frontier)
         if move is None:
             if self._searches < _SEARCHES:
                 self._searches += 1
@@ -225,6 +227,20 @@ class ExplorerAgent:
                 self._wander = None
                 move = self._rng.choice(list(_MOVES))
         self._last_move = move
+        return move
+
+    def _toward_goal(
+        self,
+        grid: list[str],
+        pos: tuple[int, int],
+        move: str,
+        walkable: Callable[[tuple[int, int]], bool],
+        frontier: Callable[[tuple[int, int]], bool],
+    ) -> str:
+        """The key that heads for the current goal: here one step, ``move``.
+
+        A hook for agents that reach the same goals by other keys (travel).
+        """
         return move
 
     def _hit_back(self, grid: list[str], pos: tuple[int, int], hp: int) -> str | None:

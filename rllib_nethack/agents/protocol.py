@@ -30,7 +30,7 @@ from rllib_nethack.errors import ConfigError, suggestion
 from rllib_nethack.keystrokes.session import StepResult
 
 #: Agents built in, by name.
-BUILTIN_AGENTS = ("random", "explorer")
+BUILTIN_AGENTS = ("random", "explorer", "traveller")
 CHECKPOINT_PREFIX = "checkpoint:"
 
 
@@ -112,8 +112,14 @@ def load_agent(spec: str) -> Agent | ToolAgent:
     spec = spec.strip()
     if spec in BUILTIN_AGENTS:
         from rllib_nethack.agents.baselines import ExplorerAgent, RandomAgent
+        from rllib_nethack.agents.traveller import TravellerAgent
 
-        return RandomAgent() if spec == "random" else ExplorerAgent()
+        builtin: dict[str, type[Agent]] = {
+            "random": RandomAgent,
+            "explorer": ExplorerAgent,
+            "traveller": TravellerAgent,
+        }
+        return builtin[spec]()
     if spec.startswith(CHECKPOINT_PREFIX):
         from rllib_nethack.agents.checkpoint import CheckpointAgent
 
