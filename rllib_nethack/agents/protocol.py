@@ -15,7 +15,7 @@ Two shapes of agent play the seeded games, and the benchmark accepts both:
   LLM harness is measured without a network hop.
 
 :func:`load_agent` turns the ``agent=`` argument into an agent: ``random``,
-``explorer``, ``checkpoint:PATH`` or ``MODULE:ATTRIBUTE`` (a class is
+``explorer``, ``traveller``, ``checkpoint:PATH`` or ``MODULE:ATTRIBUTE`` (a class is
 instantiated with no arguments; anything else is used as it is).
 """
 
@@ -107,7 +107,8 @@ def load_agent(spec: str) -> Agent | ToolAgent:
     """
     if not isinstance(spec, str) or not spec.strip():
         raise ConfigError(
-            "agent= must name an agent: random, explorer, checkpoint:PATH or MODULE:CALLABLE"
+            "agent= must name an agent: random, explorer, traveller, checkpoint:PATH or "
+            "MODULE:CALLABLE"
         )
     spec = spec.strip()
     if spec in BUILTIN_AGENTS:

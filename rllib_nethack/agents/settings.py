@@ -26,7 +26,7 @@ class BenchConfig:
     """One benchmark run (the ``key=value`` settings of ``bench`` and ``record``).
 
     Attributes:
-        agent: random, explorer, checkpoint:PATH or MODULE:CALLABLE (see
+        agent: random, explorer, traveller, checkpoint:PATH or MODULE:CALLABLE (see
             rllib_nethack.agents.protocol).
         seeds: [FIRST,LAST], an inclusive range of seeds, or one seed: 0-999 are the
             suite's games; seeds past 999 are other games of the same task, never in
