@@ -205,8 +205,7 @@ class ExplorerAgent:
             move = self._toward_goal(grid, pos, move, walkable, frontier)
         if move is None:
             if self._searches < _SEARCHES:
-                self._searches += 1
-                return "s"
+                return self._search()
             if self._wander is None or self._wander == pos:
                 cells = [
                     (y, x)
@@ -228,6 +227,11 @@ class ExplorerAgent:
                 move = self._rng.choice(list(_MOVES))
         self._last_move = move
         return move
+
+    def _search(self) -> str:
+        """The key of one search for hidden passages (of ``_SEARCHES`` at a dead end)."""
+        self._searches += 1
+        return "s"
 
     def _toward_goal(
         self,

@@ -17,6 +17,7 @@ name the target by what the screen shows:
 Each travel is one key for many squares, so the decisions a clone must learn
 are fewer and each is visible: the staircase on the map, the cursor on the
 square it is about to travel to. Goals one or two steps away are stepped to.
+A dead end's ten searches are one counted command, ``10s`` (:meth:`TravellerAgent._search`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
-from rllib_nethack.agents.baselines import ExplorerAgent, _steps
+from rllib_nethack.agents.baselines import _SEARCHES, ExplorerAgent, _steps
 from rllib_nethack.keystrokes.session import StepResult
 
 #: ``x`` presses in one travel prompt before giving up on it.
@@ -81,6 +82,18 @@ class TravellerAgent(ExplorerAgent):
         self._choosing = 0
         self._stepped_goal = goal  # unless a candidate is taken (below)
         return "_"
+
+    def _search(self) -> str:
+        """All of a dead end's searches as one counted command (``10s``).
+
+        Ten ``s`` in a row teach a clone that the key after ``s`` is ``s``: fed
+        its own last key, it searches for the rest of the game. After a counted
+        search the next key follows from the screen again.
+        """
+        count = str(_SEARCHES - self._searches)
+        self._searches = _SEARCHES
+        self._pending.extend((*count[1:], "s"))
+        return count[0]
 
     def _choose(self, result: StepResult) -> str:
         """``x`` until the cursor marks an unvisited square next to unexplored space."""
