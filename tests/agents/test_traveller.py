@@ -33,7 +33,7 @@ def test_traveller_is_a_builtin_agent() -> None:
 
 
 def test_traveller_crosses_levels_in_few_keys() -> None:
-    """In a real game most of its keys pass game time, and single keys cross many squares."""
+    """In a real game its keys pass game time, single keys cross many squares, searches count."""
     agent = TravellerAgent()
     with Session(seed=1, suite=False) as session:
         result = session.reset(seed=1)
@@ -50,5 +50,8 @@ def test_traveller_crosses_levels_in_few_keys() -> None:
                 longest = max(longest, moved)
     assert "_" in keys and "x" in keys
     assert longest >= 3, "no travel crossed three squares"
+    # Searches are counted commands ("10s"), never a run of single "s" a clone would copy.
+    assert ("s", "s") not in set(zip(keys, keys[1:]))
+    assert ("1", "0", "s") in set(zip(keys, keys[1:], keys[2:])), "no dead end searched"
     # Not caught in travel prompts: the game's clock kept pace with the keys.
     assert result.stats.turn >= len(keys) // 3, (result.stats.turn, len(keys))
