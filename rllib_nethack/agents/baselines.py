@@ -161,7 +161,7 @@ class ExplorerAgent:
         stats = result.stats
         level = (stats.dungeon, stats.level)
         pos = (stats.y, stats.x)
-        grid = [result.screen[r].ljust(_MAP_COLS)[:_MAP_COLS] for r in _MAP_ROWS]
+        grid = map_grid(result)
         under = self._under.setdefault(level, {})
         for y, row in enumerate(grid):
             for x, ch in enumerate(row):
@@ -303,18 +303,41 @@ class ExplorerAgent:
     ) -> Any:
         """The first move of a shortest path from ``start`` to a square where ``goal`` holds
         (with ``want_goal``: the move and that square), or ``None``."""
-        first: dict[tuple[int, int], str | None] = {start: None}
-        queue = deque([start])
-        while queue:
-            cell = queue.popleft()
-            if cell != start and goal(cell):
-                return (first[cell], cell) if want_goal else first[cell]
-            for key, nxt in _steps(grid, cell):
-                if nxt in first or not walkable(nxt):
-                    continue
-                first[nxt] = first[cell] or key
-                queue.append(nxt)
-        return None
+        route = shortest_route(grid, start, walkable, goal)
+        if route is None:
+            return None
+        move = next(key for key, cell in _steps(grid, start) if cell == route[1])
+        return (move, route[-1]) if want_goal else move
+
+
+def map_grid(result: StepResult) -> list[str]:
+    """The map rows of the screen, each padded to the map's width: ``grid[y][x]``."""
+    return [result.screen[r].ljust(_MAP_COLS)[:_MAP_COLS] for r in _MAP_ROWS]
+
+
+def shortest_route(
+    grid: list[str],
+    start: tuple[int, int],
+    walkable: Callable[[tuple[int, int]], bool],
+    goal: Callable[[tuple[int, int]], bool],
+) -> list[tuple[int, int]] | None:
+    """The squares of a shortest walk (breadth-first, :func:`_steps`) from ``start`` to the
+    nearest other square where ``goal`` holds, both ends included; ``None`` if none is reached."""
+    came: dict[tuple[int, int], tuple[int, int] | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        cell = queue.popleft()
+        if cell != start and goal(cell):
+            route = [cell]
+            while (prev := came[route[-1]]) is not None:
+                route.append(prev)
+            return route[::-1]
+        for _key, nxt in _steps(grid, cell):
+            if nxt in came or not walkable(nxt):
+                continue
+            came[nxt] = cell
+            queue.append(nxt)
+    return None
 
 
 def _is_menu_footer(line: str) -> bool:

@@ -22,10 +22,9 @@ A dead end's ten searches are one counted command, ``10s`` (:meth:`TravellerAgen
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 
-from rllib_nethack.agents.baselines import _SEARCHES, ExplorerAgent, _steps
+from rllib_nethack.agents.baselines import _SEARCHES, ExplorerAgent, map_grid, shortest_route
 from rllib_nethack.keystrokes.session import StepResult
 
 #: ``x`` presses in one travel prompt before giving up on it.
@@ -71,7 +70,7 @@ class TravellerAgent(ExplorerAgent):
     ) -> str:
         assert self._goal is not None
         goal = self._goal[1]
-        route = _route(grid, pos, goal, walkable)
+        route = shortest_route(grid, pos, walkable, lambda c: c == goal)
         if route is None or len(route) <= _STEP_RANGE or goal == self._stepped_goal:
             return move
         self._travel_from = pos
@@ -118,27 +117,9 @@ class TravellerAgent(ExplorerAgent):
         stats = result.stats
         level = (stats.dungeon, stats.level)
         pos = (stats.y, stats.x)
-        grid = [result.screen[r].ljust(79)[:79] for r in range(1, 22)]
+        grid = map_grid(result)
         under = self._under.get(level, {})
-        route = _route(grid, start, pos, lambda c: self._walkable(grid, under, c))
+        route = shortest_route(
+            grid, start, lambda c: c == pos or self._walkable(grid, under, c), lambda c: c == pos
+        )
         self._visited.setdefault(level, set()).update(route or ())
-
-
-def _route(
-    grid: list[str], start: Cell, end: Cell, walkable: Callable[[Cell], bool]
-) -> list[Cell] | None:
-    """The squares of a shortest walk from ``start`` to ``end`` (both included), or ``None``."""
-    came: dict[Cell, Cell | None] = {start: None}
-    queue = deque([start])
-    while queue:
-        cell = queue.popleft()
-        if cell == end:
-            route = [cell]
-            while (prev := came[route[-1]]) is not None:
-                route.append(prev)
-            return route[::-1]
-        for _key, nxt in _steps(grid, cell):
-            if nxt not in came and (nxt == end or walkable(nxt)):
-                came[nxt] = cell
-                queue.append(nxt)
-    return None
