@@ -50,7 +50,7 @@ def _start(label: str, args: argparse.Namespace) -> list[str]:
             "kickstart.coeff=1.0",
             f"kickstart.decay_env_steps={args.env_steps // 2}",
         ]
-    return [*start, *args.overrides]
+    return start
 
 
 def main() -> None:
@@ -79,7 +79,9 @@ def main() -> None:
 
     runs = {label: args.out / label.replace("+", "_") for label in labels}
     for label, run_dir in runs.items():
-        train_to(run_dir, args.env_steps, _start(label, args), ["experiment.tensorboard=false"])
+        # The overrides go to a resumed run too, as the command line says.
+        extra = ["experiment.tensorboard=false", *args.overrides]
+        train_to(run_dir, args.env_steps, _start(label, args), extra)
 
     first, last = args.eval_seeds
     evaluated = args.out / "eval"

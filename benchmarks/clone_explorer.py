@@ -22,7 +22,8 @@ evaluate and bench are skipped once they have written their results):
 
 Then one JSON line: both mean in-game scores (with 95% intervals), their ratio
 (the issue's target: at least 0.5) and the BC run's last action accuracy. Extra
-``key=value`` arguments go to the BC run (``algo.lr=1e-3``).
+``key=value`` arguments go to the BC run, a resumed one included (``algo.lr=5e-5`` to go on
+at a lower learning rate).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def main() -> None:
         bc,
         args.frames,
         ["+task=seeded", "algo=bc", "model=chaotic_dwarf_tty", "model.core_skip=true",
-         f"dataset.path={demos}", *args.overrides],
+         f"dataset.path={demos}"],
+        args.overrides,  # a resumed run gets them too (a lower lr to finish, its threads)
     )  # fmt: skip
     evaluated = out / "eval"
     step(
