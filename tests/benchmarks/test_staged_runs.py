@@ -17,44 +17,33 @@ from commands import ROOT, run_python
 BENCHMARKS = ROOT / "benchmarks"
 
 
-def stopped_run(run_dir: Path) -> None:
-    """A run folder as a stop leaves it, short of any budget."""
+def resumed_command(script: str, run_dir: Path, *args: str) -> list[str]:
+    """Leave ``run_dir`` as a stop leaves it (short of any budget), rerun ``script``
+    with ``args``, and return the ``run`` command it printed, split into words."""
     (run_dir / "checkpoints").mkdir(parents=True)
     (run_dir / "progress.csv").write_text("iteration,env_steps\n1,10\n")
-
-
-def printed_run_command(stdout: str) -> str:
-    """The ``run`` command the script printed before starting it."""
-    lines = [line for line in stdout.splitlines() if line.startswith("$ rllib_nethack.run ")]
-    assert len(lines) == 1, stdout[-3000:]
-    return lines[0]
+    done = run_python(BENCHMARKS / script, *args, cwd=run_dir.parent, timeout=300)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("$ rllib_nethack.run ")]
+    assert len(lines) == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode != 0  # the resume found no checkpoint and stopped there
+    return lines[0].split()
 
 
 def test_clone_explorer_gives_its_settings_to_the_resumed_bc_run(tmp_path: Path) -> None:
-    out = tmp_path / "clone"
-    stopped_run(out / "bc")
-    done = run_python(
-        BENCHMARKS / "clone_explorer.py",
-        *("--out", str(out), "--record-seeds", "0", "--max-steps", "20", "--workers", "1"),
+    command = resumed_command(
+        "clone_explorer.py",
+        tmp_path / "bc",
+        *("--out", str(tmp_path), "--record-seeds", "0", "--max-steps", "20", "--workers", "1"),
         *("--frames", "1000", "algo.lr=5e-5", "cluster.torch_threads=1"),
-        cwd=tmp_path,
-        timeout=300,
     )
-    command = printed_run_command(done.stdout)
-    assert f"resume={out / 'bc'}" in command.split()
-    assert {"algo.lr=5e-5", "cluster.torch_threads=1"} <= set(command.split())
-    assert done.returncode != 0  # the resume found no checkpoint and stopped there
+    assert f"resume={tmp_path / 'bc'}" in command
+    assert {"algo.lr=5e-5", "cluster.torch_threads=1"} <= set(command)
 
 
 def test_challenge_demos_gives_its_settings_to_a_resumed_run(tmp_path: Path) -> None:
-    out = tmp_path / "demos"
-    stopped_run(out / "appo")
-    done = run_python(
-        BENCHMARKS / "challenge_demos.py",
-        *("--out", str(out), "--only", "appo", "--env-steps", "1000", "algo.lr=5e-5"),
-        cwd=tmp_path,
-        timeout=300,
+    command = resumed_command(
+        "challenge_demos.py",
+        tmp_path / "appo",
+        *("--out", str(tmp_path), "--only", "appo", "--env-steps", "1000", "algo.lr=5e-5"),
     )
-    command = printed_run_command(done.stdout).split()
-    assert f"resume={out / 'appo'}" in command and "algo.lr=5e-5" in command
-    assert done.returncode != 0
+    assert f"resume={tmp_path / 'appo'}" in command and "algo.lr=5e-5" in command
