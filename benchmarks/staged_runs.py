@@ -36,13 +36,20 @@ def add_greedy_flag(parser: argparse.ArgumentParser, who: str) -> None:
 
 
 def step(done: bool, module: str, args: Sequence[str]) -> None:
-    """Run ``python -m module args`` (printed first) unless its output is ``done`` already."""
+    """Run ``python -m module args`` (printed first) unless its output is ``done`` already.
+
+    A stage that fails has said why on its own output; the benchmark then ends with
+    one line naming the stage, not a traceback of ``subprocess`` under it.
+    """
     shown = " ".join([module, *args])
     if done:
         print(f"# done already: {shown}", flush=True)
         return
     print(f"$ {shown}", flush=True)
-    subprocess.run([sys.executable, "-m", module, *args], check=True)
+    code = subprocess.run([sys.executable, "-m", module, *args]).returncode
+    if code:
+        sys.exit(f"stopped: {module} exited with {code} (its output above says why): "
+                 "mend that and rerun the same line to go on")  # fmt: skip
 
 
 def train_to(

@@ -26,6 +26,9 @@ def resumed_command(script: str, run_dir: Path, *args: str) -> list[str]:
     lines = [line for line in done.stdout.splitlines() if line.startswith("$ rllib_nethack.run ")]
     assert len(lines) == 1, done.stdout[-3000:] + done.stderr[-3000:]
     assert done.returncode != 0  # the resume found no checkpoint and stopped there
+    # ... and the benchmark says so in one line of its own, not a traceback.
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.stderr.rstrip().splitlines()[-1].startswith("stopped: rllib_nethack.run exited")
     return lines[0].split()
 
 
