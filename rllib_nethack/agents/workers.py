@@ -89,7 +89,7 @@ def run_episodes(
     seeds = config.seed_list if seeds is None else list(seeds)
     if not seeds:
         return []
-    bar = ProgressBar(len(seeds), label, progress, unit="seeds") if progress is not None else None
+    bar: ProgressBar | None = None
     records: dict[int, EpisodeRecord] = {}
 
     def finished(record: EpisodeRecord) -> None:
@@ -97,7 +97,9 @@ def run_episodes(
         if bar is not None:
             bar.update(1, record.steps or 0)
 
-    try:
+    try:  # from the bar on: a stop however early keeps the caller's stopped path
+        if progress is not None:
+            bar = ProgressBar(len(seeds), label, progress, unit="seeds")
         if config.workers <= 1:
             player = make_player(config)
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,18 @@ from rllib_nethack.config import build_algorithm_config, compose_config
 from rllib_nethack.models.cores import RESETS
 
 SEED = 3
+
+
+def gone(pid: int, timeout_s: float = 60.0) -> None:
+    """Wait until process ``pid`` has ended."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} still runs {timeout_s:g} s after the kill")
 
 
 def settings_and_space(nle_games: Path, db: Path, reader: str) -> tuple[dict[str, Any], Any]:
@@ -98,8 +112,10 @@ def test_a_reader_that_dies_is_restarted_and_starts_its_lanes_anew(
     feed.next_batch()
     second = feed.next_batch()
     assert not second[RESETS][:, 0].all()  # lanes go on with their games
+    pid = ray_local.get(feed._actor.__ray_call__.remote(lambda _: os.getpid()))
     # As when its node is lost: Ray restarts the actor and retries the call.
     ray_local.kill(feed._actor, no_restart=False)
+    gone(pid)  # the kill is asynchronous: a call sent before the process ends may reach it
     after = [feed.next_batch() for _ in range(2)]  # the one in flight may predate the kill
     assert any(batch[RESETS][:, 0].all() for batch in after)  # a fresh reader: new games
 
