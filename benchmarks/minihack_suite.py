@@ -39,13 +39,14 @@ import csv
 import math
 import shlex
 import shutil
-import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from staged_runs import Stopped, child
 
 from rllib_nethack.cli.exits import fail
 from rllib_nethack.runs.checkpoints import checkpoint_problem, checkpoints_in
@@ -156,9 +157,7 @@ def execute(run: Run, log: Path) -> int:
         shutil.rmtree(run.run_dir)
     run.run_dir.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
-        return subprocess.run(
-            run.argv(), stdout=out, stderr=subprocess.STDOUT, check=False
-        ).returncode
+        return child(run.argv(), out)
 
 
 def play(run: Run, episodes: int, log: Path) -> int:
@@ -175,7 +174,7 @@ def play(run: Run, episodes: int, log: Path) -> int:
         "overwrite=true",
     ]
     with log.open("w") as out:
-        return subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+        return child(argv, out)
 
 
 def played_rows(run: Run) -> list[dict[str, str]]:
@@ -304,6 +303,19 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
+    try:
+        return grid(args)
+    except Stopped as stopped:
+        print(
+            f"{stopped.name}: the run under way stopped (exit {stopped.code}); rerun the same "
+            "line: finished runs are kept, a cut one starts over",
+            file=sys.stderr,
+        )
+        return stopped.status
+
+
+def grid(args: argparse.Namespace) -> int:
+    """Every run of the grid (finished ones skipped), then the table and curves; the exit status."""
     out: Path = args.out.resolve()
     table: list[dict[str, object]] = []
     failures = 0

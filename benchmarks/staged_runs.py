@@ -9,12 +9,58 @@ from __future__ import annotations
 
 import argparse
 import csv
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from rllib_nethack.training.reporting import read_progress
+from rllib_nethack.training.signals import SIGNAL_STOPS, sigterm_as_interrupt, stop_name
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM stopped a stage; it was passed on and the stage has ended."""
+
+    def __init__(self, name: str, code: int) -> None:
+        super().__init__(f"{name}: the stage under way stopped (exit {code})")
+        self.name, self.code = name, code
+
+    @property
+    def status(self) -> int:
+        """The benchmark's own exit status: 130 (Ctrl-C) or 143 (SIGTERM)."""
+        return SIGNAL_STOPS[self.name]
+
+
+def child(argv: Sequence[str], out: IO[str] | None = None) -> int:
+    """Run ``argv`` to its end (its output into ``out``, else here); its exit status.
+
+    The stage runs in its own session, so a Ctrl-C or SIGTERM reaches only this
+    process, which passes it on once (a second Ctrl-C: once more, the stage's
+    "now") and waits while the stage saves and stops as it would alone; then
+    :class:`Stopped`. Python's own ``subprocess.run`` would kill the stage a
+    quarter second after a Ctrl-C, in the middle of its final save.
+    """
+    with sigterm_as_interrupt():
+        process = subprocess.Popen(
+            list(argv),
+            stdout=out,
+            stderr=subprocess.STDOUT if out is not None else None,
+            start_new_session=True,
+        )
+        try:
+            return process.wait()
+        except KeyboardInterrupt as stop:
+            name = stop_name(stop)
+            process.send_signal(signal.SIGTERM if name == "SIGTERM" else signal.SIGINT)
+            while True:
+                try:
+                    code = process.wait()
+                    break
+                except KeyboardInterrupt:
+                    process.send_signal(signal.SIGINT)
+            raise Stopped(name, code) from None
 
 
 def seed_range(text: str) -> tuple[int, int]:
@@ -39,14 +85,20 @@ def step(done: bool, module: str, args: Sequence[str]) -> None:
     """Run ``python -m module args`` (printed first) unless its output is ``done`` already.
 
     A stage that fails has said why on its own output; the benchmark then ends with
-    one line naming the stage, not a traceback of ``subprocess`` under it.
+    one line naming the stage, not a traceback of ``subprocess`` under it. So does a
+    stage stopped by Ctrl-C or SIGTERM (exit 130 or 143), once it has saved.
     """
     shown = " ".join([module, *args])
     if done:
         print(f"# done already: {shown}", flush=True)
         return
     print(f"$ {shown}", flush=True)
-    code = subprocess.run([sys.executable, "-m", module, *args]).returncode
+    try:
+        code = child([sys.executable, "-m", module, *args])
+    except Stopped as stopped:
+        print(f"{stopped.name}: {module} stopped (exit {stopped.code}); rerun the same "
+              "line to go on", file=sys.stderr, flush=True)  # fmt: skip
+        sys.exit(stopped.status)
     if code:
         sys.exit(f"stopped: {module} exited with {code} (its output above says why): "
                  "mend that and rerun the same line to go on")  # fmt: skip

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,34 @@ def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_p
     assert "play   " not in second.stdout
     with (out / "results.csv").open() as f:
         assert list(csv.DictReader(f)) == rows
+
+
+@pytest.mark.slow(seconds=60)
+def test_ctrl_c_passes_on_to_the_run_which_saves_then_one_line(tmp_path: Path) -> None:
+    """As a terminal's Ctrl-C: the signal reaches the suite only (its run is in a
+    session of its own), the suite hands it on, waits while the run saves, and ends
+    with one line and 130; Python's ``subprocess.run`` killed the run mid-save."""
+    out = tmp_path / "suite"
+    suite_process = subprocess.Popen(
+        [sys.executable, str(SUITE), "--tasks=MiniHack-Room-5x5-v0", "--settings=appo",
+         "--budget=10000000", f"--out={out}", "debug=smoke", "stop.iterations=null",
+         "cluster.rllib.num_env_runners=0", "experiment.tensorboard=false"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        progress = out / "runs" / "MiniHack-Room-5x5-v0" / "appo" / "seed0" / "progress.csv"
+        deadline = time.monotonic() + 240
+        while not (progress.is_file() and len(progress.read_text().splitlines()) >= 2):
+            assert suite_process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.5)
+        suite_process.send_signal(signal.SIGINT)
+        stdout, stderr = suite_process.communicate(timeout=120)
+    finally:
+        suite_process.kill()
+    assert suite_process.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("interrupted: the run under way stopped (exit 130)"), stderr
+    log = (out / "runs" / "MiniHack-Room-5x5-v0" / "appo" / "seed0.log").read_text()
+    assert "stopped by interrupted after" in log, log[-2000:]  # the run ended its own way
