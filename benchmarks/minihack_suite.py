@@ -12,7 +12,9 @@ Each run is a subprocess (its own Ray, its own crash) writing
 ``<out>/runs/<task>/<setting>/seed<N>``, with only a final checkpoint. A rerun
 skips every run whose directory holds a final checkpoint and whose
 ``progress.csv`` reached the budget, and starts over any other (an interrupted
-run's partial curve would not be comparable). Then it writes:
+run's partial curve would not be comparable). Ctrl-C or SIGTERM is handed to
+the run under way (:func:`staged_runs.child`), which saves and stops as it
+would alone; the suite then ends with one line. After the grid it writes:
 
 * ``results.csv`` and ``results.md``: per run, the final mean return (over the
   last 100 episodes), the env steps at which that mean first reached the
