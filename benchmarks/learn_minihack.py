@@ -5,7 +5,8 @@ How to run:
     python benchmarks/learn_minihack.py --task corridor_r2 --env-steps 1000000
     python benchmarks/learn_minihack.py --task river --env-steps 2000000 algo=ppo
     python benchmarks/learn_minihack.py --algo muzero --env-steps 50000
-    python benchmarks/learn_minihack.py --vtrace-fix off --pack off --target-network on  # RLlib's
+    python benchmarks/learn_minihack.py --vtrace-fix off --pack off --target-network on \
+        --normalize-advantages off  # RLlib's learner
     python benchmarks/learn_minihack.py --task challenge --env-steps 100000000 stop.minutes=30
 
 Trains with `python -m rllib_nethack.run`'s own loop and config (the task's
@@ -13,9 +14,10 @@ family: for MiniHack the MiniHack model, APPO and that family's learning
 settings; for a NetHack task such as ``challenge`` the ChaoticDwarf model and
 Sample Factory's settings), prints
 the learning curve (mean return against env steps) and one JSON line.
-``--vtrace-fix off`` / ``--pack off`` switch off our learners' bootstrap fix and
-sequence packing, ``--target-network on`` switches RLlib's APPO target network
-back on (``rllib_nethack.algorithms.actor_critic.switches.SWITCHES``), for
+``--vtrace-fix off`` / ``--pack off`` / ``--normalize-advantages off`` switch off
+our learners' bootstrap fix, sequence packing and standardised V-trace
+advantages, ``--target-network on`` switches RLlib's APPO target network back
+on (``rllib_nethack.algorithms.actor_critic.switches.SWITCHES``), for
 before/after comparisons; the JSON line names them, and the env steps/s of the run's first
 and last thirds (packing keeps the late, short-episode phase from slowing down).
 
@@ -69,7 +71,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--algo", default=None, help="algorithm (conf/algo), e.g. muzero")
-    for switch in SWITCHES:  # --vtrace-fix, --pack-sequences (or --pack), --target-network
+    for switch in SWITCHES:  # --vtrace-fix, --pack-sequences (or --pack), ... one per switch
         default = "on" if SWITCHES[switch] else "off"
         parser.add_argument(f"--{switch.replace('_', '-')}", choices=["on", "off"], default=default)
     parser.add_argument("overrides", nargs="*", help="extra config overrides (key=value)")

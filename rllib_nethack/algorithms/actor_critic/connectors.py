@@ -23,6 +23,7 @@ from ray.rllib.connectors.connector_v2 import ConnectorV2
 from ray.rllib.core.columns import Columns
 from ray.rllib.evaluation.postprocessing import Postprocessing
 
+from rllib_nethack.algorithms.actor_critic.standardise import standardise
 from rllib_nethack.algorithms.episode_rewards import set_rewards
 from rllib_nethack.models.cores import RESETS
 
@@ -100,13 +101,8 @@ class StandardiseAdvantages(ConnectorV2):
                 or Columns.LOSS_MASK not in module_batch
             ):
                 continue
-            advantages = module_batch[Postprocessing.ADVANTAGES]
-            mask = torch.as_tensor(module_batch[Columns.LOSS_MASK], device=advantages.device).bool()
-            real = advantages[mask]
-            scale = real.std(correction=0).clamp_min(1e-4) if real.numel() > 1 else 1.0
-            standard = (advantages - real.mean()) / scale
-            module_batch[Postprocessing.ADVANTAGES] = torch.where(
-                mask, standard, torch.zeros_like(standard)
+            module_batch[Postprocessing.ADVANTAGES] = standardise(
+                module_batch[Postprocessing.ADVANTAGES], module_batch[Columns.LOSS_MASK]
             )
         return batch
 

@@ -46,6 +46,8 @@ from ray.rllib.utils.postprocessing.zero_padding import (
     unpad_data_if_necessary,
 )
 
+from rllib_nethack.algorithms.actor_critic.standardise import standardise
+from rllib_nethack.algorithms.actor_critic.switches import switched_on
 from rllib_nethack.algorithms.actor_critic.vtrace import bootstrap_rewards
 from rllib_nethack.models.module import INTRINSIC_CRITIC
 
@@ -79,6 +81,7 @@ def vtrace_terms(
     fwd_out: dict[str, Any],
     gamma: float,
     clip_param: float | None,
+    standardise_advantages: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The intrinsic policy-gradient loss and value loss (each a mean over real steps).
 
@@ -90,6 +93,8 @@ def vtrace_terms(
         fwd_out: The module's ``forward_train`` output.
         gamma: The intrinsic discount.
         clip_param: APPO's surrogate clip; None for IMPALA's plain policy gradient.
+        standardise_advantages: Standardise the intrinsic advantages over the
+            real steps, as the task's are (switch ``normalize_advantages``).
     """
 
     def time_major(tensor: torch.Tensor) -> torch.Tensor:
@@ -128,6 +133,8 @@ def vtrace_terms(
         clip_pg_rho_threshold=config.vtrace_clip_pg_rho_threshold,
     )
     advantages = advantages.detach() * mask
+    if standardise_advantages:
+        advantages = standardise(advantages, mask)
     if clip_param is None:
         policy = -(target_logp * advantages).sum() / real
     else:
@@ -183,7 +190,8 @@ class IntrinsicVTrace(_SecondCritic):
         self, module: Any, config: Any, batch: dict[str, Any], fwd_out: dict[str, Any], gamma: float
     ) -> tuple[torch.Tensor | None, torch.Tensor]:
         clip = getattr(config, "clip_param", None)  # APPO's; IMPALA has none
-        return vtrace_terms(module, config, batch, fwd_out, gamma, clip)
+        standard = switched_on(self, "normalize_advantages")
+        return vtrace_terms(module, config, batch, fwd_out, gamma, clip, standard)
 
 
 class IntrinsicAdvantages(ConnectorV2):

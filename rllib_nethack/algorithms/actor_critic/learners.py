@@ -2,7 +2,9 @@
 short episodes packed into shared LSTM sequences.
 
 IMPALA/APPO: :func:`rllib_nethack.algorithms.actor_critic.vtrace.bootstrap_rewards` applied to
-the batch before RLlib's own loss runs (see that module for the bug). PPO: its
+the batch before RLlib's own loss runs (see that module for the bug), and
+their advantages standardised over each batch's real steps
+(:mod:`.standardise`), as Sample Factory's and PPO's are. PPO: its
 GAE targets are right, but its advantages are standardised over the bootstrap
 steps too; :class:`StandardiseAdvantages` redoes that over the real steps. All
 three end their learner pipeline with :class:`PackSequences`, and step the
@@ -11,9 +13,9 @@ intrinsic value head (``explore.intrinsic_gamma``) gets its second critic
 (:mod:`.intrinsic_critic`). The translation
 (:mod:`rllib_nethack.config.translate`) selects these classes.
 
-Both changes can be switched off for before/after comparisons through RLlib's
+These changes can be switched off for before/after comparisons through RLlib's
 ``learner_config_dict`` (``algo.learner_config_dict={vtrace_fix: false,
-pack_sequences: false}``), and APPO's target network switched back on
+pack_sequences: false, normalize_advantages: false}``), and APPO's target network switched back on
 (``target_network: true``): see :mod:`.switches`. All three can add a BC loss
 (:mod:`.demonstrations`) and a kickstarting term (:mod:`.kickstart`).
 """
@@ -24,6 +26,7 @@ from typing import Any
 
 from ray.rllib.algorithms.appo.torch.appo_torch_learner import APPOTorchLearner
 from ray.rllib.algorithms.impala.torch.impala_torch_learner import IMPALATorchLearner
+from ray.rllib.algorithms.impala.torch.vtrace_torch_v2 import make_time_major
 from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
 from ray.rllib.core.columns import Columns
 
@@ -37,6 +40,7 @@ from rllib_nethack.algorithms.actor_critic.intrinsic_critic import (
 )
 from rllib_nethack.algorithms.actor_critic.kickstart import Kickstarting
 from rllib_nethack.algorithms.actor_critic.learner_queue import block_instead_of_polling
+from rllib_nethack.algorithms.actor_critic.standardise import standardised_vtrace
 from rllib_nethack.algorithms.actor_critic.switches import switched_on
 from rllib_nethack.algorithms.actor_critic.vtrace import bootstrap_rewards
 from rllib_nethack.algorithms.optimizer import FastOptimizerStep
@@ -81,9 +85,19 @@ class _VTraceFix:
             batch[Columns.REWARDS] = bootstrap_rewards(
                 batch[Columns.REWARDS], values, batch[Columns.LOSS_MASK]
             )
-        return super().compute_loss_for_module(  # type: ignore[misc]
-            module_id=module_id, config=config, batch=batch, fwd_out=fwd_out
+        if not switched_on(self, "normalize_advantages"):
+            return super().compute_loss_for_module(  # type: ignore[misc]
+                module_id=module_id, config=config, batch=batch, fwd_out=fwd_out
+            )
+        mask = make_time_major(
+            batch[Columns.LOSS_MASK],
+            trajectory_len=config.get_rollout_fragment_length(),
+            recurrent_seq_len=batch.get("seq_lens"),  # type: ignore[arg-type]
         )
+        with standardised_vtrace(mask):
+            return super().compute_loss_for_module(  # type: ignore[misc]
+                module_id=module_id, config=config, batch=batch, fwd_out=fwd_out
+            )
 
 
 class NetHackIMPALATorchLearner(  # type: ignore[misc]

@@ -17,7 +17,15 @@ from rllib_nethack.errors import ConfigError, suggestion
 #: a module of RLlib's keeps its target network); on, RLlib's target network,
 #: whose forward pass is about a fifth of a CPU update (end to end on 2 CPUs:
 #: ``benchmarks/RESULTS.md``).
-SWITCHES = {"vtrace_fix": True, "pack_sequences": True, "target_network": False}
+#: ``normalize_advantages`` (IMPALA, APPO): V-trace advantages standardised over
+#: each batch's real steps before the policy loss, as Sample Factory does
+#: (:mod:`.standardise`); PPO's are standardised either way.
+SWITCHES = {
+    "vtrace_fix": True,
+    "pack_sequences": True,
+    "target_network": False,
+    "normalize_advantages": True,
+}
 
 
 def check_switches(learner_config_dict: Any) -> None:
