@@ -85,6 +85,8 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "impala": ("algo=impala",),
     "impala+rnd": ("algo=impala", "explore=rnd"),
     "ppo": ("algo=ppo",),
+    "ppo+count": ("algo=ppo", "explore=count"),
+    "ppo+e3b": ("algo=ppo", "explore=e3b"),
     "ppo+rnd": ("algo=ppo", "explore=rnd"),
     "muzero": ("algo=muzero",),
 }

@@ -4,11 +4,12 @@ Sample Factory's learner standardises the advantages of each minibatch (V-trace
 or GAE) before its policy loss; RLlib standardises PPO's but leaves IMPALA's and
 APPO's V-trace advantages raw. Raw, they carry the reward's scale: on a sparse
 MiniHack task (+1 at the goal, values near 0.6) they are a few hundredths, well
-under the entropy bonus's pull, and the policy stayed uniform: on
-MiniHack-Room-Random-5x5 APPO made no progress in 400k env steps while PPO
-(standardised) solved it in 70k (benchmarks/RESULTS.md). Standardised, the
-policy step no longer depends on the reward's units, and ``entropy_coeff``
-means the same on every task.
+under the entropy bonus's pull: on MiniHack-Room-Random-5x5 APPO's policy
+stayed a random walk, its actions independent of what it saw, for 400k env
+steps. Standardised, the policy step no longer depends on the reward's units,
+``entropy_coeff`` means the same on every task, and the policy starts to follow
+its observation (benchmarks/RESULTS.md: still far slower than PPO, which also
+reuses each batch).
 
 RLlib's V-trace losses offer no hook between computing the advantages and
 using them, so :func:`standardised_vtrace` swaps the ``vtrace_torch`` those
