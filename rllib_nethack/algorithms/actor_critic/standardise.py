@@ -7,9 +7,9 @@ MiniHack task (+1 at the goal, values near 0.6) they are a few hundredths, well
 under the entropy bonus's pull: on MiniHack-Room-Random-5x5 APPO's policy
 stayed a random walk, its actions independent of what it saw, for 400k env
 steps. Standardised, the policy step no longer depends on the reward's units,
-``entropy_coeff`` means the same on every task, and the policy starts to follow
-its observation (benchmarks/RESULTS.md: still far slower than PPO, which also
-reuses each batch).
+``entropy_coeff`` means the same on every task, and APPO learns that task
+(benchmarks/RESULTS.md), in more env steps than PPO, which takes several
+updates from each batch.
 
 RLlib's V-trace losses offer no hook between computing the advantages and
 using them, so :func:`standardised_vtrace` swaps the ``vtrace_torch`` those
