@@ -52,6 +52,11 @@ def test_each_algorithm_trains_and_checkpoints(
     assert summary.iterations == 3
     assert summary.stopped_by == "iterations"
     assert summary.env_steps > 0
+    # "trained" counts each env step once per pass over it (PPO: num_epochs
+    # passes), not once per minibatch (RLlib's label: 4x here for PPO).
+    passes = cfg.algo.get("num_epochs", 1)
+    assert summary.last is not None
+    assert 0.5 * passes <= summary.last.trained_steps / summary.env_steps <= 1.25 * passes
     assert summary.checkpoint is not None and is_checkpoint(summary.checkpoint)
     assert text.count("iter ") >= 3
     assert (summary.run_dir / "progress.csv").read_text().count("\n") == 4  # header + 3 rows

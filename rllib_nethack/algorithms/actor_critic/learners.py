@@ -10,7 +10,8 @@ steps too; :class:`StandardiseAdvantages` redoes that over the real steps. All
 three end their learner pipeline with :class:`PackSequences`, and step the
 optimizer through :class:`FastOptimizerStep` (fused Adam). A module with an
 intrinsic value head (``explore.intrinsic_gamma``) gets its second critic
-(:mod:`.intrinsic_critic`). The translation
+(:mod:`.intrinsic_critic`). All three count the env steps they train on
+by each minibatch's real steps (:func:`real_env_steps`). The translation
 (:mod:`rllib_nethack.config.translate`) selects these classes.
 
 These changes can be switched off for before/after comparisons through RLlib's
@@ -29,6 +30,7 @@ from ray.rllib.algorithms.impala.torch.impala_torch_learner import IMPALATorchLe
 from ray.rllib.algorithms.impala.torch.vtrace_torch_v2 import make_time_major
 from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
 from ray.rllib.core.columns import Columns
+from ray.rllib.policy.sample_batch import MultiAgentBatch
 
 from rllib_nethack.algorithms.actor_critic.connectors import PackSequences, StandardiseAdvantages
 from rllib_nethack.algorithms.actor_critic.demonstrations import DemonstrationLoss
@@ -100,11 +102,40 @@ class _VTraceFix:
             )
 
 
+def real_env_steps(batch: MultiAgentBatch) -> int:
+    """The env steps a (mini)batch really holds: its modules' unmasked rows.
+
+    Not ``batch.env_steps()``: RLlib 2.60's minibatch iterator labels each
+    minibatch with the whole batch's size. The loss mask leaves out the
+    bootstrap step the learner adds to each chunk and the padding of packed
+    LSTM sequences; a module batch without one counts its rows.
+    """
+    steps = 0
+    for module_batch in batch.policy_batches.values():
+        mask = module_batch.get(Columns.LOSS_MASK)
+        steps = max(steps, int(mask.sum()) if mask is not None else len(module_batch))
+    return steps
+
+
+class _CountRealStepsTrained:
+    """Trained env steps (progress's "trained") grow by each minibatch's real steps.
+
+    Without this, ``num_env_steps_trained_lifetime`` grew by the whole batch once
+    per minibatch: 10x the env steps sampled with PPO's defaults (two epochs of
+    minibatches of 256) instead of 2x; APPO/IMPALA only with a ``minibatch_size``.
+    """
+
+    def _log_steps_trained_metrics(self, batch: MultiAgentBatch) -> None:
+        relabelled = MultiAgentBatch(batch.policy_batches, real_env_steps(batch))
+        super()._log_steps_trained_metrics(relabelled)  # type: ignore[misc]
+
+
 class NetHackIMPALATorchLearner(  # type: ignore[misc]
     FastOptimizerStep,
     Kickstarting,
     DemonstrationLoss,
     _VTraceFix,
+    _CountRealStepsTrained,
     IntrinsicVTrace,
     IMPALATorchLearner,
 ):
@@ -116,6 +147,7 @@ class NetHackAPPOTorchLearner(  # type: ignore[misc]
     Kickstarting,
     DemonstrationLoss,
     _VTraceFix,
+    _CountRealStepsTrained,
     IntrinsicVTrace,
     APPOTorchLearner,
 ):
@@ -123,7 +155,12 @@ class NetHackAPPOTorchLearner(  # type: ignore[misc]
 
 
 class NetHackPPOTorchLearner(  # type: ignore[misc]
-    FastOptimizerStep, Kickstarting, DemonstrationLoss, IntrinsicValueLoss, PPOTorchLearner
+    FastOptimizerStep,
+    Kickstarting,
+    DemonstrationLoss,
+    _CountRealStepsTrained,
+    IntrinsicValueLoss,
+    PPOTorchLearner,
 ):
     """PPO whose advantages are standardised over real steps only."""
 
