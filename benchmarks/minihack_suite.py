@@ -16,11 +16,13 @@ run's partial curve would not be comparable). Ctrl-C or SIGTERM is handed to
 the run under way (:func:`staged_runs.child`), which saves and stops as it
 would alone; the suite then ends with one line. After the grid it writes:
 
-* ``results.csv`` and ``results.md``: per run, the final mean return (over the
-  last 100 episodes), the env steps at which that mean first reached the
-  task's target (:data:`TARGETS`, issue 24's table), the success rate over the
-  same episodes, the run's wall time and env steps, and the command;
-* ``<task>.png``: every setting's curve (one line per seed).
+* ``results.csv`` and ``results.md``: per run (this command's, and earlier
+  commands' into the same ``--out`` whose run directories remain), the final
+  mean return (over the last 100 episodes), the env steps at which that mean
+  first reached the task's target (:data:`TARGETS`, issue 24's table), the
+  success rate over the same episodes, the run's wall time and env steps, and
+  the command;
+* ``<task>.png``: every setting's curve (one line per seed), all runs in the folder.
 
 A mean return alone cannot tell an agent that learned the task from one that
 found a cheaper way out of the step penalty (on MiniHack-Eat-v0 APPO learned to
@@ -234,6 +236,60 @@ def summarise(run: Run, target: float) -> dict[str, object]:
     }
 
 
+#: The table's columns that hold whole numbers (the rest that are numbers are floats).
+INT_COLUMNS = ("seed", "budget", "env_steps", "played")
+TEXT_COLUMNS = ("task", "setting", "steps_to_target", "top_death", "command")
+
+
+def earlier_rows(out: Path) -> list[dict[str, object]]:
+    """The rows of ``out``'s table from earlier commands whose run directories remain."""
+    path = out / "results.csv"
+    if not path.is_file():
+        return []
+    with path.open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if set(COLUMNS) <= set(r)]
+    kept: list[dict[str, object]] = []
+    for row in rows:
+        if not (out / "runs" / row["task"] / row["setting"] / f"seed{row['seed']}").is_dir():
+            continue
+        typed: dict[str, object] = {}
+        for column in COLUMNS:
+            value = row[column]
+            if column in INT_COLUMNS:
+                typed[column] = int(value)
+            elif column in TEXT_COLUMNS:
+                typed[column] = int(value) if column == "steps_to_target" and value else value
+            else:
+                typed[column] = float(value)
+        kept.append(typed)
+    return kept
+
+
+def merged(
+    current: Sequence[dict[str, object]], earlier: Sequence[dict[str, object]]
+) -> list[dict[str, object]]:
+    """One table of every run in the output folder: this command's rows, and the earlier
+    commands' rows for the other cells (a rerun of ``--seeds 1`` keeps seed 0's row)."""
+
+    def cell(row: dict[str, object]) -> tuple[str, str, int]:
+        return (str(row["task"]), str(row["setting"]), int(str(row["seed"])))
+
+    ours = {cell(r) for r in current}
+    rows = [*current, *(r for r in earlier if cell(r) not in ours)]
+    order = list(TARGETS)
+    return sorted(rows, key=lambda r: (order.index(str(r["task"])), *cell(r)[1:]))
+
+
+def task_curves(task_runs: Path) -> dict[str, list[Path]]:
+    """Each setting's curves (one per seed) of a task, every run in the folder included."""
+    curves: dict[str, list[Path]] = {}
+    for progress in sorted(task_runs.glob("*/seed*/progress.csv")):
+        setting = progress.parent.parent.name
+        if setting in SETTINGS:
+            curves.setdefault(setting, []).append(progress)
+    return curves
+
+
 def markdown(rows: Sequence[dict[str, object]]) -> str:
     """The table as markdown, numbers rounded for reading (the CSV keeps them whole)."""
     shown = [c for c in COLUMNS if c != "command"]
@@ -353,13 +409,12 @@ def grid(args: argparse.Namespace) -> int:
                 log = run.run_dir.parent / f"seed{run.seed}.play.log"
                 failures += play(run, args.play, log) != 0
             table.append(summarise(run, target.mean_return))
-        curves = {
-            s: [r.run_dir / "progress.csv" for r in runs if r.setting == s] for s in args.settings
-        }
+        curves = task_curves(out / "runs" / task)
         png = plot_comparison(curves, out / f"{task}.png", f"{task}: mean return against env steps")
         if png is not None:
             print(f"curve  {png}", flush=True)
     out.mkdir(parents=True, exist_ok=True)
+    table = merged(table, earlier_rows(out))
     with (out / "results.csv").open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()

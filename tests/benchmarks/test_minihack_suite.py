@@ -72,6 +72,15 @@ def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_p
     with (out / "results.csv").open() as f:
         assert list(csv.DictReader(f)) == rows
 
+    # A command for one of the settings keeps the other's row (and curve) from before.
+    third = suite(*[a if a != "--settings=appo,appo+rnd" else "--settings=appo" for a in args],
+                  cwd=tmp_path)  # fmt: skip
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert third.stdout.count("skip   ") == 1
+    with (out / "results.csv").open() as f:
+        assert list(csv.DictReader(f)) == rows
+    assert "| MiniHack-Room-5x5-v0 | appo+rnd | 0 | 100 |" in (out / "results.md").read_text()
+
 
 @pytest.mark.slow(seconds=60)
 def test_ctrl_c_passes_on_to_the_run_which_saves_then_one_line(tmp_path: Path) -> None:
