@@ -6,7 +6,7 @@
 
 * ``<stat>_mean``, ``<stat>_min`` and ``<stat>_max`` for every statistic in
   :data:`~rllib_nethack.envs.stats.STAT_NAMES` (score, turns, max_depth, ...),
-  smoothed over the same episode window as RLlib's ``episode_return_mean``;
+  over the episode window (below);
 * ``end_<reason>_rate``: the share of episodes that ended in death, success,
   truncation, ascension or quitting;
 * ``death_<how>_rate``: among all episodes, the share that ended by each of
@@ -16,7 +16,11 @@
 * ``intrinsic_return_mean`` (``explore=count|e3b|ride|rnd``): the episode's summed
   exploration bonus, before its coefficient. Returns stay extrinsic.
 
-TensorBoard and Tune see them like any other result key.
+Each is over the last ``metrics_num_episodes_for_smoothing`` episodes to end,
+as are RLlib's ``episode_return_*`` and ``episode_len_*``: the driver writes
+them all from per-episode records (:mod:`.episode_window`), since RLlib's own
+windows empty themselves at every fetch. TensorBoard and Tune see them like any
+other result key.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
 from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_RETURN_KEY
+from rllib_nethack.metrics.episode_window import INTRINSIC, LENGTH, RETURN, EpisodeWindow
 from rllib_nethack.metrics.result_keys import (
+    EPISODE_RECORDS,
     INTRINSIC_RETURN_MEAN,
     METRICS_KEY,
     RETURN_SQUARE_MEAN,
@@ -58,7 +64,20 @@ def episode_metrics(info: Mapping[str, Any]) -> dict[str, float]:
 
 
 class NetHackMetricsCallback(RLlibCallback):
-    """Log NetHack episode statistics (mean, min, max) from every env runner."""
+    """Log NetHack episode statistics (mean, min, max) from every env runner, and
+    make the driver's episode means means over the last window of episodes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._window: EpisodeWindow | None = None
+
+    def on_train_result(  # type: ignore[override]
+        self, *, algorithm: Any, result: dict[str, Any], **kwargs: Any
+    ) -> None:
+        if self._window is None:
+            window = getattr(algorithm.config, "metrics_num_episodes_for_smoothing", 100)
+            self._window = EpisodeWindow(int(window))
+        self._window.update(result)
 
     def on_episode_end(  # type: ignore[override]
         self,
@@ -76,6 +95,12 @@ class NetHackMetricsCallback(RLlibCallback):
         # (rollout fragments) beside the last one.
         earlier = kwargs.get("prev_episode_chunks") or ()
         episode_return = float(episode.get_return()) + sum(c.get_return() for c in earlier)
+        record = {RETURN: episode_return, LENGTH: float(len(episode) + sum(map(len, earlier)))}
+        if INTRINSIC_RETURN_KEY in info:
+            record[INTRINSIC] = float(info[INTRINSIC_RETURN_KEY])
+        record.update(episode_metrics(info))
+        # Every episode, to the driver's window (the means below do not hold one).
+        metrics_logger.log_value((METRICS_KEY, EPISODE_RECORDS), record, reduce="item_series")
         metrics_logger.log_value(
             (METRICS_KEY, RETURN_SQUARE_MEAN),
             episode_return**2,

@@ -25,6 +25,10 @@ ResultPath = tuple[str, ...]
 
 #: Sub-dict of the env runners' results where the NetHack episode metrics go.
 METRICS_KEY = "nethack"
+#: Under :data:`METRICS_KEY`: one record (return, length, NetHack metrics) per
+#: episode that ended, which the driver's callback keeps a window of and removes
+#: from the result (:mod:`rllib_nethack.metrics.episode_window`).
+EPISODE_RECORDS = "episode_records"
 #: The NetHack metric of the episodes' summed exploration bonus (``explore=count|e3b|ride|rnd``).
 INTRINSIC_RETURN_MEAN = "intrinsic_return_mean"
 

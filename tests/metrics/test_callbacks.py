@@ -17,6 +17,7 @@ from rllib_nethack.metrics.callbacks import (
     _window,
     episode_metrics,
 )
+from rllib_nethack.metrics.result_keys import EPISODE_RECORDS
 from rllib_nethack.runs.lean_env_runner import ChunkTotals
 
 
@@ -188,7 +189,10 @@ def test_callback_ignores_episodes_without_statistics() -> None:
     callback.on_episode_end(episode=episode({}), env_runner=runner(), metrics_logger=logger)
     # No NetHack statistics; the return's square is logged for every episode,
     # as RLlib logs every episode's return.
-    assert set(logger.peek(METRICS_KEY, default={})) == {"episode_return_square_mean"}
+    assert set(logger.peek(METRICS_KEY, default={})) == {
+        "episode_return_square_mean",
+        EPISODE_RECORDS,
+    }
     # No logger (RLlib passes none in some code paths): nothing happens, no error.
     callback.on_episode_end(episode=episode(final_info(1.0)), env_runner=runner())
 
