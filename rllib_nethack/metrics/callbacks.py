@@ -98,7 +98,8 @@ class NetHackMetricsCallback(RLlibCallback):
         record = {RETURN: episode_return, LENGTH: float(len(episode) + sum(map(len, earlier)))}
         if INTRINSIC_RETURN_KEY in info:
             record[INTRINSIC] = float(info[INTRINSIC_RETURN_KEY])
-        record.update(episode_metrics(info))
+        metrics = episode_metrics(info)
+        record.update(metrics)
         # Every episode, to the driver's window (the means below do not hold one).
         metrics_logger.log_value((METRICS_KEY, EPISODE_RECORDS), record, reduce="item_series")
         metrics_logger.log_value(
@@ -114,7 +115,6 @@ class NetHackMetricsCallback(RLlibCallback):
                 reduce="mean",
                 window=window,
             )
-        metrics = episode_metrics(info)
         if not metrics:
             return
         for name, value in metrics.items():
