@@ -35,7 +35,7 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
 from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_RETURN_KEY
-from rllib_nethack.metrics.episode_window import INTRINSIC, LENGTH, RETURN, EpisodeWindow
+from rllib_nethack.metrics.episode_window import LENGTH, RETURN, EpisodeWindow
 from rllib_nethack.metrics.result_keys import (
     EPISODE_RECORDS,
     INTRINSIC_RETURN_MEAN,
@@ -97,7 +97,7 @@ class NetHackMetricsCallback(RLlibCallback):
         episode_return = float(episode.get_return()) + sum(c.get_return() for c in earlier)
         record = {RETURN: episode_return, LENGTH: float(len(episode) + sum(map(len, earlier)))}
         if INTRINSIC_RETURN_KEY in info:
-            record[INTRINSIC] = float(info[INTRINSIC_RETURN_KEY])
+            record[INTRINSIC_RETURN_KEY] = float(info[INTRINSIC_RETURN_KEY])
         metrics = episode_metrics(info)
         record.update(metrics)
         # Every episode, to the driver's window (the means below do not hold one).

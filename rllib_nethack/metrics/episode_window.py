@@ -36,6 +36,7 @@ from ray.rllib.utils.metrics import (
 )
 
 from rllib_nethack.envs.stats import STAT_NAMES
+from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_RETURN_KEY
 from rllib_nethack.metrics.result_keys import (
     EPISODE_RECORDS,
     INTRINSIC_RETURN_MEAN,
@@ -46,7 +47,6 @@ from rllib_nethack.metrics.result_keys import (
 #: A record's keys beside the NetHack metrics (``episode_metrics``' names).
 RETURN = "episode_return"
 LENGTH = "episode_len"
-INTRINSIC = "intrinsic_return"
 
 
 class EpisodeWindow:
@@ -97,7 +97,7 @@ class EpisodeWindow:
         names = {k for r in self.records for k in r} - {RETURN, LENGTH}
         for name in sorted(names):
             values = self.column(name)
-            if name == INTRINSIC:
+            if name == INTRINSIC_RETURN_KEY:
                 means[INTRINSIC_RETURN_MEAN] = float(values.mean())
             elif name in STAT_NAMES:
                 means[f"{name}_mean"] = float(values.mean())
