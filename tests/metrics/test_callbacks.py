@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import pytest
+from metrics_driver import Driver, episode, final_info
 from ray.rllib.env.single_agent_episode import SingleAgentEpisode
+from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS
 from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
 
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
@@ -14,39 +14,15 @@ from rllib_nethack.metrics.callbacks import (
     HOW_DONE,
     METRICS_KEY,
     NetHackMetricsCallback,
-    _window,
     episode_metrics,
 )
 from rllib_nethack.metrics.result_keys import EPISODE_RECORDS
 from rllib_nethack.runs.lean_env_runner import ChunkTotals
 
 
-def final_info(score: float, reason: str = "death", how: str = "died", **stats: float) -> dict:
-    values = {name: float(i) for i, name in enumerate(STAT_NAMES)}
-    values.update(score=score, **stats)
-    return {
-        "end_status": 1,
-        "episode_stats": values,
-        "episode_end": {"end_reason": reason, "how": how, "death_cause": "killed by a newt"},
-    }
-
-
-def episode(info: dict, rewards: tuple[float, float] = (0.0, 1.0)) -> SingleAgentEpisode:
-    return SingleAgentEpisode(
-        observations=[0, 1, 2],
-        actions=[0, 1],
-        rewards=list(rewards),
-        infos=[{}, {}, info],
-        terminated=True,
-        len_lookback_buffer=0,  # all of it is this episode's (its return counts)
-    )
-
-
-def runner(smoothing: int = 100, env_runners: int = 0) -> types.SimpleNamespace:
-    config = types.SimpleNamespace(
-        metrics_num_episodes_for_smoothing=smoothing, num_env_runners=env_runners
-    )
-    return types.SimpleNamespace(config=config)
+def nethack_means(driver: Driver) -> dict:
+    """The NetHack means in the driver's next result."""
+    return driver.result()[ENV_RUNNER_RESULTS][METRICS_KEY]
 
 
 # --------------------------------------------------------------------------- episode_metrics
@@ -104,20 +80,15 @@ def test_episode_metrics_of_a_real_episode(make) -> None:
 
 
 # --------------------------------------------------------------------------- the callback
-def test_callback_logs_mean_min_max_and_rates() -> None:
-    logger = MetricsLogger()
-    callback = NetHackMetricsCallback()
+def test_callback_means_min_max_and_rates() -> None:
+    driver = Driver()
     for score, reason, how in [
         (10, "death", "died"),
         (20, "truncated", "quit"),
         (60, "death", "starving"),
     ]:
-        callback.on_episode_end(
-            episode=episode(final_info(score, reason, how, turns=score * 2)),
-            env_runner=runner(),
-            metrics_logger=logger,
-        )
-    logged = logger.peek(METRICS_KEY)
+        driver.end(episode(final_info(score, reason, how, turns=score * 2)))
+    logged = nethack_means(driver)
     assert logged["score_mean"] == pytest.approx(30.0)
     assert logged["score_min"] == 10.0 and logged["score_max"] == 60.0
     assert logged["turns_mean"] == pytest.approx(60.0)
@@ -131,33 +102,33 @@ def test_callback_logs_mean_min_max_and_rates() -> None:
     for name in STAT_NAMES:
         for reduce in ("mean", "min", "max"):
             assert f"{name}_{reduce}" in logged
-    # Results reach the driver after reduce(); the values survive it.
-    reduced = MetricsLogger.peek_results(logger.reduce())
-    assert reduced[METRICS_KEY]["score_max"] == 60.0
+
+
+def test_env_runners_send_only_the_episode_records() -> None:
+    # The means are the driver's (over its window); an env runner logging its
+    # own would be work done twice and overwritten.
+    logger = MetricsLogger()
+    NetHackMetricsCallback().on_episode_end(
+        episode=episode(final_info(5.0, "success")), metrics_logger=logger
+    )
+    assert set(logger.peek(METRICS_KEY)) == {EPISODE_RECORDS}
 
 
 def test_callback_window_smooths_like_episode_return_mean() -> None:
-    logger = MetricsLogger()
-    callback = NetHackMetricsCallback()
+    driver = Driver(window=3)
     for score in (100, 1, 2, 3):
-        callback.on_episode_end(
-            episode=episode(final_info(score)),
-            env_runner=runner(smoothing=3),
-            metrics_logger=logger,
-        )
-    logged = logger.peek(METRICS_KEY)
+        driver.end(episode(final_info(score)))
+    logged = nethack_means(driver)
     # Only the last 3 episodes count: the 100 has left the window.
     assert logged["score_mean"] == pytest.approx(2.0)
     assert logged["score_max"] == 3.0 and logged["score_min"] == 1.0
 
 
 def test_callback_logs_the_square_of_returns_for_their_spread() -> None:
-    logger = MetricsLogger()
+    driver = Driver()
     for rewards in ((0.0, 1.0), (1.0, 2.0), (-1.0, 0.0)):  # returns 1, 3, -1
-        NetHackMetricsCallback().on_episode_end(
-            episode=episode(final_info(1.0), rewards), env_runner=runner(), metrics_logger=logger
-        )
-    square_mean = logger.peek((METRICS_KEY, "episode_return_square_mean"))
+        driver.end(episode(final_info(1.0), rewards))
+    square_mean = nethack_means(driver)["episode_return_square_mean"]
     assert square_mean == pytest.approx((1 + 9 + 1) / 3)
     # With the mean return (1) this is the returns' variance: (0 + 4 + 4) / 3.
     assert square_mean - 1.0**2 == pytest.approx(8 / 3)
@@ -165,42 +136,30 @@ def test_callback_logs_the_square_of_returns_for_their_spread() -> None:
 
 def test_the_square_is_of_the_whole_episodes_return_across_its_chunks() -> None:
     # An episode cut into rollout fragments: RLlib passes the chunks it returned before.
-    logger = MetricsLogger()
-    NetHackMetricsCallback().on_episode_end(
-        episode=episode(final_info(1.0), (1.0, 2.0)),  # this chunk: 3
+    driver = Driver()
+    driver.end(
+        episode(final_info(1.0), (1.0, 2.0)),  # this chunk: 3
         prev_episode_chunks=[ChunkTotals(32, 2.0, 0.1), ChunkTotals(32, -1.0, 0.1)],
-        env_runner=runner(),
-        metrics_logger=logger,
     )
-    assert logger.peek((METRICS_KEY, "episode_return_square_mean")) == pytest.approx(16.0)
-
-
-@pytest.mark.parametrize(
-    ("smoothing", "env_runners", "expected"), [(100, 0, 100), (100, 4, 25), (10, 3, 4), (1, 8, 1)]
-)
-def test_window_is_split_over_env_runners(smoothing: int, env_runners: int, expected: int) -> None:
-    assert _window(runner(smoothing, env_runners)) == expected
-    assert _window(None) == 100
+    result = driver.result()[ENV_RUNNER_RESULTS]
+    assert result[METRICS_KEY]["episode_return_square_mean"] == pytest.approx(16.0)
+    assert result["episode_return_mean"] == pytest.approx(4.0)
+    assert result["episode_len_mean"] == 2 + 32 + 32
 
 
 def test_callback_ignores_episodes_without_statistics() -> None:
-    logger = MetricsLogger()
-    callback = NetHackMetricsCallback()
-    callback.on_episode_end(episode=episode({}), env_runner=runner(), metrics_logger=logger)
-    # No NetHack statistics; the return's square is logged for every episode,
-    # as RLlib logs every episode's return.
-    assert set(logger.peek(METRICS_KEY, default={})) == {
-        "episode_return_square_mean",
-        EPISODE_RECORDS,
-    }
+    driver = Driver()
+    driver.end(episode({}))
+    # No NetHack statistics; the return's square is there for every episode,
+    # as RLlib's mean return is.
+    assert set(nethack_means(driver)) == {"episode_return_square_mean"}
     # No logger (RLlib passes none in some code paths): nothing happens, no error.
-    callback.on_episode_end(episode=episode(final_info(1.0)), env_runner=runner())
+    NetHackMetricsCallback().on_episode_end(episode=episode(final_info(1.0)))
 
 
 def test_callback_on_real_episode_infos(make) -> None:
     env = make("room5x5", max_episode_steps=50)
-    logger = MetricsLogger()
-    callback = NetHackMetricsCallback()
+    driver = Driver()
     steps = []
     env.action_space.seed(0)
     for seed in range(4):
@@ -225,8 +184,8 @@ def test_callback_on_real_episode_infos(make) -> None:
             terminated=terminated,
             truncated=truncated and not terminated,
         )
-        callback.on_episode_end(episode=ep, env_runner=runner(), metrics_logger=logger)
+        driver.end(ep)
         steps.append(len(actions))
-    logged = logger.peek(METRICS_KEY)
+    logged = nethack_means(driver)
     assert logged["steps_mean"] == pytest.approx(np.mean(steps))
     assert logged["steps_max"] == max(steps) and logged["steps_min"] == min(steps)

@@ -7,52 +7,17 @@ algorithms do, and the result dict handed to the callback's ``on_train_result``.
 
 from __future__ import annotations
 
-import types
-from typing import Any
-
 import pytest
-from ray.rllib.env.single_agent_episode import SingleAgentEpisode
+from metrics_driver import Driver, episode, final_info
 from ray.rllib.utils.metrics import (
     ENV_RUNNER_RESULTS,
     EPISODE_LEN_MEAN,
     EPISODE_RETURN_MAX,
     EPISODE_RETURN_MEAN,
 )
-from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
-from test_callbacks import episode, final_info, runner
 
-from rllib_nethack.metrics.callbacks import METRICS_KEY, NetHackMetricsCallback
+from rllib_nethack.metrics.callbacks import METRICS_KEY
 from rllib_nethack.metrics.result_keys import EPISODE_RECORDS
-
-
-class Driver:
-    """A root metrics logger and the callback, as an algorithm holds them."""
-
-    def __init__(self, window: int = 100) -> None:
-        self.metrics = MetricsLogger(root=True)
-        self.callback = NetHackMetricsCallback()
-        config = types.SimpleNamespace(metrics_num_episodes_for_smoothing=window)
-        self.algorithm = types.SimpleNamespace(config=config)
-
-    def iteration(self, *episodes: tuple[float, str, int]) -> dict[str, Any]:
-        """One iteration in which ``episodes`` (return, end reason, length) end on a runner."""
-        on_runner = MetricsLogger()
-        for ret, reason, length in episodes:
-            ep = SingleAgentEpisode(
-                observations=list(range(length + 1)),
-                actions=[0] * length,
-                rewards=[0.0] * (length - 1) + [ret],
-                infos=[{}] * length + [final_info(ret * 10, reason)],
-                terminated=True,
-                len_lookback_buffer=0,
-            )
-            self.callback.on_episode_end(episode=ep, env_runner=runner(), metrics_logger=on_runner)
-            # RLlib's env runner logs the return with the configured window.
-            on_runner.log_value(EPISODE_RETURN_MEAN, ret, window=100)
-        self.metrics.aggregate([on_runner.reduce()], key=ENV_RUNNER_RESULTS)
-        result = self.metrics.reduce(compile=True)
-        self.callback.on_train_result(algorithm=self.algorithm, result=result)
-        return result
 
 
 def test_means_cover_episodes_of_earlier_iterations() -> None:
@@ -100,12 +65,19 @@ def test_an_iteration_without_episodes_keeps_the_means() -> None:
 def test_intrinsic_return_is_averaged_over_the_window() -> None:
     driver = Driver()
     for bonus in (2.0, 4.0):
-        on_runner = MetricsLogger()
-        info = {**final_info(1.0), "intrinsic_return": bonus}
-        driver.callback.on_episode_end(
-            episode=episode(info), env_runner=runner(), metrics_logger=on_runner
-        )
-        driver.metrics.aggregate([on_runner.reduce()], key=ENV_RUNNER_RESULTS)
-        result = driver.metrics.reduce(compile=True)
-        driver.callback.on_train_result(algorithm=driver.algorithm, result=result)
+        driver.end(episode({**final_info(1.0), "intrinsic_return": bonus}))
+        result = driver.result()
     assert result[ENV_RUNNER_RESULTS][METRICS_KEY]["intrinsic_return_mean"] == pytest.approx(3.0)
+
+
+def test_means_are_over_episodes_not_over_env_runners() -> None:
+    # One runner ends one episode (return 1), the other three (return 0):
+    # the mean over the four episodes is 0.25; the mean of the runners' means
+    # (what RLlib's aggregation of per-runner means gives) would be 0.5.
+    driver = Driver(env_runners=2)
+    driver.end(episode(final_info(1.0, "success"), (1.0,)), runner=0)
+    for _ in range(3):
+        driver.end(episode(final_info(0.0), (0.0,)), runner=1)
+    runners = driver.result()[ENV_RUNNER_RESULTS]
+    assert runners[EPISODE_RETURN_MEAN] == pytest.approx(0.25)
+    assert runners[METRICS_KEY]["end_success_rate"] == pytest.approx(0.25)
