@@ -103,6 +103,19 @@ def make_env(task: str, **options: Any) -> gym.Env:
     return env
 
 
+def step_limit(task: str, **options: Any) -> int:
+    """The steps after which ``task``'s episodes are cut, with ``options``.
+
+    NLE and MiniHack set each task's limit in its class (MiniHack-Room-5x5: 100,
+    Corridor-R2: 1,000), not in gymnasium's registry, so the env is built to read it.
+    """
+    env = make_env(task, **options)
+    try:
+        return int(env.unwrapped._max_episode_steps)  # type: ignore[attr-defined]
+    finally:
+        env.close()
+
+
 def base_env_kwargs(spec: TaskSpec, opts: EnvOptions, raw_keys: list[str]) -> dict[str, Any]:
     """Constructor keyword arguments of the task's NLE/MiniHack class."""
     kwargs: dict[str, Any] = {

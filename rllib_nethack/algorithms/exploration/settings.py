@@ -41,12 +41,13 @@ class CountConfig(BonusConfig):
     """``explore=count``: episodic count bonus ``coeff / sqrt(N(s))``."""
 
     name: str = "count"
-    #: Weight of the bonus in the rewards the learner trains on. A first visit
-    #: is worth a hundredth of MiniHack's success reward (+1), so an episode's
-    #: whole bonus stays below the goal's reward on levels with 100-step limits
-    #: (Room, Corridor): the bonus steers the walk to new cells without making
-    #: it pay to wander instead of finishing.
-    coeff: float = 0.01
+    #: Weight of the bonus in the rewards the learner trains on; null:
+    #: :func:`count_coeff` of the task's step limit. An episode's bonus then
+    #: stays below MiniHack's success reward (+1), so the bonus steers the walk
+    #: to new cells without making it pay to wander instead of finishing (at a
+    #: fixed 0.01, Eat-v0's and Room-Monster-15x15's policies wandered to their
+    #: 250- and 300-step cuts: benchmarks/RESULTS.md, "MiniHack suite").
+    coeff: float | None = None
     #: ``position`` (the hero's dungeon, level, x, y) or ``glyphs`` (the map).
     on: str = "position"
     #: Divide bonuses by their running standard deviation before weighting.
@@ -111,6 +112,23 @@ class RIDEConfig(BonusConfig):
     intrinsic_gamma: float | None = 0.99  #: MiniHack's ``int.discounting``
 
 
+#: The largest default count coefficient: a first visit is worth at most a
+#: hundredth of MiniHack's success reward (Room-5x5's step limit is 100).
+COUNT_COEFF_CAP = 0.01
+
+
+def count_coeff(step_limit: int) -> float:
+    """``explore=count``'s default weight: ``1 / step_limit``, at most :data:`COUNT_COEFF_CAP`.
+
+    Each step's bonus ``1 / sqrt(N)`` is at most 1, so an episode's weighted
+    bonus is at most 1, the goal's reward, however long it wanders. On
+    NetHack's long games this is close to nothing: set ``explore.coeff`` there.
+    """
+    if step_limit < 1:
+        raise ValueError(f"a step limit is a positive number of steps, got {step_limit}")
+    return min(COUNT_COEFF_CAP, 1.0 / step_limit)
+
+
 #: Bonus name -> its schema.
 BONUSES: dict[str, type] = {
     "none": NoExploreConfig,
@@ -154,6 +172,8 @@ def explore_settings(plain: Mapping[str, Any]) -> Any:
     for key in POSITIVE + AT_LEAST_ZERO:
         if key in names:
             value = getattr(settings, key)
+            if value is None and key == "coeff" and name == "count":
+                continue  # count_coeff of the task's step limit
             positive = key in POSITIVE
             if not _number(value) or value < 0 or (positive and value == 0):
                 need = "a positive number" if positive else "a number >= 0"

@@ -1,6 +1,8 @@
 """``explore=...`` into an RLlib ``AlgorithmConfig``: the one call the translation makes.
 
-* ``count``: the env option ``count_bonus`` (the env puts the bonus in ``info``);
+* ``count``: the env option ``count_bonus`` (the env puts the bonus in ``info``),
+  weighted by ``explore.coeff`` or, if null, by :func:`.settings.count_coeff` of
+  the task's step limit (the env is built once here to read it);
 * ``e3b``: the embedding in the RLModule's ``model_config``, :class:`E3BBonus`
   on the env runners, our learner with the inverse-dynamics loss;
 * ``ride``: the env option ``count_bonus`` (for the episodic visits), the
@@ -24,7 +26,8 @@ from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFacto
 from rllib_nethack.algorithms.exploration.rewards import LearnerConnectors
 from rllib_nethack.algorithms.exploration.ride import RIDE_LEARNERS, RIDEBonusFactory
 from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
-from rllib_nethack.algorithms.exploration.settings import explore_settings
+from rllib_nethack.algorithms.exploration.settings import count_coeff, explore_settings
+from rllib_nethack.envs.factory import step_limit
 from rllib_nethack.errors import ConfigError
 from rllib_nethack.models.e3b import E3B_ATTRIBUTE
 from rllib_nethack.models.module import INTRINSIC_CRITIC
@@ -43,7 +46,10 @@ def apply_exploration(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None
     settings = explore_settings(plain)
     if settings.name == "none":
         return
+    coeff = settings.coeff
     if settings.name == "count":
+        if coeff is None:
+            coeff = count_coeff(step_limit(str(config.env), **config.env_config))
         config.environment(env_config={**config.env_config, "count_bonus": settings.on})
     elif settings.name == "e3b":
         module_settings = {
@@ -80,7 +86,7 @@ def apply_exploration(config: AlgorithmConfig, plain: Mapping[str, Any]) -> None
     # Before what is there already (reward clipping): clip the sum the learner trains on.
     config.learners(
         learner_connector=LearnerConnectors(
-            float(settings.coeff),
+            float(coeff),
             bool(settings.normalise),
             config._learner_connector,  # no public getter in RLlib 2.60
             separate=separate,

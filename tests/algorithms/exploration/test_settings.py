@@ -11,6 +11,7 @@ from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFacto
 from rllib_nethack.algorithms.exploration.rewards import AddIntrinsicReward, LearnerConnectors
 from rllib_nethack.algorithms.exploration.ride import RIDE_LEARNERS, RIDEBonusFactory
 from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
+from rllib_nethack.algorithms.exploration.settings import COUNT_COEFF_CAP, count_coeff
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.models.module import INTRINSIC_CRITIC
@@ -35,6 +36,33 @@ def test_count_sets_the_env_option_and_the_learner_connector(algo: str) -> None:
     pieces = config._learner_connector(None, None)
     assert isinstance(pieces[0], AddIntrinsicReward) and pieces[0].coeff == 0.01
     assert len(pieces) == 2  # MiniHack's reward clipping still runs, after the bonus
+
+
+@pytest.mark.parametrize(
+    ("limit", "coeff"), [(100, 0.01), (300, 1 / 300), (1_000, 0.001), (30, 0.01), (1, 0.01)]
+)
+def test_count_coeff_keeps_an_episodes_bonus_below_the_goals_reward(
+    limit: int, coeff: float
+) -> None:
+    assert count_coeff(limit) == pytest.approx(coeff)
+    # Each step's bonus is at most 1: an episode that runs to the limit earns at most 1.
+    assert count_coeff(limit) * limit <= 1.0 or count_coeff(limit) == COUNT_COEFF_CAP
+    with pytest.raises(ValueError, match="step limit"):
+        count_coeff(0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "coeff"),
+    [
+        (["+task=corridor_r2"], 0.001),  # MiniHack's 1,000-step limit
+        (["+task=MiniHack-Room-Monster-15x15-v0"], 1 / 300),
+        (["+task=room5x5", "task.options.max_episode_steps=400"], 1 / 400),  # the run's own limit
+        (["+task=corridor_r2", "explore.coeff=0.05"], 0.05),  # given: taken as it is
+    ],
+)
+def test_count_weight_defaults_to_the_tasks_step_limit(overrides: list[str], coeff: float) -> None:
+    config = build_algorithm_config(compose_run([*overrides, "explore=count"]))
+    assert config._learner_connector.coeff == pytest.approx(coeff)
 
 
 @pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
