@@ -100,7 +100,11 @@ def sample_with_env_runner(ray, task: str, model: str) -> tuple[list, dict]:
 def test_env_runner_samples_and_reports_nethack_metrics(
     ray_local, task: str, model: str, obs_keys: set[str]
 ) -> None:
+    from ray.rllib.utils.metrics import ENV_RUNNER_RESULTS
     from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
+
+    from rllib_nethack.metrics.episode_window import EpisodeWindow
+    from rllib_nethack.metrics.result_keys import EPISODE_RECORDS
 
     episodes, metrics = sample_with_env_runner(ray_local, task, model)
     assert sum(len(e) for e in episodes) >= 200
@@ -111,7 +115,12 @@ def test_env_runner_samples_and_reports_nethack_metrics(
     final_infos = [e.get_infos(-1) for e in finished]
     assert all("episode_stats" in i and "episode_end" in i for i in final_infos)
 
-    nethack = MetricsLogger.peek_results(metrics["nethack"])
+    # The env runner sends one record per episode; the driver's window makes the means.
+    sent = MetricsLogger.peek_results(metrics["nethack"])
+    assert set(sent) == {EPISODE_RECORDS}
+    result = {ENV_RUNNER_RESULTS: {"nethack": sent}}
+    EpisodeWindow(100).update(result)
+    nethack = result[ENV_RUNNER_RESULTS]["nethack"]
     steps = [i["episode_stats"]["steps"] for i in final_infos]
     assert nethack["steps_max"] == max(steps) <= 20
     assert nethack["steps_min"] == min(steps) >= 1
