@@ -27,6 +27,7 @@ other result key.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from nle import nethack
@@ -35,7 +36,7 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 from rllib_nethack.envs.stats import END_REASONS, STAT_NAMES
 from rllib_nethack.envs.wrappers.episode_stats import END_KEY, STATS_KEY
 from rllib_nethack.envs.wrappers.episodic_count import INTRINSIC_RETURN_KEY
-from rllib_nethack.metrics.episode_window import LENGTH, RETURN, EpisodeWindow
+from rllib_nethack.metrics.episode_window import LENGTH, RETURN, WINDOW_FILE, EpisodeWindow
 from rllib_nethack.metrics.result_keys import EPISODE_RECORDS, METRICS_KEY
 
 #: NetHack's ways a game can end (``nle.nethack.game_end_types``), lower case.
@@ -66,13 +67,17 @@ class NetHackMetricsCallback(RLlibCallback):
         super().__init__()
         self._window: EpisodeWindow | None = None
 
-    def on_train_result(  # type: ignore[override]
-        self, *, algorithm: Any, result: dict[str, Any], **kwargs: Any
-    ) -> None:
+    def episode_window(self, algorithm: Any) -> EpisodeWindow:
+        """The driver's window, as long as ``algorithm``'s config says."""
         if self._window is None:
             window = getattr(algorithm.config, "metrics_num_episodes_for_smoothing", 100)
             self._window = EpisodeWindow(int(window))
-        self._window.update(result)
+        return self._window
+
+    def on_train_result(  # type: ignore[override]
+        self, *, algorithm: Any, result: dict[str, Any], **kwargs: Any
+    ) -> None:
+        self.episode_window(algorithm).update(result)
 
     def on_episode_end(  # type: ignore[override]
         self,
@@ -108,3 +113,22 @@ def episode_record(
         record[INTRINSIC_RETURN_KEY] = float(info[INTRINSIC_RETURN_KEY])
     record.update(episode_metrics(info))
     return record
+
+
+def _metrics_callbacks(algo: Any) -> list[NetHackMetricsCallback]:
+    callbacks = getattr(algo, "callbacks", None)
+    listed = callbacks if isinstance(callbacks, list | tuple) else [callbacks]
+    return [c for c in listed if isinstance(c, NetHackMetricsCallback)]
+
+
+def save_episode_window(algo: Any, checkpoint: Path) -> None:
+    """Copy ``algo``'s episode window into the checkpoint directory being written."""
+    for callback in _metrics_callbacks(algo):
+        callback.episode_window(algo).save(checkpoint / WINDOW_FILE)
+
+
+def restore_episode_window(algo: Any, checkpoint: Path) -> None:
+    """Give ``algo`` the episode window saved in ``checkpoint`` (if one is there),
+    so a resumed run's means are over the last episodes before it too."""
+    for callback in _metrics_callbacks(algo):
+        callback.episode_window(algo).load(checkpoint / WINDOW_FILE)

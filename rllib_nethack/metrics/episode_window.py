@@ -14,14 +14,18 @@ The env runners send one record per episode that ended
 (:data:`~rllib_nethack.metrics.result_keys.EPISODE_RECORDS`); the driver's
 callback keeps the last ``window`` of them in an :class:`EpisodeWindow` and
 writes their means into the result before anything reads it (progress,
-``progress.csv``, TensorBoard, Tune, stop conditions). The window starts empty
-in a resumed run.
+``progress.csv``, TensorBoard, Tune, stop conditions). Each checkpoint holds a
+copy (:data:`WINDOW_FILE`; RLlib does not checkpoint callbacks), so a resumed
+run's means go on over the episodes before it.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,6 +51,8 @@ from rllib_nethack.metrics.result_keys import (
 #: A record's keys beside the NetHack metrics (``episode_metrics``' names).
 RETURN = "episode_return"
 LENGTH = "episode_len"
+#: A checkpoint's copy of the window's records (JSON: a list of objects).
+WINDOW_FILE = "episode_window.json"
 
 
 class EpisodeWindow:
@@ -57,6 +63,22 @@ class EpisodeWindow:
 
     def add(self, records: Iterable[Mapping[str, float]]) -> None:
         self.records.extend(records)
+
+    def save(self, path: Path) -> None:
+        """Write the records to ``path`` (inside a checkpoint being written)."""
+        path.write_text(json.dumps([dict(r) for r in self.records]))
+
+    def load(self, path: Path) -> None:
+        """Take the records saved at ``path`` in place of these. None there (a
+        checkpoint from before the window was saved) or not a list of records:
+        keep these; the window shapes the means, never the training."""
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return
+        if isinstance(saved, list) and all(map(_is_record, saved)):
+            self.records.clear()
+            self.add(saved)
 
     def update(self, result: MutableMapping[str, Any]) -> None:
         """Take this iteration's records out of ``result`` and write the window's means in.
@@ -106,3 +128,12 @@ class EpisodeWindow:
             else:  # end_<reason>_rate, death_<how>_rate: shares of the episodes
                 means[name] = float(values.mean())
         return means
+
+
+def _is_record(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and RETURN in value
+        and LENGTH in value
+        and all(isinstance(v, int | float) and math.isfinite(v) for v in value.values())
+    )

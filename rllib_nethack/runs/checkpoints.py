@@ -2,10 +2,11 @@
 
 A checkpoint is RLlib's own directory (``Algorithm.save_to_path``) plus the
 composed run config (``run_config.yaml``), so a resumed run rebuilds exactly
-the model it saved, plus a manifest of file sizes and checksums, so a damaged
-checkpoint is found before Ray starts. Checkpoints are written to a temporary
-sibling and renamed into place, so an interrupted or failed save never leaves a
-half-written checkpoint where a resume would find it.
+the model it saved, plus the driver's window of recent episodes
+(:mod:`rllib_nethack.metrics.episode_window`), plus a manifest of file sizes
+and checksums, so a damaged checkpoint is found before Ray starts. Checkpoints
+are written to a temporary sibling and renamed into place, so an interrupted or
+failed save never leaves a half-written checkpoint where a resume would find it.
 """
 
 from __future__ import annotations
@@ -244,6 +245,9 @@ def save_checkpoint(
         state: The state to write instead of ``algo.get_state()``; RLlib then
             writes only the components it holds (a save without the env runners).
     """
+    # RLlib's callbacks, imported only when a checkpoint is written.
+    from rllib_nethack.metrics.callbacks import save_episode_window
+
     root = run_dir / CHECKPOINTS_DIR
     final = root / f"iter_{int(algo.iteration):06d}"
     partial = root / f".{final.name}.partial"
@@ -256,6 +260,7 @@ def save_checkpoint(
             algo.save_to_path(str(partial))
         else:
             algo.save_to_path(str(partial), state=state)
+        save_episode_window(algo, partial)
         OmegaConf.save(config, partial / RUN_CONFIG, resolve=True)
         write_manifest(partial)
         if final.exists() or final.is_symlink():  # replaced, never deleted before its successor

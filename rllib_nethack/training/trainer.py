@@ -29,6 +29,7 @@ from rllib_nethack.console import Output
 from rllib_nethack.envs import make_env
 from rllib_nethack.errors import ConfigError, one_line
 from rllib_nethack.metrics import result_keys
+from rllib_nethack.metrics.callbacks import restore_episode_window
 from rllib_nethack.runs.atomic import FileWriteError
 from rllib_nethack.runs.checkpoints import (
     RUN_CONFIG,
@@ -239,6 +240,7 @@ def _restore(algo: Algorithm, checkpoint: Path) -> None:
     """Load a checkpoint that passed its checks, or fail in one line naming it."""
     try:
         algo.restore_from_path(str(checkpoint))
+        restore_episode_window(algo, checkpoint)
     except Exception as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise ConfigError(

@@ -50,7 +50,7 @@ class Driver:
         self.metrics = MetricsLogger(root=True)
         self.callback = NetHackMetricsCallback()
         config = types.SimpleNamespace(metrics_num_episodes_for_smoothing=window)
-        self.algorithm = types.SimpleNamespace(config=config)
+        self.algorithm = types.SimpleNamespace(config=config, callbacks=self.callback)
         self.runners = [MetricsLogger() for _ in range(env_runners)]
 
     def end(self, ep: SingleAgentEpisode, runner: int = 0, **kwargs: Any) -> None:

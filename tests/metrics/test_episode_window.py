@@ -7,6 +7,8 @@ algorithms do, and the result dict handed to the callback's ``on_train_result``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from metrics_driver import Driver, episode, final_info
 from ray.rllib.utils.metrics import (
@@ -16,7 +18,12 @@ from ray.rllib.utils.metrics import (
     EPISODE_RETURN_MEAN,
 )
 
-from rllib_nethack.metrics.callbacks import METRICS_KEY
+from rllib_nethack.metrics.callbacks import (
+    METRICS_KEY,
+    restore_episode_window,
+    save_episode_window,
+)
+from rllib_nethack.metrics.episode_window import WINDOW_FILE
 from rllib_nethack.metrics.result_keys import EPISODE_RECORDS
 
 
@@ -81,3 +88,28 @@ def test_means_are_over_episodes_not_over_env_runners() -> None:
     runners = driver.result()[ENV_RUNNER_RESULTS]
     assert runners[EPISODE_RETURN_MEAN] == pytest.approx(0.25)
     assert runners[METRICS_KEY]["end_success_rate"] == pytest.approx(0.25)
+
+
+def test_a_checkpoints_window_carries_into_the_resumed_run(tmp_path: Path) -> None:
+    before = Driver()
+    before.iteration((1.0, "success", 3), (1.0, "success", 3), (0.0, "death", 3))
+    save_episode_window(before.algorithm, tmp_path)  # as a checkpoint is written
+    resumed = Driver()  # a new driver: RLlib builds a new callback
+    restore_episode_window(resumed.algorithm, tmp_path)
+    result = resumed.iteration((0.0, "death", 3))
+    # Over the three episodes before the checkpoint and the one after.
+    assert result[ENV_RUNNER_RESULTS][EPISODE_RETURN_MEAN] == pytest.approx(2 / 4)
+    assert result[ENV_RUNNER_RESULTS][METRICS_KEY]["end_death_rate"] == pytest.approx(2 / 4)
+
+
+@pytest.mark.parametrize("saved", [None, "{not json", '{"a": 1}', '[{"episode_return": 1}]'])
+def test_a_missing_or_damaged_window_copy_leaves_the_window_as_it_was(
+    tmp_path: Path, saved: str | None
+) -> None:
+    driver = Driver()
+    driver.iteration((1.0, "success", 3))
+    if saved is not None:
+        (tmp_path / WINDOW_FILE).write_text(saved)
+    restore_episode_window(driver.algorithm, tmp_path)  # a checkpoint from before the copy
+    result = driver.iteration((0.0, "death", 3))
+    assert result[ENV_RUNNER_RESULTS][EPISODE_RETURN_MEAN] == pytest.approx(0.5)

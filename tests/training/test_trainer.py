@@ -4,6 +4,7 @@ resume, TensorBoard, fault tolerance (a real local Ray instance, CI-sized runs).
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import time
@@ -14,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from rllib_nethack import ConfigError
 from rllib_nethack.config import compose_config as compose_run
+from rllib_nethack.metrics.episode_window import WINDOW_FILE
 from rllib_nethack.runs.checkpoints import checkpoints_in, is_checkpoint, resolve_checkpoint
 from rllib_nethack.training.trainer import RunSummary, stop_reason, train
 
@@ -101,6 +103,16 @@ def test_nethack_metrics_resume_and_tensorboard(ray_local: None, tmp_path: Path)
     # steps/s counts what this process sampled, not the restored steps.
     resumed_steps = second.env_steps - first.env_steps
     assert second.last.steps_per_s * second.last.time_s == pytest.approx(resumed_steps)
+    # The episode window went on from the checkpoint's: the first run's last
+    # episodes, then the resumed iteration's.
+    before = json.loads((checkpoints_in(first.run_dir)[-1] / WINDOW_FILE).read_text())
+    after = json.loads((checkpoints_in(second.run_dir)[-1] / WINDOW_FILE).read_text())
+    new = second.last.episodes - first.last.episodes
+    window = second.last.window
+    assert before and len(before) == min(window, first.last.episodes)
+    assert len(after) == min(window, len(before) + new)
+    carried = len(after) - new
+    assert carried > 0 and after[:carried] == before[len(before) - carried :]
 
     # A stop condition that already holds stops before training any further.
     done = run_config(tmp_path / "third", "+task=staircase", f"stop.env_steps={first.env_steps}")
