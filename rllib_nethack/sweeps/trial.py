@@ -25,6 +25,7 @@ from typing import Any, cast
 from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.config.translate import build_algorithm_config
+from rllib_nethack.metrics.callbacks import restore_episode_window, save_episode_window
 from rllib_nethack.runs.env_runners import build_algo
 from rllib_nethack.runs.layout import RUN_CONFIG
 from rllib_nethack.sweeps.spec import result_value, trial_config
@@ -92,12 +93,14 @@ def save_trial_checkpoint(algo: Any, cfg: DictConfig, last: Progress, metric_val
     """Our checkpoint in a temporary directory, as a Tune ``Checkpoint`` (Tune copies it).
 
     Beside RLlib's files: ``run_config.yaml`` (so ``run resume=`` rebuilds this
-    trial's model) and the trial's progress, which a PBT exploit restores.
+    trial's model), the episode window, and the trial's progress, which a PBT
+    exploit restores.
     """
     from ray import tune
 
     tmp = Path(tempfile.mkdtemp(prefix="rllib_nethack_trial_"))
     algo.save_to_path(str(tmp))
+    save_episode_window(algo, tmp)
     OmegaConf.save(cfg, tmp / RUN_CONFIG, resolve=True)
     state = {"progress": asdict(last), "metric": metric_value}
     (tmp / TRIAL_STATE).write_text(json.dumps(state))
@@ -109,6 +112,7 @@ def restore_trial_checkpoint(algo: Any, directory: str) -> tuple[Progress, float
     metric it was saved with, so a restored trial reports the last measured values."""
 
     algo.restore_from_path(directory)
+    restore_episode_window(algo, Path(directory))
     progress, metric_value = restored_progress(algo), math.nan
     file = Path(directory) / TRIAL_STATE
     if file.is_file():

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from commands import IN_PROCESS, SMOKE, run_command
 
+from rllib_nethack.metrics.episode_window import WINDOW_FILE
+
 
 def cli(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     done = run_command(module, *args, cwd=cwd, timeout=900)
@@ -73,6 +75,8 @@ def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_
         checkpoint = Path(t["checkpoint"])
         assert (checkpoint / "rllib_checkpoint.json").is_file()
         assert (checkpoint / "run_config.yaml").is_file()
+        window = json.loads((checkpoint / WINDOW_FILE).read_text())  # the trial's last episodes
+        assert window and all("episode_return" in record for record in window)
         assert list(Path(checkpoint.parent).glob("events.out.tfevents.*"))  # TensorBoard per trial
     assert (sweep / "summary.csv").read_text().count("\n") == 3
     assert (sweep / "learning_curves.png").stat().st_size > 0
