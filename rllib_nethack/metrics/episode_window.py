@@ -22,7 +22,6 @@ run's means go on over the episodes before it.
 from __future__ import annotations
 
 import json
-import math
 from collections import deque
 from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
@@ -135,5 +134,5 @@ def _is_record(value: Any) -> bool:
         isinstance(value, dict)
         and RETURN in value
         and LENGTH in value
-        and all(isinstance(v, int | float) and math.isfinite(v) for v in value.values())
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value.values())
     )
