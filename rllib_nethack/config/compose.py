@@ -54,6 +54,25 @@ def hydra_error_line(err: Exception) -> str:
     return first
 
 
+def _unknown_key_hint(err: Exception, overrides: Sequence[str]) -> str:
+    """For ``Could not override 'a.b'``: the keys ``a`` has, closest first, composed
+    without the bad override (empty where that cannot be told)."""
+    unknown = re.match(r"Could not override '([^']+)'", str(err).strip())
+    if unknown is None:
+        return ""
+    key = unknown.group(1)
+    parent, _, leaf = key.rpartition(".")
+    others = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != key]
+    try:
+        node = OmegaConf.select(compose_config(others), parent) if parent else None
+    except Exception:  # another bad override: its own error comes once this one is fixed
+        return ""
+    if not isinstance(node, DictConfig):
+        return ""
+    keys = [str(k) for k in node]
+    return f"{suggestion(leaf, keys)} ({parent} has: {', '.join(keys)})"
+
+
 def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
     """:func:`compose_config`, then :func:`~.schema.check_run_config` and the
     run's :class:`~.plan.RunPlan` (task, env options, model, algorithm); every
@@ -67,7 +86,7 @@ def compose_checked(overrides: Sequence[str] = ()) -> DictConfig:
     except ConfigError:
         raise
     except Exception as err:  # Hydra's and OmegaConf's composition errors
-        raise ConfigError(hydra_error_line(err)) from None
+        raise ConfigError(hydra_error_line(err) + _unknown_key_hint(err, overrides)) from None
     plain = OmegaConf.to_container(cfg, resolve=False)
     assert isinstance(plain, dict)
     check_run_config(plain)  # type: ignore[arg-type]

@@ -134,6 +134,29 @@ def test_unknown_keys_are_rejected_by_name() -> None:
         compose_run(["+task=challenge", "model=chaotic"])
 
 
+@pytest.mark.parametrize(
+    ("overrides", "closest", "accepted"),
+    [
+        (["algo.lrr=1"], "'lr'", "algo has: "),
+        (["explore=count", "explore.coef=0.1"], "'coeff'", "explore has: "),
+        (["task.options.max_episode_step=3"], "'max_episode_steps'", "task.options has: "),
+    ],
+)
+def test_an_unknown_key_names_the_closest_and_the_keys_its_section_has(
+    overrides: list[str], closest: str, accepted: str
+) -> None:
+    from rllib_nethack import ConfigError
+    from rllib_nethack.config.compose import compose_checked
+
+    with pytest.raises(ConfigError) as err:
+        compose_checked(["+task=room5x5", *overrides])
+    line = str(err.value)
+    assert "\n" not in line and overrides[-1].split("=")[0] in line
+    assert f"did you mean {closest}" in line
+    section = line.split(accepted, 1)[1]
+    assert closest.strip("'") in section.split(", ")  # the real key, among those listed
+
+
 @pytest.mark.parametrize("path", sorted(Path(CONF).rglob("*.yaml")), ids=lambda p: p.name)
 def test_every_yaml_parses(path: Path) -> None:
     assert yaml.safe_load(path.read_text()) is not None
