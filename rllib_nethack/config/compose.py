@@ -55,8 +55,8 @@ def hydra_error_line(err: Exception) -> str:
 
 
 def _unknown_key_hint(err: Exception, overrides: Sequence[str]) -> str:
-    """For ``Could not override 'a.b'``: the keys ``a`` has, closest first, composed
-    without the bad override (empty where that cannot be told)."""
+    """For ``Could not override 'a.b'``: the keys closest to ``b`` and every key ``a``
+    has, composed without the bad override (empty where that cannot be told)."""
     unknown = re.match(r"Could not override '([^']+)'", str(err).strip())
     if unknown is None:
         return ""
