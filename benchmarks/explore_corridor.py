@@ -92,7 +92,9 @@ def main() -> None:
             f"stop.env_steps={args.budget}",
         )
         report("explore=count", counted, seconds)
-        plain, seconds = run(root, level, "plain", f"stop.env_steps={counted.env_steps}")
+        plain, seconds = run(
+            root, level, "plain", "explore=none", f"stop.env_steps={counted.env_steps}"
+        )
         report("explore=none", plain, seconds)
 
 

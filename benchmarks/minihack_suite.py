@@ -77,16 +77,17 @@ TARGETS: dict[str, Target] = {
 }
 
 #: A setting: a name for a list of overrides of ``python -m rllib_nethack.run``.
+#: A name without a bonus means none: ``explore=none``, not the family's default.
 SETTINGS: dict[str, tuple[str, ...]] = {
-    "appo": ("algo=appo",),
+    "appo": ("algo=appo", "explore=none"),
     "appo+count": ("algo=appo", "explore=count"),
     "appo+e3b": ("algo=appo", "explore=e3b"),
     "appo+rnd": ("algo=appo", "explore=rnd"),
     "appo+ride": ("algo=appo", "explore=ride"),
-    "appo+skip": ("algo=appo", "model.core_skip=true"),
-    "impala": ("algo=impala",),
+    "appo+skip": ("algo=appo", "explore=none", "model.core_skip=true"),
+    "impala": ("algo=impala", "explore=none"),
     "impala+rnd": ("algo=impala", "explore=rnd"),
-    "ppo": ("algo=ppo",),
+    "ppo": ("algo=ppo", "explore=none"),
     "ppo+count": ("algo=ppo", "explore=count"),
     "ppo+e3b": ("algo=ppo", "explore=e3b"),
     "ppo+rnd": ("algo=ppo", "explore=rnd"),

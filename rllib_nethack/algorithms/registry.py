@@ -84,6 +84,7 @@ ALGORITHMS: dict[str, AlgorithmEntry] = {
         "rllib_nethack.algorithms.bc.algorithm:NetHackBCConfig",
         "rllib_nethack.algorithms.bc.learner:NetHackBCTorchLearner",
         reads_dataset=True,
+        explores=False,  # imitates keys; no rewards to add a bonus to
     ),
     "impala": AlgorithmEntry(
         "ray.rllib.algorithms.impala:IMPALAConfig",

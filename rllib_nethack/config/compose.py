@@ -69,6 +69,9 @@ def _unknown_key_hint(err: Exception, overrides: Sequence[str]) -> str:
         return ""
     if not isinstance(node, DictConfig):
         return ""
+    if parent == "explore" and node.get("name") == "auto":
+        family = "explore=auto (the task family's bonus) has no settings"
+        return f"; {family}: name the bonus, e.g. explore=count {key}=..."
     keys = [str(k) for k in node]
     return f"{suggestion(leaf, keys)} ({parent} has: {', '.join(keys)})"
 

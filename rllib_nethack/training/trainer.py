@@ -22,6 +22,7 @@ from ray.rllib.algorithms import Algorithm, AlgorithmConfig
 
 from rllib_nethack.algorithms.actor_critic.demonstrations import demonstration_settings
 from rllib_nethack.algorithms.bc.source import describe_dataset
+from rllib_nethack.algorithms.exploration.settings import resolved_explore
 from rllib_nethack.config.plan import RunPlan, plan_from
 from rllib_nethack.config.schema import MACHINE_READING
 from rllib_nethack.config.translate import build_algorithm_config
@@ -99,6 +100,11 @@ def stop_reason(stop: Mapping[str, Any], p: Progress, iterations_done: int) -> s
     return None
 
 
+def _plain(cfg: DictConfig) -> dict[str, Any]:
+    """``cfg`` as plain containers, interpolations left as they are."""
+    return cast(dict[str, Any], OmegaConf.to_container(cfg, resolve=False))
+
+
 def _say(out: Output, line: str) -> None:
     """One line to ``out``, flushed at once: after SIGTERM the grace period's
     watchdog may end the process with ``os._exit``, which drops buffered lines."""
@@ -133,9 +139,10 @@ def with_checkpoint_model(cfg: DictConfig, checkpoint: Path, out: Output) -> Dic
                 f"resume: {checkpoint} was trained with {key}={theirs}, not {key}={ours} "
                 f"({why}); use {add}"
             )
-    # A checkpoint from before the explore group trained without a bonus.
-    theirs = OmegaConf.select(saved, "explore.name") or "none"
-    ours = OmegaConf.select(cfg, "explore.name") or "none"
+    # A checkpoint from before the explore group trained without a bonus;
+    # explore=auto compares as the bonus it stands for.
+    theirs = resolved_explore(_plain(saved))["name"]
+    ours = resolved_explore(_plain(cfg))["name"]
     if theirs != ours:
         raise ConfigError(
             f"resume: {checkpoint} was trained with explore={theirs}, not explore={ours} "
@@ -285,7 +292,9 @@ def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSumm
             router.open(run_dir / RAY_LOG)
             _say(out, f"ray log  {run_dir / RAY_LOG} (verbose=true: on the console)")
         task = f"{cfg.task.name} ({cfg.task.family})"
-        _say(out, f"task     {task}  model {model}  algo {cfg.algo.name}")
+        bonus = resolved_explore(_plain(cfg))["name"]
+        explore = f"  explore {bonus}" if bonus != "none" else ""
+        _say(out, f"task     {task}  model {model}  algo {cfg.algo.name}{explore}")
         demonstrations = dataset_settings(algo_config)
         if demonstrations:
             _say(out, f"dataset  {describe_dataset(demonstrations)}")

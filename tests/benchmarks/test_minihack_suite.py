@@ -55,6 +55,7 @@ def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_p
     assert [(r["setting"], r["seed"]) for r in rows] == [("appo", "0"), ("appo+rnd", "0")]
     assert all(int(r["env_steps"]) >= 100 and float(r["wall_s"]) > 0 for r in rows)
     assert "explore=rnd" in rows[1]["command"]
+    assert "explore=none" in rows[0]["command"]  # plain APPO, not the family's bonus
     for row in rows:  # each final checkpoint played 3 episodes, and each ending is counted once
         assert row["played"] == "3"
         shares = [float(row[c]) for c in ("played_success", "played_death", "played_cut")]

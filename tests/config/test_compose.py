@@ -157,6 +157,17 @@ def test_an_unknown_key_names_the_closest_and_the_keys_its_section_has(
     assert closest.strip("'") in section.split(", ")  # the real key, among those listed
 
 
+def test_a_setting_of_the_family_bonus_says_to_name_the_bonus() -> None:
+    from rllib_nethack import ConfigError
+    from rllib_nethack.config.compose import compose_checked
+
+    with pytest.raises(ConfigError) as err:
+        compose_checked(["+task=room5x5", "explore.coeff=0.003"])
+    line = str(err.value)
+    assert "\n" not in line and "explore=count explore.coeff=" in line
+    compose_checked(["+task=room5x5", "explore=count", "explore.coeff=0.003"])  # what it says
+
+
 @pytest.mark.parametrize("path", sorted(Path(CONF).rglob("*.yaml")), ids=lambda p: p.name)
 def test_every_yaml_parses(path: Path) -> None:
     assert yaml.safe_load(path.read_text()) is not None

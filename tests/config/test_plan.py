@@ -61,7 +61,7 @@ def _count(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def test_the_translation_reuses_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    cfg = compose_run(["+task=room5x5", "model.rnn_size=32"])
+    cfg = compose_run(["+task=room5x5", "model.rnn_size=32", "explore=none"])
     calls = _count(monkeypatch)
     plan = plan_from(cfg)
     assert calls == {"parse": 1, "get_task": 1}

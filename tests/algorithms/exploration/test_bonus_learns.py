@@ -49,7 +49,7 @@ def test_the_count_bonus_learns_the_corridor_plain_appo_does_not(tmp_path: Path)
     assert float(counted["return_mean"]) >= 0.5, counted  # stopped by the target, not the budget
     assert float(counted["intrinsic_return_mean"]) > 0, counted
 
-    plain = train(tmp_path, "plain", f"stop.env_steps={steps}")
+    plain = train(tmp_path, "plain", "explore=none", f"stop.env_steps={steps}")
     assert int(plain["env_steps"]) >= steps
     # No reward seen: bump penalties only (-0.001 each), far from the stairs' +1.
     assert float(plain["return_mean"]) < 0.2, plain

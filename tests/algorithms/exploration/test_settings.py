@@ -11,7 +11,11 @@ from rllib_nethack.algorithms.exploration.e3b import E3B_LEARNERS, E3BBonusFacto
 from rllib_nethack.algorithms.exploration.rewards import AddIntrinsicReward, LearnerConnectors
 from rllib_nethack.algorithms.exploration.ride import RIDE_LEARNERS, RIDEBonusFactory
 from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
-from rllib_nethack.algorithms.exploration.settings import COUNT_COEFF_CAP, count_coeff
+from rllib_nethack.algorithms.exploration.settings import (
+    COUNT_COEFF_CAP,
+    count_coeff,
+    resolved_explore,
+)
 from rllib_nethack.config import build_algorithm_config
 from rllib_nethack.config import compose_config as compose_run
 from rllib_nethack.models.module import INTRINSIC_CRITIC
@@ -21,12 +25,50 @@ def translate(*overrides: str):  # type: ignore[no-untyped-def]
     return build_algorithm_config(compose_run(["+task=room5x5", *overrides]))
 
 
-def test_none_is_the_default_and_adds_nothing() -> None:
-    cfg = compose_run(["+task=room5x5"])
-    assert cfg.explore.name == "none"
-    config = translate()
-    assert "count_bonus" not in config.env_config
-    assert config._env_to_module_connector is None
+def _adds_nothing(config) -> bool:  # type: ignore[no-untyped-def]
+    return "count_bonus" not in config.env_config and config._env_to_module_connector is None
+
+
+def test_none_adds_nothing() -> None:
+    assert _adds_nothing(translate("explore=none"))
+
+
+@pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
+def test_auto_is_the_default_and_gives_minihack_the_count_bonus(algo: str) -> None:
+    assert compose_run(["+task=room5x5"]).explore.name == "auto"
+    config = translate(f"algo={algo}")
+    assert config.env_config["count_bonus"] == "position"
+    assert config._learner_connector.coeff == pytest.approx(0.01)  # Room-5x5: 100 steps
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["+task=room5x5", "algo=muzero"],  # no bonuses: auto is none, no explore=none needed
+        ["+task=challenge"],  # NetHack's family: none
+        ["+task=challenge", "algo=ppo"],
+    ],
+)
+def test_auto_is_none_for_nethack_and_algorithms_without_bonuses(overrides: list[str]) -> None:
+    assert _adds_nothing(build_algorithm_config(compose_run(overrides)))
+
+
+@pytest.mark.parametrize(
+    ("family", "algo", "bonus"),
+    [
+        ("minihack", "appo", "count"),
+        ("minihack", "bc", "none"),
+        ("minihack", "muzero", "none"),
+        ("nethack", "appo", "none"),
+        ("minihack", "nope", "none"),  # its own error comes from the algo check
+    ],
+)
+def test_resolved_explore(family: str, algo: str, bonus: str) -> None:
+    plain = {"task": {"family": family}, "algo": {"name": algo}, "explore": {"name": "auto"}}
+    assert resolved_explore(plain) == {"name": bonus}
+    given = {"name": "rnd", "coeff": 0.5}
+    assert resolved_explore({**plain, "explore": given}) == given  # a named bonus as it is
+    assert resolved_explore({"task": {"family": family}}) == {"name": "none"}  # saved before
 
 
 @pytest.mark.parametrize("algo", ["appo", "impala", "ppo"])
