@@ -72,6 +72,8 @@ def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> No
     done = run_cli("+task=room5x5", "debug=smoke", "experiment.root_dir=runs", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.count("iter ") >= 2
+    (task_line,) = [line for line in done.stdout.splitlines() if line.startswith("task ")]
+    assert task_line.endswith("algo appo  explore count"), task_line  # MiniHack's default bonus
     (run_dir,) = (tmp_path / "runs" / "MiniHack-Room-5x5-v0-minihack-appo").iterdir()
     assert (run_dir / "checkpoints" / "iter_000002" / "rllib_checkpoint.json").is_file()
     assert (run_dir / "checkpoints" / "iter_000002" / "run_config.yaml").is_file()
