@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from commands import run_cli
+from omegaconf import OmegaConf
 
 
 def test_no_task_prints_the_task_list_and_fails(tmp_path: Path) -> None:
@@ -84,7 +85,8 @@ def test_smoke_run_writes_checkpoint_tensorboard_and_curve(tmp_path: Path) -> No
     assert "score" not in rows[-1]  # NetHack's columns mean nothing on MiniHack
     header = (run_dir / "progress.csv").read_text().splitlines()[0].split(",")
     assert {"success_rate", "episode_len_mean", "return_std", "window"} <= set(header)
-    assert (run_dir / "run_config.yaml").is_file()
+    saved = OmegaConf.load(run_dir / "run_config.yaml")
+    assert saved.explore.name == "count" and "coeff" in saved.explore  # what it trained with
     # Hydra writes nothing of its own: the run config is the record of the run.
     assert not (run_dir / ".hydra").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]

@@ -281,6 +281,10 @@ def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSumm
         policy_checkpoint(
             cfg, str(cfg.kickstart.teacher), "kickstart.teacher", lambda s: _say(out, s)
         )
+    # explore=auto as the bonus it stands for, so that the run's saved config
+    # (run_config.yaml, each checkpoint's) records what it trained with.
+    cfg = cfg.copy()
+    OmegaConf.update(cfg, "explore", resolved_explore(_plain(cfg)), merge=False)
     plan = plan_from(cfg)  # the one parse of the run's task, model and algorithm
     algo_config = build_algorithm_config(plan)
     model = describe_model(cfg, algo_config)
@@ -292,7 +296,7 @@ def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSumm
             router.open(run_dir / RAY_LOG)
             _say(out, f"ray log  {run_dir / RAY_LOG} (verbose=true: on the console)")
         task = f"{cfg.task.name} ({cfg.task.family})"
-        bonus = resolved_explore(_plain(cfg))["name"]
+        bonus = cfg.explore.name
         explore = f"  explore {bonus}" if bonus != "none" else ""
         _say(out, f"task     {task}  model {model}  algo {cfg.algo.name}{explore}")
         demonstrations = dataset_settings(algo_config)

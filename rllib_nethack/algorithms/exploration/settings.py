@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from rllib_nethack.algorithms.registry import ALGORITHMS
@@ -217,7 +217,8 @@ def explore_settings(plain: Mapping[str, Any]) -> Any:
 
 
 def resolved_explore(plain: Mapping[str, Any]) -> dict[str, Any]:
-    """``plain["explore"]`` with ``auto`` replaced by the bonus it stands for.
+    """``plain["explore"]`` with ``auto`` replaced by the bonus it stands for,
+    with that bonus's default settings (as ``explore=count`` composes).
 
     ``auto`` is :data:`FAMILY_BONUS` of ``task.family`` when ``algo.name`` takes
     bonuses, else ``none``, so ``+task=room5x5 algo=muzero`` needs no
@@ -231,7 +232,7 @@ def resolved_explore(plain: Mapping[str, Any]) -> dict[str, Any]:
     algo = str((plain.get("algo") or {}).get("name"))
     entry = ALGORITHMS.get(algo)
     bonus = FAMILY_BONUS.get(family, "none") if entry is not None and entry.explores else "none"
-    return {"name": bonus}
+    return asdict(BONUSES[bonus]())
 
 
 def _number(value: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from rllib_nethack.algorithms.exploration.rewards import AddIntrinsicReward, Lea
 from rllib_nethack.algorithms.exploration.ride import RIDE_LEARNERS, RIDEBonusFactory
 from rllib_nethack.algorithms.exploration.rnd import RND_LEARNERS, RNDBonusFactory
 from rllib_nethack.algorithms.exploration.settings import (
+    BONUSES,
     COUNT_COEFF_CAP,
     count_coeff,
     resolved_explore,
@@ -65,7 +67,7 @@ def test_auto_is_none_for_nethack_and_algorithms_without_bonuses(overrides: list
 )
 def test_resolved_explore(family: str, algo: str, bonus: str) -> None:
     plain = {"task": {"family": family}, "algo": {"name": algo}, "explore": {"name": "auto"}}
-    assert resolved_explore(plain) == {"name": bonus}
+    assert resolved_explore(plain) == asdict(BONUSES[bonus]())  # as explore=BONUS composes
     given = {"name": "rnd", "coeff": 0.5}
     assert resolved_explore({**plain, "explore": given}) == given  # a named bonus as it is
     assert resolved_explore({"task": {"family": family}}) == {"name": "none"}  # saved before
