@@ -455,7 +455,8 @@ def _train_loop(
     if latest is not None:
         _say(out, f"checkpoint {latest}")
     if cfg.experiment.plot:
-        title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}"
+        bonus = "" if cfg.explore.name == "none" else f" + {cfg.explore.name}"
+        title = f"{cfg.task.name} / {cfg.model.name} / {cfg.algo.name}{bonus}"
         try:
             png = plot_learning_curve(
                 progress_csv.path, run_dir / "learning_curve.png", title, family
