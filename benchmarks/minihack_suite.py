@@ -11,10 +11,15 @@ How to run::
 Each run is a subprocess (its own Ray, its own crash) writing
 ``<out>/runs/<task>/<setting>/seed<N>``, with only a final checkpoint. A rerun
 skips every run whose directory holds a final checkpoint and whose
-``progress.csv`` reached the budget, and starts over any other (an interrupted
-run's partial curve would not be comparable). Ctrl-C or SIGTERM is handed to
-the run under way (:func:`staged_runs.child`), which saves and stops as it
-would alone; the suite then ends with one line. After the grid it writes:
+``progress.csv`` reached the budget, and resumes a cut one from its last sound
+checkpoint into the same directory (``resume=``: weights, optimiser, step
+counters and MuZero's replay buffer as saved; its curve goes on in the same
+``progress.csv``, its wall time is the sum of the pieces), so a two-hour run
+stopped after ninety minutes costs thirty more, and a larger ``--budget``
+extends finished runs. ``--restart`` starts cut runs over instead. Ctrl-C or
+SIGTERM is handed to the run under way (:func:`staged_runs.child`), which saves
+and stops as it would alone; the suite then ends with one line. After the grid
+it writes:
 
 * ``results.csv`` and ``results.md``: per run (this command's, and earlier
   commands' into the same ``--out`` whose run directories remain), the final
@@ -53,8 +58,17 @@ from pathlib import Path
 from staged_runs import Stopped, child
 
 from rllib_nethack.cli.exits import fail
-from rllib_nethack.runs.checkpoints import checkpoint_problem, checkpoints_in
-from rllib_nethack.training.reporting import full_window_rows, plot_comparison, read_progress
+from rllib_nethack.runs.checkpoints import (
+    checkpoint_iteration,
+    checkpoint_problem,
+    checkpoints_in,
+)
+from rllib_nethack.training.reporting import (
+    full_window_rows,
+    plot_comparison,
+    read_progress,
+    wall_time,
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,22 @@ class Run:
             *self.overrides,
         ]
 
+    def resume_argv(self, checkpoint: Path) -> list[str]:
+        """Go on from ``checkpoint`` (in :attr:`run_dir`) to the budget, in the same directory.
+
+        The task, model, algorithm and bonus come from the checkpoint's own config.
+        """
+        return [
+            sys.executable,
+            "-m",
+            "rllib_nethack.run",
+            f"resume={checkpoint}",
+            f"stop.env_steps={self.budget}",
+            f"experiment.run_dir={self.run_dir}",
+            "experiment.checkpoint_every=0",
+            *self.overrides,
+        ]
+
     def command(self) -> str:
         return shlex.join(["python", *self.argv()[1:]])
 
@@ -158,8 +188,23 @@ def finished(run: Run) -> bool:
     return bool(rows) and rows[-1]["env_steps"] >= run.budget
 
 
-def execute(run: Run, log: Path) -> int:
-    """Train ``run`` from scratch in a subprocess; its output into ``log``. Its exit status."""
+def resume_point(run: Run) -> Path | None:
+    """The last sound checkpoint of a run that did not finish (None: start it from scratch)."""
+    if not run.run_dir.is_dir() or finished(run):
+        return None
+    sound = [c for c in checkpoints_in(run.run_dir) if checkpoint_problem(c) is None]
+    return sound[-1] if sound else None
+
+
+def execute(run: Run, log: Path, checkpoint: Path | None = None) -> int:
+    """Train ``run`` in a subprocess, from scratch or on from ``checkpoint``; its output
+    into ``log`` (appended to when resuming). Its exit status."""
+    if checkpoint is not None:
+        shutil.rmtree(run.run_dir / PLAYED_DIR, ignore_errors=True)  # an earlier checkpoint's
+        with log.open("a") as out:
+            out.write(f"\n--- resumed from {checkpoint}\n")
+            out.flush()
+            return child(run.resume_argv(checkpoint), out)
     if run.run_dir.exists():
         shutil.rmtree(run.run_dir)
     run.run_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +276,7 @@ def summarise(run: Run, target: float) -> dict[str, object]:
         "target": target,
         "steps_to_target": "" if reached is None else int(reached),
         "success_rate": final.get("success_rate", math.nan),
-        "wall_s": round(last.get("time_s", math.nan), 1),
+        "wall_s": round(wall_time(rows), 1),
         **endings(played_rows(run)),
         "command": run.command(),
     }
@@ -320,7 +365,8 @@ def _names(text: str, known: Sequence[str], what: str) -> list[str]:
 def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="MiniHack tasks x settings x seeds through `python -m rllib_nethack.run`: "
-        "results.csv, results.md and one PNG per task. Resumable: finished runs are skipped.",
+        "results.csv, results.md and one PNG per task. Resumable: finished runs are skipped, "
+        "cut ones go on from their last checkpoint.",
     )
     parser.add_argument(
         "--tasks", default=",".join(DEFAULT_TASKS), help=f"comma list of: {', '.join(TARGETS)}"
@@ -347,6 +393,12 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=Path("runs/minihack_suite"), help="output folder"
     )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="start runs that did not finish over (default: resume them from their last "
+        "checkpoint)",
+    )
     parser.add_argument("overrides", nargs="*", help="more overrides for every run (key=value)")
     args = parser.parse_args(argv)
     args.tasks = _names(args.tasks, list(TARGETS), "task")
@@ -369,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Stopped as stopped:
         print(
             f"{stopped.name}: the run under way stopped (exit {stopped.code}); rerun the same "
-            "line: finished runs are kept, a cut one starts over",
+            "line: finished runs are kept, a cut one goes on from its last checkpoint",
             file=sys.stderr,
         )
         return stopped.status
@@ -399,9 +451,14 @@ def grid(args: argparse.Namespace) -> int:
             if finished(run):
                 print(f"skip   {name}: finished ({run.run_dir})", flush=True)
             else:
-                print(f"run    {name}: {run.command()}", flush=True)
+                checkpoint = None if args.restart else resume_point(run)
+                if checkpoint is None:
+                    print(f"run    {name}: {run.command()}", flush=True)
+                else:
+                    at = checkpoint_iteration(checkpoint)
+                    print(f"resume {name}: from iteration {at} ({checkpoint})", flush=True)
                 start = time.monotonic()
-                code = execute(run, run.run_dir.parent / f"seed{run.seed}.log")
+                code = execute(run, run.run_dir.parent / f"seed{run.seed}.log", checkpoint)
                 took = time.monotonic() - start
                 print(f"done   {name}: exit {code} after {took:.0f} s", flush=True)
                 failures += code != 0

@@ -4,6 +4,7 @@ event files, a ``progress.csv`` and a learning-curve PNG at the end."""
 from __future__ import annotations
 
 import csv
+import io
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from rllib_nethack.metrics import result_keys as keys
-from rllib_nethack.runs.atomic import write_with
+from rllib_nethack.runs.atomic import write_text, write_with
 
 #: Columns of progress.csv, in order.
 PROGRESS_COLUMNS = (
@@ -259,18 +260,38 @@ class TensorBoardLog:
 class ProgressCsv:
     """``progress.csv``: one row of :class:`Progress` per iteration (appends on resume).
 
-    A resumed run keeps the columns its file was started with.
+    A resumed run keeps the columns its file was started with. Resumed into its
+    own directory from iteration ``resumed_at``, it first drops the rows after that
+    iteration: they came from a process that stopped without saving them (killed,
+    or its last save failed), and the resumed run does those iterations again.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, resumed_at: int | None = None) -> None:
         self.path = path
         self.columns: tuple[str, ...] = PROGRESS_COLUMNS
         if path.exists():
             with path.open(newline="") as f:
                 self.columns = tuple(next(csv.reader(f), PROGRESS_COLUMNS))
+            if resumed_at is not None:
+                self._drop_after(resumed_at)
         else:
             with path.open("w", newline="") as f:
                 csv.writer(f).writerow(PROGRESS_COLUMNS)
+
+    def _drop_after(self, iteration: int) -> None:
+        with self.path.open(newline="") as f:
+            rows = list(csv.reader(f))[1:]
+        column = self.columns.index("iteration") if "iteration" in self.columns else None
+        if column is None:
+            return
+        kept = [r for r in rows if r and _number(r[column]) <= iteration]
+        if len(kept) == len(rows):
+            return
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(self.columns)
+        writer.writerows(kept)
+        write_text(self.path, buffer.getvalue())
 
     def append(self, p: Progress) -> None:
         row = asdict(p)
@@ -282,6 +303,23 @@ def read_progress(path: Path) -> list[dict[str, float]]:
     """Rows of a ``progress.csv`` as numbers."""
     with path.open(newline="") as f:
         return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def wall_time(rows: list[dict[str, float]]) -> float:
+    """Seconds of training behind the last row of a ``progress.csv``, resumes included.
+
+    ``time_s`` counts from the start of the process that wrote the row, and a run
+    resumed into its own directory appends to the same file: each drop of ``time_s``
+    starts a new segment, and the run's time is the sum of every segment's last value.
+    """
+    total = 0.0
+    previous = 0.0
+    for row in rows:
+        now = row["time_s"]
+        if now < previous:  # a resumed process's first row
+            total += previous
+        previous = now
+    return total + previous if rows else math.nan
 
 
 def full_window_rows(rows: list[dict[str, float]]) -> list[dict[str, float]]:

@@ -380,7 +380,7 @@ def _train_loop(
     tensorboard = TensorBoardLog(run_dir / "tensorboard") if cfg.experiment.tensorboard else None
     if tensorboard is not None:
         _say(out, f"tensorboard --logdir {tensorboard.directory}")
-    progress_csv = ProgressCsv(run_dir / "progress.csv")
+    progress_csv = ProgressCsv(run_dir / "progress.csv", None if start is None else start.iteration)
     every = int(cfg.experiment.checkpoint_every or 0)
     eval_every = int(cfg.experiment.get("eval_every") or 0)
     keep = int(cfg.experiment.keep_checkpoints or 0)

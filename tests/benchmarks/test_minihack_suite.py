@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from commands import ROOT, run_python
 
+from rllib_nethack.training.reporting import read_progress
+
 SUITE = ROOT / "benchmarks" / "minihack_suite.py"
 
 
@@ -83,21 +85,23 @@ def test_tiny_grid_writes_table_and_curves_and_a_rerun_skips_finished_runs(tmp_p
     assert "| MiniHack-Room-5x5-v0 | appo+rnd | 0 | 100 |" in (out / "results.md").read_text()
 
 
-@pytest.mark.slow(seconds=60)
-def test_ctrl_c_passes_on_to_the_run_which_saves_then_one_line(tmp_path: Path) -> None:
+@pytest.mark.slow(seconds=100)
+def test_ctrl_c_passes_on_to_the_run_which_saves_then_a_rerun_resumes_it(tmp_path: Path) -> None:
     """As a terminal's Ctrl-C: the signal reaches the suite only (its run is in a
     session of its own), the suite hands it on, waits while the run saves, and ends
-    with one line and 130; Python's ``subprocess.run`` killed the run mid-save."""
+    with one line and 130; Python's ``subprocess.run`` killed the run mid-save.
+    The same line again goes on from that checkpoint, in the same directory."""
     out = tmp_path / "suite"
+    grid = ["--tasks=MiniHack-Room-5x5-v0", "--settings=appo", f"--out={out}", "debug=smoke",
+            "stop.iterations=null", "cluster.rllib.num_env_runners=0",
+            "experiment.tensorboard=false"]  # fmt: skip
     suite_process = subprocess.Popen(
-        [sys.executable, str(SUITE), "--tasks=MiniHack-Room-5x5-v0", "--settings=appo",
-         "--budget=10000000", f"--out={out}", "debug=smoke", "stop.iterations=null",
-         "cluster.rllib.num_env_runners=0", "experiment.tensorboard=false"],
+        [sys.executable, str(SUITE), "--budget=10000000", *grid],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
+    progress = out / "runs" / "MiniHack-Room-5x5-v0" / "appo" / "seed0" / "progress.csv"
     try:
-        progress = out / "runs" / "MiniHack-Room-5x5-v0" / "appo" / "seed0" / "progress.csv"
         deadline = time.monotonic() + 240
         while not (progress.is_file() and len(progress.read_text().splitlines()) >= 2):
             assert suite_process.poll() is None and time.monotonic() < deadline
@@ -112,3 +116,22 @@ def test_ctrl_c_passes_on_to_the_run_which_saves_then_one_line(tmp_path: Path) -
     assert last.startswith("interrupted: the run under way stopped (exit 130)"), stderr
     log = (out / "runs" / "MiniHack-Room-5x5-v0" / "appo" / "seed0.log").read_text()
     assert "stopped by interrupted after" in log, log[-2000:]  # the run ended its own way
+
+    cut = read_progress(progress)
+    budget = int(cut[-1]["env_steps"]) + 50  # a little more than the cut run sampled
+    again = suite(f"--budget={budget}", "--play=0", *grid, cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (
+        f"resume MiniHack-Room-5x5-v0 appo seed 0: from iteration {int(cut[-1]['iteration'])}"
+        in (again.stdout)
+    )
+    rows = read_progress(progress)
+    iterations = [int(r["iteration"]) for r in rows]
+    assert iterations == list(range(1, len(rows) + 1)) and len(rows) > len(cut)  # no gap, no repeat
+    assert rows[-1]["env_steps"] >= budget and rows[len(cut)]["time_s"] < cut[-1]["time_s"]
+    log = (out / "runs" / "MiniHack-Room-5x5-v0" / "appo" / "seed0.log").read_text()
+    assert "stopped by interrupted after" in log and "--- resumed from" in log  # both pieces kept
+    with (out / "results.csv").open() as f:
+        (row,) = list(csv.DictReader(f))
+    assert int(row["env_steps"]) == rows[-1]["env_steps"]
+    assert float(row["wall_s"]) == pytest.approx(cut[-1]["time_s"] + rows[-1]["time_s"], abs=0.1)

@@ -20,6 +20,7 @@ from rllib_nethack.training.reporting import (
     plot_learning_curve,
     progress_of,
     read_progress,
+    wall_time,
 )
 
 
@@ -180,3 +181,33 @@ def test_resumed_csv_keeps_its_columns(tmp_path: Path) -> None:
     rows = read_progress(path)
     assert list(rows[-1]) == ["iteration", "env_steps", "episodes", "return_mean"]
     assert (rows[-1]["env_steps"], rows[-1]["episodes"]) == (2000, 120)
+
+
+def _timed(iteration: int, time_s: float) -> Progress:
+    return Progress(iteration, 100 * iteration, time_s, 1.0, 100 * iteration, iteration, 0.5, 0, 1)
+
+
+def test_resumed_into_its_own_directory_drops_the_rows_it_will_redo(tmp_path: Path) -> None:
+    """A run killed at iteration 5 after its checkpoint at 3: resumed from 3 in the same
+    directory, its curve goes 1, 2, 3, 4, 5 once, not 1-5 then 4, 5 again."""
+    path = tmp_path / "progress.csv"
+    log = ProgressCsv(path)
+    for i in range(1, 6):
+        log.append(_timed(i, 10.0 * i))
+    resumed = ProgressCsv(path, resumed_at=3)
+    assert [r["iteration"] for r in read_progress(path)] == [1, 2, 3]
+    for i in (4, 5):
+        resumed.append(_timed(i, 10.0 * (i - 3)))  # the new process's clock starts at 0
+    rows = read_progress(path)
+    assert [r["iteration"] for r in rows] == [1, 2, 3, 4, 5]
+    assert wall_time(rows) == 30.0 + 20.0  # both pieces, not the last row's 20 s
+    before = path.read_bytes()
+    ProgressCsv(path, resumed_at=5)  # nothing after 5: the file is left as it is
+    assert path.read_bytes() == before
+
+
+def test_wall_time_of_one_piece_is_its_last_row() -> None:
+    rows = [{"time_s": 4.0}, {"time_s": 9.5}]
+    assert wall_time(rows) == 9.5
+    assert wall_time([{"time_s": 9.5}, {"time_s": 2.0}, {"time_s": 3.0}]) == 12.5
+    assert math.isnan(wall_time([]))
