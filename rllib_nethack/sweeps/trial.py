@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from omegaconf import DictConfig, OmegaConf
 
+from rllib_nethack.algorithms.exploration.settings import with_resolved_explore
 from rllib_nethack.config.translate import build_algorithm_config
 from rllib_nethack.metrics.callbacks import restore_episode_window, save_episode_window
 from rllib_nethack.runs.env_runners import build_algo
@@ -130,7 +131,7 @@ def trial(
     import torch
     from ray import tune
 
-    cfg = trial_config(run_cfg, config)
+    cfg = with_resolved_explore(trial_config(run_cfg, config))  # saved as trained: no `auto`
     OmegaConf.update(cfg, "experiment.run_dir", tune.get_context().get_trial_dir())
     threads = cfg.cluster.get("torch_threads")
     if threads:

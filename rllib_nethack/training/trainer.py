@@ -22,7 +22,10 @@ from ray.rllib.algorithms import Algorithm, AlgorithmConfig
 
 from rllib_nethack.algorithms.actor_critic.demonstrations import demonstration_settings
 from rllib_nethack.algorithms.bc.source import describe_dataset
-from rllib_nethack.algorithms.exploration.settings import resolved_explore
+from rllib_nethack.algorithms.exploration.settings import (
+    resolved_explore,
+    with_resolved_explore,
+)
 from rllib_nethack.config.plan import RunPlan, plan_from
 from rllib_nethack.config.schema import MACHINE_READING
 from rllib_nethack.config.translate import build_algorithm_config
@@ -283,8 +286,7 @@ def _train(cfg: DictConfig, out: Output, router: RayLogRouter | None) -> RunSumm
         )
     # explore=auto as the bonus it stands for, so that the run's saved config
     # (run_config.yaml, each checkpoint's) records what it trained with.
-    cfg = cfg.copy()
-    OmegaConf.update(cfg, "explore", resolved_explore(_plain(cfg)), merge=False)
+    cfg = with_resolved_explore(cfg)
     plan = plan_from(cfg)  # the one parse of the run's task, model and algorithm
     algo_config = build_algorithm_config(plan)
     model = describe_model(cfg, algo_config)

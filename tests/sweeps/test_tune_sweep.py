@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from commands import IN_PROCESS, SMOKE, run_command
+from omegaconf import OmegaConf
 
 from rllib_nethack.metrics.episode_window import WINDOW_FILE
 
@@ -74,7 +75,8 @@ def test_an_interrupted_grid_sweep_resumes_and_its_best_checkpoint_continues_as_
         assert t["status"] == "TERMINATED" and t["iterations"] == 3 and t["env_steps"] > 0
         checkpoint = Path(t["checkpoint"])
         assert (checkpoint / "rllib_checkpoint.json").is_file()
-        assert (checkpoint / "run_config.yaml").is_file()
+        saved = OmegaConf.load(checkpoint / "run_config.yaml")
+        assert saved.explore.name == "count"  # explore=auto as trained on MiniHack, not "auto"
         window = json.loads((checkpoint / WINDOW_FILE).read_text())  # the trial's last episodes
         assert window and all("episode_return" in record for record in window)
         assert list(Path(checkpoint.parent).glob("events.out.tfevents.*"))  # TensorBoard per trial

@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, cast
+
+from omegaconf import DictConfig, OmegaConf
 
 from rllib_nethack.algorithms.registry import ALGORITHMS
 from rllib_nethack.envs.options import COUNT_ON
@@ -234,6 +236,19 @@ def resolved_explore(plain: Mapping[str, Any]) -> dict[str, Any]:
     entry = ALGORITHMS.get(algo)
     bonus = FAMILY_BONUS.get(family, "none") if entry is not None and entry.explores else "none"
     return asdict(BONUSES[bonus]())
+
+
+def with_resolved_explore(cfg: DictConfig) -> DictConfig:
+    """A copy of ``cfg`` whose ``explore`` group is :func:`resolved_explore`'s.
+
+    What a run or a sweep's trial saves (``run_config.yaml``, each checkpoint's)
+    then records the bonus it trained with, not ``auto``: a resume trains with
+    the same bonus even if :data:`FAMILY_BONUS` changes in a later release.
+    """
+    plain = cast(dict[str, Any], OmegaConf.to_container(cfg, resolve=False))
+    resolved = cfg.copy()
+    OmegaConf.update(resolved, "explore", resolved_explore(plain), merge=False)
+    return resolved
 
 
 def _number(value: Any) -> bool:
