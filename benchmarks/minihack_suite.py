@@ -58,10 +58,12 @@ from pathlib import Path
 from staged_runs import Stopped, child
 
 from rllib_nethack.cli.exits import fail
+from rllib_nethack.errors import ConfigError
 from rllib_nethack.runs.checkpoints import (
     checkpoint_iteration,
     checkpoint_problem,
     checkpoints_in,
+    resolve_checkpoint,
 )
 from rllib_nethack.training.reporting import (
     full_window_rows,
@@ -189,11 +191,17 @@ def finished(run: Run) -> bool:
 
 
 def resume_point(run: Run) -> Path | None:
-    """The last sound checkpoint of a run that did not finish (None: start it from scratch)."""
-    if not run.run_dir.is_dir() or finished(run):
+    """The newest whole checkpoint of a run that did not finish (None: none, start over).
+
+    :func:`resolve_checkpoint` checks newest first and stops at the first whole one:
+    a MuZero checkpoint with its replay buffer is ~400 MB to checksum.
+    """
+    if not run.run_dir.is_dir():
         return None
-    sound = [c for c in checkpoints_in(run.run_dir) if checkpoint_problem(c) is None]
-    return sound[-1] if sound else None
+    try:
+        return resolve_checkpoint(run.run_dir)
+    except ConfigError:  # no checkpoint, or none whole
+        return None
 
 
 def execute(run: Run, log: Path, checkpoint: Path | None = None) -> int:
