@@ -456,7 +456,8 @@ def grid(args: argparse.Namespace) -> int:
         ]
         for run in runs:
             name = f"{task} {run.setting} seed {run.seed}"
-            if finished(run):
+            done = finished(run)  # checksums the final checkpoint: once before, once after
+            if done:
                 print(f"skip   {name}: finished ({run.run_dir})", flush=True)
             else:
                 checkpoint = None if args.restart else resume_point(run)
@@ -470,7 +471,8 @@ def grid(args: argparse.Namespace) -> int:
                 took = time.monotonic() - start
                 print(f"done   {name}: exit {code} after {took:.0f} s", flush=True)
                 failures += code != 0
-            if args.play and finished(run) and not played_rows(run):
+                done = finished(run)
+            if args.play and done and not played_rows(run):
                 print(f"play   {name}: {args.play} sampled episodes", flush=True)
                 log = run.run_dir.parent / f"seed{run.seed}.play.log"
                 failures += play(run, args.play, log) != 0
